@@ -1,0 +1,131 @@
+/**
+ * The contract of the provider emulator: one loopback HTTP server that speaks like Sentinel Hub,
+ * CDSE and Terrascope. Tests in this process use `startEmulator()`; other processes (a real
+ * Node-RED, n8n, benchmarks) use the same controls over HTTP under `/__emulator/`.
+ */
+
+export type Realm = 'main' | 'CDSE' | 'terrascope';
+
+export interface EmulatorClient {
+  clientId: string;
+  clientSecret: string;
+  /** Realms that accept this client (default: all). */
+  realms?: Realm[];
+}
+
+export interface EmulatorUser {
+  username: string;
+  password: string;
+}
+
+export interface EmulatorConfig {
+  /** Access-token lifetime in seconds, per realm. Defaults: main 3600, CDSE 600, terrascope 300. */
+  accessTokenLifetimeS: Record<Realm, number>;
+  /** Refresh-token lifetime in seconds (password grant). Default 3600. */
+  refreshTokenLifetimeS: number;
+  /** Added to the emulator's clock when it stamps iat/exp (simulates clock skew). Default 0. */
+  clockSkewS: number;
+  /** Delay before every token response, ms. Default 0. */
+  tokenDelayMs: number;
+  /** `exp` claim omitted from issued JWTs (only expires_in remains). Default false. */
+  omitExp: boolean;
+  /** Issue opaque (non-JWT) access tokens. Default false. */
+  opaqueTokens: boolean;
+  /** Realms whose tokens the Sentinel Hub API paths accept. Default all three. */
+  apiRealms: Realm[];
+  /** The legacy `/oauth/token` path answers with this redirect to the realm "main" URL instead of serving. Default 0 (serve). */
+  legacyTokenRedirect: 0 | 307 | 308;
+  /** Size in bytes of every WorldCover tile body. Default 1 MiB. */
+  worldCoverTileBytes: number;
+  /** WorldCover tiles that do not exist (answer 404), e.g. ocean. Default ['N00W030']. */
+  missingTiles: string[];
+  /** Features a catalog search finds in total. Default 23. */
+  catalogTotal: number;
+  clients: EmulatorClient[];
+  users: EmulatorUser[];
+}
+
+/** A scripted misbehaviour for requests that match. Faults are checked in the order added. */
+export interface FaultScript {
+  /** Matches `METHOD /path` (no query) as a regular expression source, e.g. "^POST /oauth/token$" or "/download/". */
+  route: string;
+  /** Only requests to this origin role: 'main' (default: any) or 'second'. */
+  origin?: 'main' | 'second';
+  /** How many matching requests it applies to, then it is spent. Default: unlimited. */
+  times?: number;
+  /** Skip this many matching requests before applying. Default 0. */
+  after?: number;
+  /** Wait before answering (or before doing the rest of the script). */
+  delayMs?: number;
+  /** Answer with this status (and `body`, `headers`) instead of the real handler. */
+  status?: number;
+  headers?: Record<string, string>;
+  /** Body for `status`; objects are sent as JSON. */
+  body?: string | object;
+  /** Let the real handler answer, but destroy the socket after this many body bytes. */
+  resetAfterBytes?: number;
+  /** Let the real handler answer with its Content-Length, but end the body cleanly after this many bytes. */
+  shortBodyBytes?: number;
+  /** Answer with a redirect (status, default 302) to this URL; "second:" or "main:" prefix means that origin + the rest, e.g. "second:/download/x". */
+  redirectTo?: string;
+  /** Never answer (hang until the client gives up). */
+  hang?: boolean;
+}
+
+export interface RequestLogEntry {
+  time: number;
+  origin: 'main' | 'second';
+  method: string;
+  path: string;
+  /** Request headers as received (authorization included: tests check where it went). */
+  headers: Record<string, string | string[] | undefined>;
+  /** Form fields of token requests (grant_type, client_id, username ...; secrets replaced by "<redacted>"). */
+  form?: Record<string, string>;
+  status: number;
+  fault?: boolean;
+}
+
+export interface EmulatorCounters {
+  /** Token requests by grant type, whatever their outcome. */
+  tokenRequests: { client_credentials: number; password: number; refresh_token: number; total: number };
+  /** Token responses by status. */
+  tokenStatus: Record<string, number>;
+  /** Non-token responses by status. */
+  apiStatus: Record<string, number>;
+  /** Non-token requests that reached the server. */
+  apiRequests: number;
+}
+
+export interface StartOptions extends Partial<EmulatorConfig> {
+  /** Port for the main origin; 0 (default) picks a free one. */
+  port?: number;
+  /** Port for the second origin; 0 (default) picks a free one. */
+  secondPort?: number;
+}
+
+/** Where each production endpoint lives on the emulator. */
+export interface EmulatorEndpoints {
+  sentinelHub: { tokenUrl: string; realmTokenUrl: string; baseUrl: string };
+  cdse: { tokenUrl: string; baseUrl: string };
+  terrascope: { tokenUrl: string; baseUrl: string; stacUrl: string };
+}
+
+export interface Emulator {
+  /** http://127.0.0.1:PORT of the main origin. */
+  url: string;
+  /** A second origin served by the same handler and state (redirect target, "another host"). */
+  secondUrl: string;
+  endpoints: EmulatorEndpoints;
+  config: EmulatorConfig;
+  /** Change configuration at run time. */
+  configure(patch: Partial<EmulatorConfig>): void;
+  fault(script: FaultScript): void;
+  clearFaults(): void;
+  counters(): EmulatorCounters;
+  log(): RequestLogEntry[];
+  /** Counters, log and faults back to zero; issued tokens stay valid. */
+  reset(): void;
+  /** Make every refresh token issued so far invalid (invalid_grant "Token is not active"). */
+  revokeRefreshTokens(): void;
+  close(): Promise<void>;
+}
