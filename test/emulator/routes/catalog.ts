@@ -1,0 +1,99 @@
+/**
+ * Sentinel Hub Catalog (STAC) search: `config.catalogTotal` deterministic features for any query,
+ * paged with an integer `next` offset and a `context` object, STAC-style 404 for unknown collections.
+ */
+import type { Ctx } from '../context';
+import { requireApiToken } from '../auth';
+import { fnv1a, isObject, parseJson, prng, sendBadPayload, sendJson, shError } from '../http';
+import { geometryBbox, isKnownCollection } from './process';
+
+function parseDatetime(value: unknown): [number, number] {
+  const fallback: [number, number] = [Date.UTC(2023, 0, 1), Date.UTC(2023, 11, 31)];
+  if (typeof value !== 'string') return fallback;
+  const [a, b] = value.split('/');
+  const start = a && a !== '..' ? Date.parse(a) : NaN;
+  const end = b && b !== '..' ? Date.parse(b) : a && !b ? Date.parse(a) : NaN;
+  return [Number.isFinite(start) ? start : fallback[0], Number.isFinite(end) ? end : Number.isFinite(start) ? start : fallback[1]];
+}
+
+function compact(ms: number): string {
+  return new Date(ms).toISOString().replace(/[-:]/g, '').slice(0, 15);
+}
+
+/** Feature `index` of a search; the same query always gives the same features. */
+export function catalogFeature(collection: string, index: number, bbox: number[], range: [number, number]): Record<string, unknown> {
+  const rnd = prng(fnv1a(`${collection}:${index}`));
+  const [start, end] = range;
+  const step = Math.max(0, end - start) / 100; // spread over the interval, newest first
+  const time = Math.round(end - step * index);
+  const datetime = new Date(Math.max(start, time)).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const stamp = compact(Date.parse(datetime));
+  const [w, s, e, n] = bbox;
+  const id =
+    collection === 'sentinel-1-grd'
+      ? `S1A_IW_GRDH_1SDV_${stamp}_${compact(Date.parse(datetime) + 25000)}_0${String(40000 + index).padStart(5, '0')}_04C8D1_${(index * 7919).toString(16).toUpperCase().padStart(4, '0').slice(-4)}_COG.SAFE`
+      : collection.startsWith('sentinel-2')
+        ? `S2${index % 2 ? 'B' : 'A'}_MSI${collection.endsWith('l1c') ? 'L1C' : 'L2A'}_${stamp}_N0509_R${String(1 + (index % 143)).padStart(3, '0')}_T33TVF_${stamp}.SAFE`
+        : `${collection}-${String(index).padStart(6, '0')}`;
+  const properties: Record<string, unknown> = { datetime };
+  if (collection.startsWith('sentinel-2')) {
+    properties['eo:cloud_cover'] = Math.round(rnd() * 10000) / 100;
+    properties.platform = index % 2 ? 'sentinel-2b' : 'sentinel-2a';
+    properties.instruments = ['msi'];
+    properties.constellation = 'sentinel-2';
+    properties.gsd = 10;
+  } else if (collection === 'sentinel-1-grd') {
+    properties['sar:instrument_mode'] = 'IW';
+    properties['sat:orbit_state'] = index % 2 ? 'descending' : 'ascending';
+    properties.platform = 'sentinel-1a';
+  }
+  return {
+    stac_version: '1.0.0',
+    stac_extensions: [],
+    type: 'Feature',
+    id,
+    collection,
+    bbox: [w, s, e, n],
+    geometry: { type: 'Polygon', coordinates: [[[w, s], [e, s], [e, n], [w, n], [w, s]]] },
+    properties,
+    assets: {},
+    links: [],
+  };
+}
+
+export async function handleCatalog(ctx: Ctx): Promise<void> {
+  const { res } = ctx;
+  if (ctx.req.method !== 'POST') return sendJson(res, 405, shError(405, 'COMMON_METHOD_NOT_ALLOWED', 'Use POST'), { allow: 'POST' });
+  if (!(await requireApiToken(ctx))) return;
+  const body = parseJson(ctx.body);
+  if (!isObject(body)) return sendBadPayload(res, 'Could not parse request body as JSON object');
+  const { collections } = body;
+  if (!Array.isArray(collections) || collections.length !== 1 || typeof collections[0] !== 'string') {
+    return sendBadPayload(res, 'collections must be an array with exactly one collection id');
+  }
+  const collection = collections[0] as string;
+  if (!isKnownCollection(collection)) return sendJson(res, 404, { code: 404, description: 'Collection not found.' });
+  let bbox = [-180, -90, 180, 90];
+  if (body.bbox !== undefined) {
+    if (!Array.isArray(body.bbox) || body.bbox.length !== 4 || !body.bbox.every((v) => typeof v === 'number')) {
+      return sendBadPayload(res, 'bbox must be an array of 4 numbers');
+    }
+    bbox = body.bbox as number[];
+  } else if (body.intersects !== undefined) {
+    const g = geometryBbox(body.intersects);
+    if (!g) return sendBadPayload(res, 'intersects must be a GeoJSON geometry');
+    bbox = g;
+  }
+  const rawLimit = body.limit === undefined ? 10 : Number(body.limit);
+  if (!Number.isInteger(rawLimit)) return sendBadPayload(res, 'limit must be an integer');
+  const limit = Math.min(100, Math.max(1, rawLimit));
+  const offset = body.next === undefined ? 0 : Number(body.next);
+  if (!Number.isInteger(offset) || offset < 0) return sendBadPayload(res, 'next must be a non-negative integer');
+  const total = Math.max(0, ctx.state.config.catalogTotal);
+  const range = parseDatetime(body.datetime);
+  const features: unknown[] = [];
+  for (let i = offset; i < Math.min(total, offset + limit); i++) features.push(catalogFeature(collection, i, bbox, range));
+  const context: Record<string, number> = { limit, returned: features.length };
+  if (offset + features.length < total) context.next = offset + features.length;
+  sendJson(res, 200, { type: 'FeatureCollection', features, links: [], context }, {}, 'application/geo+json');
+}
