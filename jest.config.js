@@ -6,7 +6,7 @@ module.exports = {
   transform: {
     // jose 6 ships ES modules only. Node 24 lets jest require() them natively; on Node 20
     // (the Node-RED 4.1 host) ts-jest turns them into CommonJS instead.
-    '^.+\\.[tj]s$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs' }, isolatedModules: true }],
+    '^.+\\.[tj]s$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', isolatedModules: true } }],
   },
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   testTimeout: 30000,

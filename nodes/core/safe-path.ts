@@ -1,0 +1,61 @@
+/**
+ * Keeping written files inside the folder a user chose. File names often come from messages,
+ * URLs or catalog entries, so `..`, absolute paths and symlinked folders are all refused.
+ */
+import { lstat, mkdir, realpath } from 'node:fs/promises';
+import path from 'node:path';
+import { EoError } from './errors';
+
+function refuse(filename: string, why: string): EoError {
+  const shown = filename.replace(/\0/g, '\\0').slice(0, 200);
+  return new EoError('EO_PATH_NOT_ALLOWED', `The file name "${shown}" was refused: ${why}.`, {
+    field: 'filename',
+    hint: 'Use a relative name such as "tiles/N00E006.tif" that stays inside the download folder.',
+  });
+}
+
+/**
+ * Checks `filename` without touching the disk and returns the absolute path inside `directory`.
+ * Backslashes count as separators too, so a Windows-style `..\x` is refused on every platform.
+ *
+ * @throws EoError `EO_PATH_NOT_ALLOWED` (field `filename`), `EO_INVALID_CONFIG` (field `directory`).
+ */
+export function resolveInside(directory: string, filename: string): string {
+  if (typeof directory !== 'string' || !directory.trim() || directory.includes('\0')) {
+    throw new EoError('EO_INVALID_CONFIG', 'The download folder is missing or invalid: set the folder to write files into.', { field: 'directory' });
+  }
+  if (typeof filename !== 'string' || !filename.trim()) throw refuse(String(filename ?? ''), 'it is empty');
+  if (filename.includes('\0')) throw refuse(filename, 'it contains a NUL byte');
+  if (path.isAbsolute(filename) || path.win32.isAbsolute(filename) || /^[a-z]:/i.test(filename)) {
+    throw refuse(filename, 'absolute paths are not allowed');
+  }
+  const segments = filename.split(/[\\/]+/).filter((s) => s !== '' && s !== '.');
+  if (segments.includes('..')) throw refuse(filename, '".." would leave the download folder');
+  if (segments.length === 0) throw refuse(filename, 'it names no file');
+  const root = path.resolve(directory);
+  const target = path.resolve(root, ...segments);
+  const rel = path.relative(root, target);
+  if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) throw refuse(filename, 'it resolves outside the download folder');
+  return target;
+}
+
+/**
+ * Creates the folders up to `target` and checks, after resolving symlinks, that its parent is
+ * still inside `directory` (a symlinked subfolder must not lead writes elsewhere).
+ */
+export async function prepareTargetFolder(directory: string, target: string, filename: string): Promise<void> {
+  const root = path.resolve(directory);
+  await mkdir(path.dirname(target), { recursive: true });
+  const [realRoot, realParent] = await Promise.all([realpath(root), realpath(path.dirname(target))]);
+  const rel = path.relative(realRoot, realParent);
+  if (rel.startsWith('..') || path.isAbsolute(rel)) throw refuse(filename, 'a folder on its path is a link that leads outside the download folder');
+}
+
+/** Refuses to write through a symlink planted where a working file (`.part`, sidecar) goes. */
+export async function assertNotSymlink(file: string, filename: string): Promise<void> {
+  try {
+    if ((await lstat(file)).isSymbolicLink()) throw refuse(filename, `${path.basename(file)} is a symbolic link`);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}

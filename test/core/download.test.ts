@@ -1,0 +1,278 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { startEmulator } from '../emulator/server';
+import type { Emulator, RequestLogEntry } from '../emulator/types';
+import { downloadToFile, type DownloadOptions, type DownloadProgress } from '../../nodes/core/download';
+import { EoError, isEoError } from '../../nodes/core/errors';
+import { resolveConnection, type Connection } from '../../nodes/core/providers';
+import { TokenCache } from '../../nodes/core/token-cache';
+import { worldCoverTiles } from '../../nodes/core/worldcover';
+
+const TILE = worldCoverTiles([6.2, 0.4, 6.9, 1.1], 2020)[0];
+const FAST_BACKOFF = { baseMs: 20, maxMs: 100, factor: 2 };
+
+let emu: Emulator;
+let root: string;
+let connection: Connection;
+let cleanSha: string;
+
+beforeAll(async () => {
+  emu = await startEmulator();
+  root = mkdtempSync(path.join(tmpdir(), 'eo-download-'));
+  connection = resolveConnection({
+    provider: 'terrascope',
+    tokenUrl: emu.endpoints.terrascope.tokenUrl,
+    baseUrl: emu.endpoints.terrascope.baseUrl,
+    username: 'demo',
+    password: 'demo-password',
+  });
+});
+afterAll(async () => {
+  await emu.close();
+  rmSync(root, { recursive: true, force: true });
+});
+beforeEach(() => emu.reset());
+
+let dirCount = 0;
+function freshDir(): string {
+  const dir = path.join(root, `case-${++dirCount}`);
+  mkdirSync(dir);
+  return dir;
+}
+
+function options(extra: Partial<DownloadOptions> & { directory: string }): DownloadOptions {
+  return { connection, tokens: new TokenCache().provider(connection), url: TILE.url, backoff: FAST_BACKOFF, ...extra };
+}
+
+function sha256(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    createReadStream(file)
+      .on('data', (c) => hash.update(c))
+      .on('end', () => resolve(hash.digest('hex')))
+      .on('error', reject);
+  });
+}
+
+const downloads = (): RequestLogEntry[] => emu.log().filter((e) => e.path.startsWith('/download/') || e.path.startsWith('/mirror/'));
+
+async function expectEoError(promise: Promise<unknown>, code: string): Promise<EoError> {
+  try {
+    await promise;
+  } catch (err) {
+    if (!isEoError(err)) throw err;
+    expect(err.code).toBe(code);
+    return err;
+  }
+  throw new Error(`expected ${code}`);
+}
+
+describe('downloadToFile', () => {
+  it('downloads a WorldCover tile through a .part file and renames it when complete', async () => {
+    const directory = freshDir();
+    const r = await downloadToFile(options({ directory }));
+    expect(r).toMatchObject({ skipped: false, resumed: 0, statusCode: 200, attempts: 1, bytes: emu.config.worldCoverTileBytes });
+    expect(r.path).toBe(path.join(directory, TILE.filename));
+    expect(r.etag).toMatch(/^".+"$/);
+    expect(readFileSync(r.path).subarray(0, 4).toString('hex')).toBe('49492a00');
+    expect(existsSync(`${r.path}.part`)).toBe(false);
+    expect(downloads()[0].headers.authorization).toMatch(/^Bearer /);
+    cleanSha = await sha256(r.path);
+  });
+
+  it('resumes a download reset at half with Range and If-Range, byte-identical', async () => {
+    const directory = freshDir();
+    const half = emu.config.worldCoverTileBytes / 2;
+    emu.fault({ route: '^GET /download/', resetAfterBytes: half, times: 1 });
+    const r = await downloadToFile(options({ directory }));
+    expect(r.resumed).toBe(1);
+    expect(r.statusCode).toBe(206);
+    expect(r.bytes).toBe(emu.config.worldCoverTileBytes);
+    expect(await sha256(r.path)).toBe(cleanSha);
+    const [first, second] = downloads();
+    expect(first.headers.range).toBeUndefined();
+    expect(second.headers.range).toMatch(/^bytes=\d+-$/);
+    const from = Number(/=(\d+)-/.exec(String(second.headers.range))?.[1]);
+    expect(from).toBeGreaterThan(0);
+    expect(from).toBeLessThanOrEqual(half);
+    expect(second.headers['if-range']).toBe(r.etag);
+    expect(second.status).toBe(206);
+    // A token is asked for per chunk, and every chunk carries it.
+    expect(second.headers.authorization).toMatch(/^Bearer /);
+  });
+
+  it('resumes a short body; fails EO_DOWNLOAD_INCOMPLETE without a final file when resumes run out; continues the .part later', async () => {
+    const directory = freshDir();
+    emu.fault({ route: '^GET /download/', shortBodyBytes: 200_000, times: 1 });
+    const ok = await downloadToFile(options({ directory }));
+    expect(await sha256(ok.path)).toBe(cleanSha);
+    // undici drops bytes it had buffered but not yet handed over when a connection ends early,
+    // so the second request continues from what reached the disk (usually with Range).
+    const [cut, rest] = downloads();
+    expect(cut.fault).toBe(true);
+    expect(ok.resumed).toBe(rest.headers.range === undefined ? 0 : 1);
+    expect(downloads()).toHaveLength(2);
+
+    const other = freshDir();
+    emu.reset();
+    emu.fault({ route: '^GET /download/', shortBodyBytes: 100_000 });
+    const err = await expectEoError(downloadToFile(options({ directory: other, maxResumes: 2 })), 'EO_DOWNLOAD_INCOMPLETE');
+    expect(err.message).toContain(`of ${emu.config.worldCoverTileBytes} bytes`);
+    const final = path.join(other, TILE.filename);
+    expect(existsSync(final)).toBe(false);
+    const kept = statSync(`${final}.part`).size;
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThanOrEqual(300_000);
+    expect(downloads()).toHaveLength(3);
+
+    emu.reset();
+    const later = await downloadToFile(options({ directory: other }));
+    expect(later.resumed).toBe(1);
+    expect(downloads()[0].headers.range).toBe(`bytes=${kept}-`);
+    expect(downloads()[0].status).toBe(206);
+    expect(await sha256(later.path)).toBe(cleanSha);
+    expect(existsSync(`${final}.part`)).toBe(false);
+  });
+
+  it('skips an unchanged file without transferring its body, and downloads again when it changed', async () => {
+    const directory = freshDir();
+    const first = await downloadToFile(options({ directory }));
+    emu.reset();
+    const again = await downloadToFile(options({ directory }));
+    expect(again).toMatchObject({ skipped: true, statusCode: 304, bytes: first.bytes, etag: first.etag, attempts: 1 });
+    const [probe] = downloads();
+    expect(probe.headers['if-none-match']).toBe(first.etag);
+    expect(probe.status).toBe(304);
+
+    emu.reset();
+    const forced = await downloadToFile(options({ directory, overwrite: 'always' }));
+    expect(forced.skipped).toBe(false);
+    expect(downloads()[0].status).toBe(200);
+
+    const original = emu.config.worldCoverTileBytes;
+    try {
+      emu.configure({ worldCoverTileBytes: original + 4096 });
+      const changed = await downloadToFile(options({ directory }));
+      expect(changed.skipped).toBe(false);
+      expect(changed.bytes).toBe(original + 4096);
+      expect(changed.etag).not.toBe(first.etag);
+    } finally {
+      emu.configure({ worldCoverTileBytes: original });
+    }
+  });
+
+  it('refuses file names that leave the folder, before any request', async () => {
+    const directory = freshDir();
+    const outside = path.dirname(directory);
+    const before = readdirSync(outside).sort();
+    const bad = ['../evil.tif', 'a/../../evil.tif', '/tmp/evil.tif', 'x\0y.tif', '..\\evil.tif', 'C:\\evil.tif', '..'];
+    for (const filename of bad) {
+      const err = await expectEoError(downloadToFile(options({ directory, filename })), 'EO_PATH_NOT_ALLOWED');
+      expect(err.field).toBe('filename');
+    }
+    expect(readdirSync(outside).sort()).toEqual(before);
+    expect(readdirSync(directory)).toEqual([]);
+    expect(downloads()).toHaveLength(0);
+
+    // A subfolder that is a link to somewhere else is refused as well.
+    const elsewhere = freshDir();
+    symlinkSync(elsewhere, path.join(directory, 'link'));
+    await expectEoError(downloadToFile(options({ directory, filename: 'link/evil.tif' })), 'EO_PATH_NOT_ALLOWED');
+    expect(readdirSync(elsewhere)).toEqual([]);
+
+    const nested = await downloadToFile(options({ directory, filename: 'tiles/2020/N00E006.tif' }));
+    expect(nested.path).toBe(path.join(directory, 'tiles', '2020', 'N00E006.tif'));
+    expect(await sha256(nested.path)).toBe(cleanSha);
+  });
+
+  it('reports throttled progress up to 100 %', async () => {
+    const directory = freshDir();
+    const events: DownloadProgress[] = [];
+    const r = await downloadToFile(options({ directory, url: '/download/synthetic/8388608.bin', onProgress: (p) => events.push(p) }));
+    expect(r.bytes).toBe(8388608);
+    expect(events.length).toBeGreaterThan(1);
+    expect(events.length).toBeLessThanOrEqual(110);
+    expect(events.at(-1)).toEqual({ bytes: 8388608, total: 8388608, percent: 100 });
+    for (let i = 1; i < events.length; i++) expect(events[i].bytes).toBeGreaterThanOrEqual(events[i - 1].bytes);
+  });
+
+  it('drops the Authorization header when a download redirects to another origin', async () => {
+    const directory = freshDir();
+    emu.fault({ route: '^GET /download/synthetic/1000.bin$', origin: 'main', redirectTo: 'second:/mirror/1000.bin' });
+    emu.fault({ route: '^GET /mirror/1000.bin$', origin: 'second', status: 200, body: 'm'.repeat(1000) });
+    const r = await downloadToFile(options({ directory, url: '/download/synthetic/1000.bin' }));
+    expect(r.bytes).toBe(1000);
+    expect(r.attempts).toBe(2);
+    expect(readFileSync(r.path, 'utf8')).toBe('m'.repeat(1000));
+    const [hop, target] = downloads();
+    expect(hop.headers.authorization).toMatch(/^Bearer /);
+    expect(target.origin).toBe('second');
+    expect(target.headers.authorization).toBeUndefined();
+  });
+
+  it('refuses an absolute URL on a foreign origin', async () => {
+    const directory = freshDir();
+    const err = await expectEoError(downloadToFile(options({ directory, url: `${emu.secondUrl}/download/synthetic/10.bin` })), 'EO_ORIGIN_NOT_ALLOWED');
+    expect(err.field).toBe('url');
+    expect(emu.log()).toHaveLength(0);
+  });
+
+  it('replays a chunk with a fresh token after a 401', async () => {
+    const directory = freshDir();
+    emu.fault({ route: '^GET /download/', status: 401, times: 1 });
+    const r = await downloadToFile(options({ directory }));
+    expect(await sha256(r.path)).toBe(cleanSha);
+    expect(r.attempts).toBe(2);
+    expect(emu.counters().tokenRequests.total).toBeGreaterThanOrEqual(2);
+  });
+
+  it('stops when aborted and leaves no file under the final name', async () => {
+    const directory = freshDir();
+    const controller = new AbortController();
+    const pending = downloadToFile(
+      options({
+        directory,
+        url: '/download/synthetic/67108864.bin',
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.bytes > 1_000_000) controller.abort(new Error('stopped by the flow'));
+        },
+      }),
+    );
+    await expect(pending).rejects.toThrow('stopped by the flow');
+    expect(existsSync(path.join(directory, '67108864.bin'))).toBe(false);
+  });
+
+  it('streams a 256 MiB file with bounded memory', async () => {
+    const directory = freshDir();
+    const size = 268435456;
+    const url = `/download/synthetic/${size}.bin`;
+    // The emulator shares this process: a first pass fills its per-file content cache (16 MiB),
+    // so the measured pass shows the client's own footprint.
+    await downloadToFile(options({ directory, url, filename: 'warm-up.bin' }));
+    rmSync(path.join(directory, 'warm-up.bin'));
+    v8.setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    gc();
+    const baseline = process.memoryUsage().rss;
+    let peak = baseline;
+    const timer = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage().rss);
+    }, 50);
+    try {
+      const r = await downloadToFile(options({ directory, url }));
+      expect(r.bytes).toBe(size);
+      expect(statSync(r.path).size).toBe(size);
+      rmSync(r.path);
+    } finally {
+      clearInterval(timer);
+    }
+    peak = Math.max(peak, process.memoryUsage().rss);
+    // Buffering the body would add 256 MiB; what remains is read-ahead and not yet collected garbage.
+    expect(peak - baseline).toBeLessThan(64 * 1024 * 1024);
+  }, 60_000);
+});

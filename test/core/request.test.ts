@@ -1,0 +1,404 @@
+import { Readable } from 'node:stream';
+import { Agent } from 'undici';
+import { startEmulator } from '../emulator/server';
+import type { Emulator, RequestLogEntry } from '../emulator/types';
+import { unauthorizedHint } from '../../nodes/core/api-errors';
+import { catalogSearchAll } from '../../nodes/core/catalog';
+import { EoError, isEoError } from '../../nodes/core/errors';
+import { redirectStep, resolveRequestUrl } from '../../nodes/core/origin-policy';
+import { resolveConnection, type Connection, type ConnectionSettings } from '../../nodes/core/providers';
+import { eoRequest, isReadOnlyApiCall, type AttemptInfo, type EoRequestOptions } from '../../nodes/core/request';
+import { TokenCache } from '../../nodes/core/token-cache';
+
+const FAST_BACKOFF = { baseMs: 20, maxMs: 100, factor: 2 };
+const SH_UNAUTHORIZED = {
+  error: { status: 401, reason: 'Unauthorized', message: 'You are not authorized!', code: 'COMMON_UNAUTHORIZED' },
+};
+
+const GOLDEN_PROCESS = {
+  input: {
+    bounds: { bbox: [414315, 4958219, 414859, 4958819], properties: { crs: 'http://www.opengis.net/def/crs/EPSG/0/32633' } },
+    data: [{ type: 'sentinel-2-l2a', dataFilter: { timeRange: { from: '2022-10-01T00:00:00Z', to: '2022-10-31T23:59:59Z' } } }],
+  },
+  output: { resx: 10, resy: 10, responses: [{ identifier: 'default', format: { type: 'image/tiff' } }] },
+  evalscript:
+    '//VERSION=3\nfunction setup(){return{input:["B02","B03","B04"],output:{bands:3}}}\nfunction evaluatePixel(s){return[2.5*s.B04,2.5*s.B03,2.5*s.B02]}',
+};
+const CATALOG_QUERY = { collections: ['sentinel-2-l2a'], bbox: [13, 45, 14, 46], datetime: '2023-06-01T00:00:00Z/2023-06-30T23:59:59Z' };
+
+let emu: Emulator;
+
+beforeAll(async () => {
+  emu = await startEmulator();
+});
+afterAll(async () => {
+  await emu.close();
+});
+beforeEach(() => {
+  emu.reset();
+  emu.configure({ apiRealms: ['main', 'CDSE', 'terrascope'] });
+});
+
+function shConnection(extra: Partial<ConnectionSettings> = {}): Connection {
+  return resolveConnection({
+    provider: 'sentinel-hub',
+    tokenUrl: emu.endpoints.sentinelHub.tokenUrl,
+    baseUrl: emu.endpoints.sentinelHub.baseUrl,
+    clientId: 'demo-client',
+    clientSecret: 'demo-secret',
+    ...extra,
+  });
+}
+
+function setup(extra: Partial<ConnectionSettings> = {}): Pick<EoRequestOptions, 'connection' | 'tokens' | 'backoff'> {
+  const connection = shConnection(extra);
+  return { connection, tokens: new TokenCache().provider(connection), backoff: FAST_BACKOFF };
+}
+
+async function expectEoError(promise: Promise<unknown>, code: string): Promise<EoError> {
+  try {
+    await promise;
+  } catch (err) {
+    if (!isEoError(err)) throw err;
+    expect(err.code).toBe(code);
+    return err;
+  }
+  throw new Error(`expected ${code}`);
+}
+
+const apiLog = (): RequestLogEntry[] => emu.log().filter((e) => !/token$/.test(e.path));
+
+describe('origin and redirect policy (unit)', () => {
+  const connection = { baseUrl: 'https://services.sentinel-hub.com/base', allowedOrigins: ['https://services.sentinel-hub.com'] };
+
+  it('resolves relative URLs under the base URL path and refuses foreign origins', () => {
+    expect(resolveRequestUrl(connection, '/api/v1/process').href).toBe('https://services.sentinel-hub.com/base/api/v1/process');
+    expect(resolveRequestUrl(connection, 'api/v1/process').href).toBe('https://services.sentinel-hub.com/base/api/v1/process');
+    let err: unknown;
+    try {
+      resolveRequestUrl(connection, 'https://evil.example/steal?token=1');
+    } catch (e) {
+      err = e;
+    }
+    expect(isEoError(err, 'EO_ORIGIN_NOT_ALLOWED')).toBe(true);
+    expect((err as EoError).field).toBe('url');
+    expect((err as EoError).message).toContain('https://services.sentinel-hub.com');
+    expect((err as EoError).message).not.toContain('token=1');
+  });
+
+  it('refuses an https → http redirect', () => {
+    const from = new URL('https://services.terrascope.be/download/x.tif');
+    expect(() => redirectStep(from, 302, 'http://mirror.example/x.tif', 'GET')).toThrow(
+      expect.objectContaining({ code: 'EO_INSECURE_REDIRECT' }) as unknown as Error,
+    );
+    expect(() => redirectStep(from, 302, 'ftp://mirror.example/x.tif', 'GET')).toThrow(EoError);
+    expect(redirectStep(new URL('http://a.example/x'), 302, 'https://b.example/y', 'GET')).toMatchObject({ crossOrigin: true, method: 'GET' });
+  });
+
+  it('applies fetch method rules: 303 and 301/302 after POST become GET, 307/308 keep the method', () => {
+    const from = new URL('https://a.example/api');
+    expect(redirectStep(from, 303, '/next', 'POST')).toMatchObject({ method: 'GET', dropBody: true, crossOrigin: false });
+    expect(redirectStep(from, 302, '/next', 'POST')).toMatchObject({ method: 'GET', dropBody: true });
+    expect(redirectStep(from, 301, '/next', 'PUT')).toMatchObject({ method: 'PUT', dropBody: false });
+    expect(redirectStep(from, 307, '/next', 'POST')).toMatchObject({ method: 'POST', dropBody: false });
+    expect(redirectStep(from, 308, 'https://a.example:444/next', 'POST')).toMatchObject({ method: 'POST', crossOrigin: true });
+    expect(redirectStep(from, 302, undefined, 'GET')).toBeUndefined();
+  });
+
+  it('knows which POST calls are read-only', () => {
+    expect(isReadOnlyApiCall('POST', 'https://x/api/v1/process')).toBe(true);
+    expect(isReadOnlyApiCall('POST', '/api/v1/catalog/1.0.0/search')).toBe(true);
+    expect(isReadOnlyApiCall('POST', '/api/v1/statistics')).toBe(true);
+    expect(isReadOnlyApiCall('POST', '/api/v2/batch/process')).toBe(false);
+    expect(isReadOnlyApiCall('GET', '/api/v1/process')).toBe(false);
+  });
+
+  it('explains a token from the wrong service', () => {
+    const sh = { providerLabel: 'Sentinel Hub', issuerRealm: '/auth/realms/main' };
+    const cdseToken = { value: 'x', expiresAt: 0, issuer: 'https://identity.dataspace.copernicus.eu/auth/realms/CDSE' };
+    expect(unauthorizedHint(sh, cdseToken, new URL('https://services.sentinel-hub.com/api/v1/process'))).toBe(
+      'This is a CDSE token used against services.sentinel-hub.com: set the base URL to https://sh.dataspace.copernicus.eu or use Sentinel Hub credentials.',
+    );
+    expect(unauthorizedHint(sh, cdseToken, new URL('https://proxy.example/api'))).toContain('realm "CDSE" but Sentinel Hub expects realm "main"');
+  });
+});
+
+describe('eoRequest against the emulator', () => {
+  it('follows a redirect to another origin without the Authorization header', async () => {
+    emu.fault({ route: '^GET /api/v1/moved$', origin: 'main', redirectTo: 'second:/landing' });
+    emu.fault({ route: '^GET /landing$', origin: 'second', redirectTo: 'main:/back' });
+    emu.fault({ route: '^GET /back$', origin: 'main', status: 200, body: { ok: true } });
+    const res = await eoRequest({ ...setup(), url: '/api/v1/moved' });
+    expect(res.body).toEqual({ ok: true });
+    expect(res.attempts).toBe(3);
+    expect(res.url).toBe(`${emu.url}/back`);
+    const log = apiLog();
+    expect(log.map((e) => `${e.origin} ${e.path}`)).toEqual(['main /api/v1/moved', 'second /landing', 'main /back']);
+    expect(log[0].headers.authorization).toMatch(/^Bearer /);
+    // Dropped at the origin change and not re-added on the way back: strict by design.
+    expect(log[1].headers.authorization).toBeUndefined();
+    expect(log[2].headers.authorization).toBeUndefined();
+  });
+
+  it('keeps the token on a same-origin redirect and the body on 307, turns 303 into GET', async () => {
+    emu.fault({ route: '^POST /api/v1/a$', redirectTo: 'main:/api/v1/b', status: 307 });
+    emu.fault({ route: '^POST /api/v1/b$', status: 200, body: { at: 'b' } });
+    emu.fault({ route: '^POST /api/v1/c$', redirectTo: 'main:/api/v1/d', status: 303 });
+    emu.fault({ route: '^GET /api/v1/d$', status: 200, body: { at: 'd' } });
+    const base = { ...setup(), method: 'POST', body: { hello: 1 }, readOnly: true };
+    expect((await eoRequest({ ...base, url: '/api/v1/a' })).body).toEqual({ at: 'b' });
+    expect((await eoRequest({ ...base, url: '/api/v1/c' })).body).toEqual({ at: 'd' });
+    const log = apiLog();
+    expect(log.map((e) => `${e.method} ${e.path}`)).toEqual(['POST /api/v1/a', 'POST /api/v1/b', 'POST /api/v1/c', 'GET /api/v1/d']);
+    expect(log.every((e) => typeof e.headers.authorization === 'string')).toBe(true);
+    expect(log[1].headers['content-type']).toBe('application/json');
+    expect(log[3].headers['content-type']).toBeUndefined();
+  });
+
+  it('stops after maxRedirects', async () => {
+    emu.fault({ route: '^GET /api/v1/loop$', redirectTo: 'main:/api/v1/loop' });
+    const err = await expectEoError(eoRequest({ ...setup(), url: '/api/v1/loop', maxRedirects: 2 }), 'EO_TOO_MANY_REDIRECTS');
+    expect(err.message).toContain('more than 2');
+    expect(apiLog()).toHaveLength(3);
+  });
+
+  it('refuses an absolute URL on an origin that is not allowed, before any request', async () => {
+    const err = await expectEoError(eoRequest({ ...setup(), url: `${emu.secondUrl}/api/v1/process?key=secret` }), 'EO_ORIGIN_NOT_ALLOWED');
+    expect(err.field).toBe('url');
+    expect(err.message).toContain(emu.url);
+    expect(err.message).not.toContain('secret');
+    expect(emu.log().filter((e) => e.origin === 'second')).toHaveLength(0);
+
+    emu.fault({ route: '^GET /extra$', origin: 'second', status: 200, body: { extra: true } });
+    const res = await eoRequest({ ...setup({ extraOrigins: emu.secondUrl }), url: `${emu.secondUrl}/extra` });
+    expect(res.body).toEqual({ extra: true });
+    expect(emu.log().find((e) => e.origin === 'second')?.headers.authorization).toMatch(/^Bearer /);
+  });
+
+  it('replays once with a fresh token after a 401', async () => {
+    emu.fault({ route: '^POST /api/v1/catalog/1.0.0/search$', status: 401, body: SH_UNAUTHORIZED, times: 1 });
+    const res = await eoRequest<{ features: unknown[] }>({ ...setup(), method: 'POST', url: '/api/v1/catalog/1.0.0/search', body: CATALOG_QUERY });
+    expect(res.statusCode).toBe(200);
+    expect(res.body.features.length).toBeGreaterThan(0);
+    expect(res.tokenRefreshes).toBe(1);
+    expect(res.attempts).toBe(2);
+    expect(emu.counters().tokenRequests.total).toBe(2);
+    const [first, second] = apiLog();
+    expect(first.headers.authorization).not.toBe(second.headers.authorization);
+  });
+
+  it('fails a persistent 401 with a hint, after one replay', async () => {
+    emu.fault({ route: '^POST /api/v1/process$', status: 401, body: SH_UNAUTHORIZED });
+    const err = await expectEoError(eoRequest({ ...setup(), method: 'POST', url: '/api/v1/process', body: GOLDEN_PROCESS }), 'EO_HTTP_STATUS');
+    expect(err.status).toBe(401);
+    expect(err.providerCode).toBe('COMMON_UNAUTHORIZED');
+    expect(err.hint).toContain('freshly issued token');
+    expect(apiLog()).toHaveLength(2);
+    expect(emu.counters().tokenRequests.total).toBe(2);
+    expect(err.message).not.toMatch(/eyJ/);
+  });
+
+  it('says when a CDSE token is used against Sentinel Hub', async () => {
+    emu.configure({ apiRealms: ['main'] });
+    const port = new URL(emu.url).port;
+    // Resolve the production host names to the emulator, so the check sees the real host.
+    const dispatcher = new Agent({
+      connect: {
+        lookup: (_host: string, opts: { all?: boolean }, cb: (...args: unknown[]) => void) =>
+          opts?.all ? cb(null, [{ address: '127.0.0.1', family: 4 }]) : cb(null, '127.0.0.1', 4),
+      } as object,
+    });
+    try {
+      const connection = resolveConnection({
+        provider: 'cdse',
+        tokenUrl: emu.endpoints.cdse.tokenUrl,
+        baseUrl: `http://services.sentinel-hub.com:${port}`,
+        clientId: 'demo-client',
+        clientSecret: 'demo-secret',
+      });
+      const tokens = new TokenCache().provider(connection);
+      const err = await expectEoError(
+        eoRequest({ connection, tokens, dispatcher, method: 'POST', url: '/api/v1/process', body: GOLDEN_PROCESS }),
+        'EO_HTTP_STATUS',
+      );
+      expect(err.status).toBe(401);
+      expect(err.message).toContain(
+        'This is a CDSE token used against services.sentinel-hub.com: set the base URL to https://sh.dataspace.copernicus.eu or use Sentinel Hub credentials.',
+      );
+    } finally {
+      await dispatcher.close();
+    }
+
+    // Same mix-up on the emulator's own address: the hint names the realm of the refused token.
+    const cdseOnSh = resolveConnection({
+      provider: 'cdse',
+      tokenUrl: emu.endpoints.cdse.tokenUrl,
+      baseUrl: emu.endpoints.sentinelHub.baseUrl,
+      clientId: 'demo-client',
+      clientSecret: 'demo-secret',
+    });
+    const err2 = await expectEoError(
+      eoRequest({ connection: cdseOnSh, tokens: new TokenCache().provider(cdseOnSh), method: 'POST', url: '/api/v1/process', body: GOLDEN_PROCESS }),
+      'EO_HTTP_STATUS',
+    );
+    expect(err2.hint).toContain('realm "CDSE"');
+
+    // A Sentinel Hub connection whose token URL points at the CDSE realm.
+    const { connection, tokens } = setup({ tokenUrl: emu.endpoints.cdse.tokenUrl });
+    const err3 = await expectEoError(eoRequest({ connection, tokens, method: 'POST', url: '/api/v1/process', body: GOLDEN_PROCESS }), 'EO_HTTP_STATUS');
+    expect(err3.hint).toContain('issued by realm "CDSE" but Sentinel Hub expects realm "main"');
+  });
+
+  it('does not replay a streamed body after a 401', async () => {
+    emu.fault({ route: '^POST /api/v1/process$', status: 401, body: SH_UNAUTHORIZED, times: 1 });
+    const err = await expectEoError(
+      eoRequest({ ...setup(), method: 'POST', url: '/api/v1/process', headers: { 'content-type': 'application/json' }, body: Readable.from([JSON.stringify(GOLDEN_PROCESS)]) }),
+      'EO_HTTP_STATUS',
+    );
+    expect(err.status).toBe(401);
+    expect(err.hint).toContain('stream');
+    expect(apiLog()).toHaveLength(1);
+  });
+
+  it('waits a Retry-After given in milliseconds after 429, then succeeds', async () => {
+    emu.fault({ route: '^POST /api/v1/catalog/1.0.0/search$', status: 429, headers: { 'retry-after': '300' }, times: 1, body: { error: { status: 429, code: 'RATE_LIMIT_EXCEEDED', message: 'You have exceeded your rate limit' } } });
+    const attempts: AttemptInfo[] = [];
+    const started = Date.now();
+    const res = await eoRequest({ ...setup(), method: 'POST', url: '/api/v1/catalog/1.0.0/search', body: CATALOG_QUERY, onAttempt: (a) => attempts.push(a) });
+    const elapsed = Date.now() - started;
+    expect(res.statusCode).toBe(200);
+    expect(elapsed).toBeGreaterThanOrEqual(290);
+    expect(elapsed).toBeLessThan(3000);
+    expect(attempts.map((a) => [a.reason, a.delayMs])).toEqual([
+      ['initial', 0],
+      ['rate-limit', 300],
+    ]);
+  });
+
+  it('gives up after the bounded number of 429 waits with EO_RATE_LIMITED', async () => {
+    emu.fault({ route: '^GET /api/v1/busy$', status: 429, headers: { 'retry-after': '20' }, body: { message: 'You have exceeded your rate limit', code: 'RATE_LIMIT_EXCEEDED' } });
+    const err = await expectEoError(eoRequest({ ...setup(), url: '/api/v1/busy', maxRateLimitRetries: 2 }), 'EO_RATE_LIMITED');
+    expect(err.retryAfterMs).toBe(20);
+    expect(err.status).toBe(429);
+    expect(err.providerCode).toBe('RATE_LIMIT_EXCEEDED');
+    expect(apiLog()).toHaveLength(3);
+  });
+
+  it('retries a 503 on GET and on a Process POST, but not on batch creation', async () => {
+    emu.fault({ route: '^GET /api/v1/flaky$', status: 503, times: 2 });
+    emu.fault({ route: '^GET /api/v1/flaky$', status: 200, body: { ok: 1 } });
+    const get = await eoRequest({ ...setup(), url: '/api/v1/flaky' });
+    expect(get.body).toEqual({ ok: 1 });
+    expect(get.attempts).toBe(3);
+
+    emu.fault({ route: '^POST /api/v1/process$', status: 503, times: 1 });
+    const proc = await eoRequest({ ...setup(), method: 'POST', url: '/api/v1/process', body: GOLDEN_PROCESS, headers: { accept: 'image/tiff' } });
+    expect(proc.statusCode).toBe(200);
+    expect(proc.attempts).toBe(2);
+
+    emu.reset();
+    emu.fault({ route: '^POST /api/v2/batch/process$', status: 503, times: 1, body: { error: { status: 503, reason: 'Service Unavailable', message: 'Try later', code: 'COMMON_EXCEPTION' } } });
+    const err = await expectEoError(eoRequest({ ...setup(), method: 'POST', url: '/api/v2/batch/process', body: { processRequest: GOLDEN_PROCESS } }), 'EO_HTTP_STATUS');
+    expect(err.status).toBe(503);
+    expect(err.providerMessage).toBe('Try later');
+    expect(err.hint).toContain('Not retried');
+    expect(apiLog().filter((e) => e.path === '/api/v2/batch/process')).toHaveLength(1);
+  });
+
+  it('gives up after maxRetries 5xx with EO_HTTP_STATUS', async () => {
+    emu.fault({ route: '^GET /api/v1/down$', status: 502 });
+    const err = await expectEoError(eoRequest({ ...setup(), url: '/api/v1/down', maxRetries: 2 }), 'EO_HTTP_STATUS');
+    expect(err.status).toBe(502);
+    expect(apiLog()).toHaveLength(3);
+  });
+
+  it('retries a read-only call whose body was cut, and reports connection failures', async () => {
+    emu.fault({ route: '^POST /api/v1/catalog/1.0.0/search$', resetAfterBytes: 10, times: 1 });
+    const res = await eoRequest({ ...setup(), method: 'POST', url: '/api/v1/catalog/1.0.0/search', body: CATALOG_QUERY });
+    expect(res.statusCode).toBe(200);
+    expect(res.attempts).toBe(2);
+
+    const dead = new Agent();
+    const closed = await startEmulator();
+    const deadUrl = closed.url;
+    await closed.close();
+    const connection = resolveConnection({
+      provider: 'sentinel-hub',
+      tokenUrl: emu.endpoints.sentinelHub.tokenUrl,
+      baseUrl: deadUrl,
+      clientId: 'demo-client',
+      clientSecret: 'demo-secret',
+    });
+    const attempts: AttemptInfo[] = [];
+    const base = { connection, tokens: new TokenCache().provider(connection), backoff: FAST_BACKOFF, dispatcher: dead, onAttempt: (a: AttemptInfo) => attempts.push(a) };
+    const err = await expectEoError(eoRequest({ ...base, url: '/api/v1/x', maxRetries: 2 }), 'EO_NETWORK');
+    expect(err.message).toContain('ECONNREFUSED');
+    expect(attempts).toHaveLength(3);
+    attempts.length = 0;
+    await expectEoError(eoRequest({ ...base, method: 'POST', url: '/api/v2/batch/process', body: {} }), 'EO_NETWORK');
+    expect(attempts).toHaveLength(1);
+    await dead.close();
+  });
+
+  it('times out quickly on a server that never answers', async () => {
+    emu.fault({ route: '^GET /api/v1/slow$', hang: true });
+    const started = Date.now();
+    const err = await expectEoError(eoRequest({ ...setup(), url: '/api/v1/slow', timeoutMs: 300 }), 'EO_TIMEOUT');
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(err.message).toContain('300 ms');
+  });
+
+  it('reads json, text, buffer and stream bodies', async () => {
+    const base = { ...setup(), method: 'POST', url: '/api/v1/catalog/1.0.0/search', body: { ...CATALOG_QUERY, limit: 2 } };
+    const json = await eoRequest<{ features: unknown[] }>(base);
+    expect(json.body.features).toHaveLength(2);
+    expect(json.bytes).toBeGreaterThan(0);
+    const text = await eoRequest<string>({ ...base, responseType: 'text' });
+    expect(typeof text.body).toBe('string');
+    expect(JSON.parse(text.body)).toEqual(json.body);
+    const buffer = await eoRequest<Buffer>({ ...base, responseType: 'buffer' });
+    expect(Buffer.isBuffer(buffer.body)).toBe(true);
+    expect(buffer.body.toString('utf8')).toBe(text.body);
+    const stream = await eoRequest<Readable>({ ...base, responseType: 'stream' });
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream.body) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).toString('utf8')).toBe(text.body);
+    expect(stream.bytes).toBeUndefined();
+  });
+
+  it('returns the golden 54×60 GeoTIFF with its processing units', async () => {
+    const res = await eoRequest<Buffer>({ ...setup(), method: 'POST', url: '/api/v1/process', body: GOLDEN_PROCESS, headers: { accept: 'image/tiff' } });
+    expect(res.statusCode).toBe(200);
+    expect(Buffer.isBuffer(res.body)).toBe(true);
+    expect(['49492a00', '4d4d002a']).toContain(res.body.subarray(0, 4).toString('hex'));
+    expect(res.processingUnits).toBeGreaterThan(0);
+    expect(res.processingUnits).toBe(Number(res.headers['x-processingunits-spent']));
+    expect(res.bytes).toBe(res.body.length);
+  });
+
+  it('surfaces the provider message of a 400', async () => {
+    const err = await expectEoError(eoRequest({ ...setup(), method: 'POST', url: '/api/v1/process', body: { input: {} } }), 'EO_HTTP_STATUS');
+    expect(err.status).toBe(400);
+    expect(err.providerMessage).toBeTruthy();
+    expect(err.message).toContain(err.providerMessage as string);
+    expect(apiLog()).toHaveLength(1);
+  });
+});
+
+describe('catalogSearchAll', () => {
+  it('follows next pages up to the feature limit', async () => {
+    const opts = { ...setup(), body: { ...CATALOG_QUERY, limit: 5 } };
+    const some = await catalogSearchAll(opts, { limit: 12 });
+    expect(some.features).toHaveLength(12);
+    expect(some.pages).toBe(3);
+    expect(some.next).toBeDefined();
+    const ids = new Set((some.features as { id: string }[]).map((f) => f.id));
+    expect(ids.size).toBe(12);
+    expect(apiLog()).toHaveLength(3);
+
+    const all = await catalogSearchAll(opts, { limit: 1000 });
+    expect(all.features).toHaveLength(emu.config.catalogTotal);
+    expect(all.pages).toBe(Math.ceil(emu.config.catalogTotal / 5));
+    expect(all.next).toBeUndefined();
+  });
+});
