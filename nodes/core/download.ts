@@ -111,6 +111,10 @@ async function syncToDisk(file: string): Promise<void> {
 
 interface ReceiveContext {
   offset: number;
+  /** Sent as If-Range with a resume: the version the `.part` file holds. */
+  validator?: string;
+  /** The full size the `.part` file belongs to, when known. */
+  expectedTotal?: number;
   part: string;
   /** Set on a skip probe: what the finished file on disk looks like. */
   existing?: { etag?: string; size: number };
@@ -118,6 +122,18 @@ interface ReceiveContext {
   progress: ReturnType<typeof throttledProgress>;
   onHeaders: (meta: DownloadMeta) => Promise<void>;
   metaUrl: string;
+}
+
+/**
+ * Whether a 206 continues the version in the `.part` file. A server (or a cache in between)
+ * that ignores If-Range answers 206 for a changed file too; appending it would splice two versions.
+ */
+function continuesPart(ctx: ReceiveContext, etag: string | undefined, lastModified: string | undefined, total: number | undefined): boolean {
+  if (ctx.expectedTotal !== undefined && total !== undefined && total !== ctx.expectedTotal) return false;
+  const validator = ctx.validator;
+  if (validator === undefined) return false;
+  if (/^(W\/)?"/.test(validator)) return etag === undefined || etag === validator;
+  return lastModified === undefined || lastModified === validator;
 }
 
 async function receive(res: PolicyResponse, ctx: ReceiveContext): Promise<Received> {
@@ -137,7 +153,7 @@ async function receive(res: PolicyResponse, ctx: ReceiveContext): Promise<Receiv
   let start = 0;
   let total: number | undefined;
   if (status === 206) {
-    if (!range || range.start !== ctx.offset) {
+    if (!range || range.start !== ctx.offset || (ctx.offset > 0 && !continuesPart(ctx, etag, lastModified, range.total))) {
       res.body.destroy();
       return { kind: 'restart' };
     }
@@ -212,6 +228,8 @@ async function run(options: DownloadOptions, url: URL, target: string, part: str
   const metaUrl = safeUrl(url);
   const maxResumes = options.maxResumes ?? 5;
   const userHeaders = normaliseHeaders(options.headers);
+  // Ranges and conditions are this function's bookkeeping: a caller's own would corrupt the .part file.
+  for (const name of ['range', 'if-range', 'if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since']) delete userHeaders[name];
   const progress = throttledProgress(options.onProgress);
   const meta = await readMeta(target);
   const finalSize = await sizeOf(target);
@@ -253,6 +271,8 @@ async function run(options: DownloadOptions, url: URL, target: string, part: str
     }
     const ctx: ReceiveContext = {
       offset,
+      validator: offset > 0 ? validator : undefined,
+      expectedTotal: offset > 0 ? (expected ?? meta?.size) : undefined,
       part,
       existing: offset === 0 ? existing : undefined,
       signal: options.signal,
@@ -302,9 +322,11 @@ async function run(options: DownloadOptions, url: URL, target: string, part: str
       if (got.lastModified !== undefined) lastModified = got.lastModified;
       const size = (await sizeOf(part)) ?? 0;
       complete = expected === undefined ? got.clean : size === expected;
-      if (!complete && (expected === undefined || size < expected)) {
+      const version = got.etag ?? got.lastModified ?? validator;
+      // Without a validator, If-Range cannot guard the continuation: the next round starts over.
+      if (!complete && (expected === undefined || size < expected) && version !== undefined) {
         offset = size;
-        validator = got.etag ?? got.lastModified ?? validator;
+        validator = version;
       } else {
         offset = 0;
         validator = undefined;

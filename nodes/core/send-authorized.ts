@@ -66,7 +66,10 @@ export interface SendOptions {
   maxRetries?: number;
   /** Waits after 429 before giving up with EO_RATE_LIMITED. Default 5. */
   maxRateLimitRetries?: number;
-  /** Longest single wait after a 429 or 503 Retry-After. Default 60 s. */
+  /**
+   * Longest single wait after a 429 or a 503 with Retry-After. Default 60 s. A 429 that asks for
+   * longer fails at once with EO_RATE_LIMITED and `retryAfterMs`.
+   */
   maxRetryAfterMs?: number;
   /**
    * The call only reads, so 5xx and connection failures may be retried even for POST. Default:
@@ -223,6 +226,17 @@ export async function sendAuthorized<T>(options: SendOptions, hooks: SendHooks<T
     if (ms > 0) await sleep(ms, signal);
   };
   const canRepeat = (): boolean => safeToRepeat && body.replayable();
+  /** Waits before the next attempt after a connection failure, or throws what the caller should see. */
+  const retryAfterFailure = async (err: unknown, at: URL): Promise<void> => {
+    const aborted = abortReason(signal, err);
+    if (aborted !== undefined) throw aborted;
+    if (err instanceof EoError) throw err;
+    if (isTimeoutError(err)) throw timeoutError(err, at, timeoutMs);
+    if (!isNetworkError(err)) throw err;
+    if (!canRepeat() || retries >= maxRetries) throw networkError(err, at, attempts, safeToRepeat);
+    retries += 1;
+    await retryLater('retry', backoffDelay(retries, options.backoff ?? DEFAULT_BACKOFF));
+  };
 
   for (;;) {
     // One run of the redirect chain, from the original URL: a signed redirect target may have expired.
@@ -256,7 +270,14 @@ export async function sendAuthorized<T>(options: SendOptions, hooks: SendHooks<T
           highWaterMark: options.bodyHighWaterMark,
         });
         if (!isRedirectStatus(res.statusCode)) break;
-        const step = redirectStep(url, res.statusCode, res.headers.location, method);
+        let step: ReturnType<typeof redirectStep>;
+        try {
+          step = redirectStep(url, res.statusCode, res.headers.location, method);
+        } catch (err) {
+          // A refused redirect still holds its connection until the body is read.
+          await discardBody(res.body);
+          throw err;
+        }
         if (!step) break;
         await discardBody(res.body);
         if (++hops > maxRedirects) {
@@ -286,17 +307,8 @@ export async function sendAuthorized<T>(options: SendOptions, hooks: SendHooks<T
         reason = 'redirect';
       }
     } catch (err) {
-      const aborted = abortReason(signal, err);
-      if (aborted !== undefined) throw aborted;
-      if (err instanceof EoError) throw err;
-      if (isTimeoutError(err)) throw timeoutError(err, url, timeoutMs);
-      if (isNetworkError(err) && canRepeat() && retries < maxRetries) {
-        retries += 1;
-        await retryLater('retry', backoffDelay(retries, options.backoff ?? DEFAULT_BACKOFF));
-        continue;
-      }
-      if (isNetworkError(err)) throw networkError(err, url, attempts, safeToRepeat);
-      throw err;
+      await retryAfterFailure(err, url);
+      continue;
     }
 
     const status = res.statusCode;
@@ -321,7 +333,9 @@ export async function sendAuthorized<T>(options: SendOptions, hooks: SendHooks<T
       });
     }
     if (status === 429) {
-      if (rateLimitWaits < maxRateLimitRetries && body.replayable()) {
+      // Coming back before the announced time only earns another 429: a wait beyond the limit is the caller's to schedule.
+      const tooLong = retryAfterMs !== undefined && retryAfterMs > maxWait;
+      if (!tooLong && rateLimitWaits < maxRateLimitRetries && body.replayable()) {
         rateLimitWaits += 1;
         await discardBody(res.body);
         await retryLater('rate-limit', Math.min(retryAfterMs ?? backoffDelay(rateLimitWaits, options.backoff ?? DEFAULT_BACKOFF), maxWait));
@@ -330,7 +344,9 @@ export async function sendAuthorized<T>(options: SendOptions, hooks: SendHooks<T
       throw httpStatusError(status, url, await errorBody(res), {
         code: 'EO_RATE_LIMITED',
         retryAfterMs,
-        what: `${safeUrl(url)} is rate limited (429) after ${rateLimitWaits} wait${rateLimitWaits === 1 ? '' : 's'}`,
+        what: tooLong
+          ? `${safeUrl(url)} is rate limited (429) and asks to wait ${Math.ceil(retryAfterMs / 1000)} s, longer than the ${Math.ceil(maxWait / 1000)} s allowed`
+          : `${safeUrl(url)} is rate limited (429) after ${rateLimitWaits} wait${rateLimitWaits === 1 ? '' : 's'}`,
         hint: 'Send fewer requests per minute (the provider counts requests and processing units per minute), or try again later.',
       });
     }
@@ -358,17 +374,7 @@ export async function sendAuthorized<T>(options: SendOptions, hooks: SendHooks<T
         res.body.on('error', () => undefined);
         res.body.destroy();
       }
-      const aborted = abortReason(signal, err);
-      if (aborted !== undefined) throw aborted;
-      if (err instanceof EoError) throw err;
-      if (isTimeoutError(err)) throw timeoutError(err, url, timeoutMs);
-      if (isNetworkError(err) && canRepeat() && retries < maxRetries) {
-        retries += 1;
-        await retryLater('retry', backoffDelay(retries, options.backoff ?? DEFAULT_BACKOFF));
-        continue;
-      }
-      if (isNetworkError(err)) throw networkError(err, url, attempts, safeToRepeat);
-      throw err;
+      await retryAfterFailure(err, url);
     }
   }
 }

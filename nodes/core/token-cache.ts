@@ -6,7 +6,7 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Dispatcher } from 'undici';
-import { sleep } from './backoff';
+import { backoffDelay, sleep } from './backoff';
 import { EoError, isEoError } from './errors';
 import { requestToken, type TokenGrant, type TokenRequestOptions, type TokenResponse } from './grants';
 import type { Connection } from './providers';
@@ -45,6 +45,10 @@ export const DEFAULT_REFRESH_MARGIN_MS = 60_000;
 /** Longest shared wait after a 429 before giving up with `EO_RATE_LIMITED`. */
 export const DEFAULT_MAX_RATE_LIMIT_WAIT_MS = 60_000;
 const DEFAULT_RATE_LIMIT_WAIT_MS = 5_000;
+/** 429 answers one renewal waits out before it gives up, however short each wait. */
+const MAX_RATE_LIMITED_ATTEMPTS = 5;
+/** The least a cool-down lasts after the n-th 429 in a row (about 0.1, 0.2, 0.4, 0.8 s). */
+const RATE_LIMIT_FLOOR = { baseMs: 100, maxMs: 2_000, factor: 2 };
 /** Identities above this count are pruned of the idle ones (changed passwords leave old ones behind). */
 const PRUNE_ABOVE = 256;
 
@@ -240,10 +244,11 @@ export class TokenCache {
     return identity.renewal;
   }
 
-  /** One renewal: waits out a cool-down, makes one token request, and repeats only after a 429 or an already expired token. */
+  /** One renewal: waits out a cool-down, makes one token request, and repeats only after a 429 (a few times) or an already expired token. */
   private async renew(identity: Identity): Promise<CachedToken> {
     let waitedMs = 0;
     let expiredTokens = 0;
+    let rateLimited = 0;
     for (;;) {
       waitedMs += await this.waitForCoolDown(identity, waitedMs);
       let response: TokenResponse;
@@ -251,7 +256,9 @@ export class TokenCache {
         response = await this.fetchToken(identity);
       } catch (err) {
         if (!isEoError(err, 'EO_RATE_LIMITED')) throw err;
-        this.startCoolDown(identity, err.retryAfterMs);
+        rateLimited += 1;
+        this.startCoolDown(identity, err.retryAfterMs, rateLimited);
+        if (rateLimited >= MAX_RATE_LIMITED_ATTEMPTS) throw err;
         continue;
       }
       const token = this.keep(identity, response);
@@ -282,9 +289,10 @@ export class TokenCache {
     return remaining;
   }
 
-  private startCoolDown(identity: Identity, retryAfterMs: number | undefined): void {
+  private startCoolDown(identity: Identity, retryAfterMs: number | undefined, consecutive: number): void {
     const now = this.now();
-    const announced = retryAfterMs ?? this.defaultRateLimitWaitMs;
+    // A growing floor: a Retry-After of 0 (or a few ms) must not turn into a burst of token requests.
+    const announced = Math.max(retryAfterMs ?? this.defaultRateLimitWaitMs, backoffDelay(consecutive, RATE_LIMIT_FLOOR));
     // A little jitter so several processes sharing the credentials do not come back in the same millisecond.
     const jitter = Math.round(Math.random() * Math.min(250, announced * 0.1));
     identity.coolDownUntil = Math.max(identity.coolDownUntil ?? 0, now + announced + jitter);

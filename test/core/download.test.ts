@@ -138,6 +138,50 @@ describe('downloadToFile', () => {
     expect(existsSync(`${final}.part`)).toBe(false);
   });
 
+  it('never appends a different version: a 206 that ignored If-Range (other ETag) starts the file over', async () => {
+    const directory = freshDir();
+    const size = emu.config.worldCoverTileBytes;
+    emu.fault({ route: '^GET /download/', shortBodyBytes: 300_000 });
+    await expectEoError(downloadToFile(options({ directory, maxResumes: 0 })), 'EO_DOWNLOAD_INCOMPLETE');
+    const final = path.join(directory, TILE.filename);
+    const kept = statSync(`${final}.part`).size;
+    expect(kept).toBeGreaterThan(0);
+
+    emu.reset();
+    // The file changed on the server, and something in between answers the Range anyway.
+    emu.fault({
+      route: '^GET /download/',
+      status: 206,
+      headers: { 'content-range': `bytes ${kept}-${size - 1}/${size}`, etag: '"another-version"' },
+      body: 'z'.repeat(size - kept),
+      times: 1,
+    });
+    const r = await downloadToFile(options({ directory }));
+    expect(await sha256(r.path)).toBe(cleanSha);
+    const [ranged, full] = downloads();
+    expect(ranged.headers.range).toBe(`bytes=${kept}-`);
+    expect(full.headers.range).toBeUndefined();
+    expect(full.status).toBe(200);
+  });
+
+  it('does not resume a cut body that carried no ETag or Last-Modified: nothing could tell two versions apart', async () => {
+    const directory = freshDir();
+    const size = emu.config.worldCoverTileBytes;
+    // A 200 without validators that breaks off after 300 kB of a different content.
+    emu.fault({
+      route: '^GET /download/',
+      status: 200,
+      headers: { 'content-length': String(size), 'content-type': 'image/tiff', connection: 'close' },
+      body: 'a'.repeat(300_000),
+      times: 1,
+    });
+    const r = await downloadToFile(options({ directory }));
+    expect(await sha256(r.path)).toBe(cleanSha);
+    const [cut, again] = downloads();
+    expect(cut.fault).toBe(true);
+    expect(again.headers.range).toBeUndefined();
+  });
+
   it('skips an unchanged file without transferring its body, and downloads again when it changed', async () => {
     const directory = freshDir();
     const first = await downloadToFile(options({ directory }));

@@ -155,6 +155,43 @@ describe('eoRequest against the emulator', () => {
     expect(log[3].headers['content-type']).toBeUndefined();
   });
 
+  it('never sends a caller-supplied Authorization, Cookie or Proxy-Authorization across an origin change', async () => {
+    emu.fault({ route: '^GET /api/v1/hop$', origin: 'main', redirectTo: 'second:/elsewhere' });
+    emu.fault({ route: '^GET /elsewhere$', origin: 'second', status: 200, body: { ok: true } });
+    const headers = { AUTHORIZATION: 'Basic dXNlcjpwYXNzd29yZA==', Cookie: 'session=s3cr3t', 'Proxy-Authorization': 'Basic cHJveHk6cHc=', 'x-trace': 't1' };
+    const res = await eoRequest({ ...setup(), url: '/api/v1/hop', headers });
+    expect(res.body).toEqual({ ok: true });
+    const [first, second] = apiLog();
+    // The caller's Authorization never replaces the bearer token, and never travels on its own.
+    expect(first.headers.authorization).toMatch(/^Bearer /);
+    expect(first.headers.cookie).toBe('session=s3cr3t');
+    expect(second.origin).toBe('second');
+    expect(second.headers.authorization).toBeUndefined();
+    expect(second.headers.cookie).toBeUndefined();
+    expect(second.headers['proxy-authorization']).toBeUndefined();
+    expect(second.headers['x-trace']).toBe('t1');
+  });
+
+  it('frees the connection of a redirect it refuses to follow', async () => {
+    // One connection only: a redirect body left unread would hold it and the next call would wait forever.
+    const dispatcher = new Agent({ connections: 1 });
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      emu.fault({ route: '^GET /api/v1/odd$', status: 302, headers: { location: 'ftp://mirror.example/x.tif' }, body: 'x'.repeat(4 * 1024 * 1024), times: 1 });
+      emu.fault({ route: '^GET /api/v1/after$', status: 200, body: { ok: true } });
+      await expectEoError(eoRequest({ ...setup(), dispatcher, url: '/api/v1/odd' }), 'EO_INSECURE_REDIRECT');
+      const stuck = new Promise<'stuck'>((resolve) => {
+        timer = setTimeout(() => resolve('stuck'), 3000);
+      });
+      const next = await Promise.race([eoRequest({ ...setup(), dispatcher, url: '/api/v1/after' }), stuck]);
+      expect(next).not.toBe('stuck');
+      expect((next as { body: unknown }).body).toEqual({ ok: true });
+    } finally {
+      clearTimeout(timer);
+      await dispatcher.destroy();
+    }
+  });
+
   it('stops after maxRedirects', async () => {
     emu.fault({ route: '^GET /api/v1/loop$', redirectTo: 'main:/api/v1/loop' });
     const err = await expectEoError(eoRequest({ ...setup(), url: '/api/v1/loop', maxRedirects: 2 }), 'EO_TOO_MANY_REDIRECTS');
@@ -282,6 +319,16 @@ describe('eoRequest against the emulator', () => {
     expect(err.status).toBe(429);
     expect(err.providerCode).toBe('RATE_LIMIT_EXCEEDED');
     expect(apiLog()).toHaveLength(3);
+  });
+
+  it('a Retry-After longer than allowed fails at once with retryAfterMs instead of retrying early', async () => {
+    emu.fault({ route: '^GET /api/v1/later$', status: 429, headers: { 'retry-after': '120000' }, body: { message: 'You have exceeded your rate limit', code: 'RATE_LIMIT_EXCEEDED' } });
+    const started = Date.now();
+    const err = await expectEoError(eoRequest({ ...setup(), url: '/api/v1/later', maxRetryAfterMs: 200 }), 'EO_RATE_LIMITED');
+    expect(Date.now() - started).toBeLessThan(150);
+    expect(err.retryAfterMs).toBe(120_000);
+    expect(err.message).toContain('120');
+    expect(apiLog()).toHaveLength(1);
   });
 
   it('retries a 503 on GET and on a Process POST, but not on batch creation', async () => {

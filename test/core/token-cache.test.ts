@@ -303,6 +303,24 @@ describe('429 from the token endpoint: one shared cool-down', () => {
     expect(tokenRequests().total).toBe(2);
   });
 
+  it('a 429 that keeps asking for (almost) no wait is not retried without end', async () => {
+    emu.fault({ route: '^POST /oauth/token$', status: 429, headers: { 'retry-after': '0' } });
+    const tokens = new TokenCache().provider(sentinelHub());
+    let timer: NodeJS.Timeout | undefined;
+    const stuck = new Promise<'stuck'>((resolve) => {
+      timer = setTimeout(() => resolve('stuck'), 10_000);
+    });
+    try {
+      const outcome = await Promise.race([tokens.getToken().then(() => 'token', (e: unknown) => e), stuck]);
+      expect(outcome).toBeInstanceOf(EoError);
+      expect((outcome as EoError).code).toBe('EO_RATE_LIMITED');
+      expect(tokenRequests().total).toBeLessThanOrEqual(8);
+    } finally {
+      clearTimeout(timer);
+      emu.clearFaults();
+    }
+  }, 20_000);
+
   it('a Retry-After beyond the cap fails at once with retryAfterMs, and later callers do not hit the endpoint', async () => {
     emu.fault({ route: '^POST /oauth/token$', status: 429, headers: { 'retry-after': '120000' }, times: 1 });
     const tokens = new TokenCache({ maxRateLimitWaitMs: 5_000 }).provider(sentinelHub());
