@@ -3,7 +3,7 @@
  * from whichever envelope it used, and for 401 a hint about mixed-up services.
  */
 import { EoError, safeUrl, type EoErrorCode } from './errors';
-import type { Connection } from './providers';
+import type { Connection } from './connection';
 import type { AccessToken } from './token';
 
 /** How much of an error body is kept: enough for any provider message, not a whole image. */

@@ -26,7 +26,7 @@ export interface BackoffPolicy {
 
 export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 250, maxMs: 10_000, factor: 3 };
 
-/** Delay before retry number `attempt` (1 = first retry): "full jitter" so parallel callers spread out. */
+/** Delay before retry number `attempt` (1 = first retry): "equal jitter" (half fixed, half random) so parallel callers spread out. */
 export function backoffDelay(attempt: number, policy: BackoffPolicy = DEFAULT_BACKOFF, random = Math.random): number {
   const ceiling = Math.min(policy.maxMs, policy.baseMs * policy.factor ** (attempt - 1));
   return Math.round(ceiling / 2 + random() * (ceiling / 2));

@@ -12,7 +12,7 @@ import { EoError, safeUrl } from './errors';
 import { partPathOf, readMeta, sizeOf, withTargetLock, writeMeta, type DownloadMeta } from './download-state';
 import { resolveRequestUrl } from './origin-policy';
 import { throttledProgress, type DownloadProgress } from './progress';
-import type { Connection } from './providers';
+import type { Connection } from './connection';
 import { discardBody, headerValue, normaliseHeaders } from './request-body';
 import { sendAuthorized, type AttemptInfo, type PolicyResponse } from './send-authorized';
 import { assertNotSymlink, prepareTargetFolder, resolveInside } from './safe-path';

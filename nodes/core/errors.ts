@@ -54,7 +54,11 @@ export interface EoErrorDetails {
   cause?: unknown;
 }
 
+/** Marks EoErrors of every copy of this module: the token cache is shared across copies, so are its errors. */
+const EO_ERROR_BRAND = Symbol.for('eo-nodes.error');
+
 export class EoError extends Error {
+  readonly [EO_ERROR_BRAND] = true;
   readonly code: EoErrorCode;
   readonly status?: number;
   readonly providerMessage?: string;
@@ -81,7 +85,8 @@ export class EoError extends Error {
 }
 
 export function isEoError(err: unknown, code?: EoErrorCode): err is EoError {
-  return err instanceof EoError && (code === undefined || err.code === code);
+  const branded = typeof err === 'object' && err !== null && (err as { [EO_ERROR_BRAND]?: boolean })[EO_ERROR_BRAND] === true;
+  return branded && (code === undefined || (err as EoError).code === code);
 }
 
 /** A URL as it may appear in a message: origin and path only, since query strings can carry secrets. */

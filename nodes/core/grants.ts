@@ -8,7 +8,7 @@ import { backoffDelay, DEFAULT_BACKOFF, parseRetryAfter, sleep, type BackoffPoli
 import { EoError, isEoError, safeUrl } from './errors';
 import { defaultDispatcher } from './http';
 import { readTokenClaims } from './jwt';
-import type { Connection } from './providers';
+import type { Connection } from './connection';
 import {
   endpointFailed,
   endpointUnreachable,

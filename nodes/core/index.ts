@@ -9,6 +9,7 @@
  */
 export * from './errors';
 export * from './providers';
+export * from './connection';
 export type { AccessToken, GetTokenOptions, TokenProvider } from './token';
 export { parseRetryAfter, backoffDelay } from './backoff';
 export { requestToken, type TokenGrant, type TokenResponse, type TokenRequestOptions } from './grants';

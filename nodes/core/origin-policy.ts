@@ -4,7 +4,7 @@
  * a server (the emulator speaks plain http, so https→http is only reachable here).
  */
 import { EoError, safeUrl } from './errors';
-import type { Connection } from './providers';
+import type { Connection } from './connection';
 
 /** True when `url`'s origin may receive the connection's bearer token. */
 export function isAllowedOrigin(connection: Pick<Connection, 'allowedOrigins'>, url: URL | string): boolean {

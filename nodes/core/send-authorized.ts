@@ -12,10 +12,10 @@ import type { Readable } from 'node:stream';
 import { request, type Dispatcher } from 'undici';
 import { ERROR_BODY_LIMIT, httpStatusError, parseErrorBody, unauthorizedHint } from './api-errors';
 import { backoffDelay, DEFAULT_BACKOFF, parseRetryAfter, sleep, type BackoffPolicy } from './backoff';
-import { EoError, safeUrl } from './errors';
+import { EoError, isEoError, safeUrl } from './errors';
 import { defaultDispatcher } from './http';
 import { isAllowedOrigin, isRedirectStatus, redirectStep, resolveRequestUrl } from './origin-policy';
-import type { Connection } from './providers';
+import type { Connection } from './connection';
 import {
   BODY_HEADERS,
   CROSS_ORIGIN_DROPPED,
@@ -230,7 +230,7 @@ export async function sendAuthorized<T>(options: SendOptions, hooks: SendHooks<T
   const retryAfterFailure = async (err: unknown, at: URL): Promise<void> => {
     const aborted = abortReason(signal, err);
     if (aborted !== undefined) throw aborted;
-    if (err instanceof EoError) throw err;
+    if (isEoError(err)) throw err;
     if (isTimeoutError(err)) throw timeoutError(err, at, timeoutMs);
     if (!isNetworkError(err)) throw err;
     if (!canRepeat() || retries >= maxRetries) throw networkError(err, at, attempts, safeToRepeat);

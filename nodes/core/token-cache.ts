@@ -9,7 +9,7 @@ import type { Dispatcher } from 'undici';
 import { backoffDelay, sleep } from './backoff';
 import { EoError, isEoError } from './errors';
 import { requestToken, type TokenGrant, type TokenRequestOptions, type TokenResponse } from './grants';
-import type { Connection } from './providers';
+import type { Connection } from './connection';
 import type { AccessToken, GetTokenOptions, TokenProvider } from './token';
 import type { TokenState } from './token-state';
 

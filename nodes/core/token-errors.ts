@@ -5,7 +5,8 @@
  * endpoint's fault, only an OAuth `error` from a 4xx blames the configuration.
  */
 import { EoError, safeUrl } from './errors';
-import { PROVIDERS, type Connection, type GrantType } from './providers';
+import type { Connection } from './connection';
+import { PROVIDERS, type GrantType } from './providers';
 
 /** Which grant a token request used; the same failure means different things per grant. */
 export type GrantKind = GrantType | 'refresh_token';

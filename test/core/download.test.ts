@@ -8,7 +8,7 @@ import { startEmulator } from '../emulator/server';
 import type { Emulator, RequestLogEntry } from '../emulator/types';
 import { downloadToFile, type DownloadOptions, type DownloadProgress } from '../../nodes/core/download';
 import { EoError, isEoError } from '../../nodes/core/errors';
-import { resolveConnection, type Connection } from '../../nodes/core/providers';
+import { resolveConnection, type Connection } from '../../nodes/core/connection';
 import { TokenCache } from '../../nodes/core/token-cache';
 import { worldCoverTiles } from '../../nodes/core/worldcover';
 

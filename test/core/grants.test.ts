@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import { EoError } from '../../nodes/core/errors';
 import { requestToken, type TokenRequestOptions } from '../../nodes/core/grants';
 import { readTokenClaims } from '../../nodes/core/jwt';
-import { resolveConnection, type ConnectionSettings } from '../../nodes/core/providers';
+import { resolveConnection, type ConnectionSettings } from '../../nodes/core/connection';
 import { startEmulator } from '../emulator/server';
 import type { Emulator, EmulatorConfig } from '../emulator/types';
 

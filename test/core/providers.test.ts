@@ -5,9 +5,9 @@ import {
   SENTINEL_HUB_REALM_TOKEN_URL,
   SENTINEL_HUB_TOKEN_URL,
   TERRASCOPE_TOKEN_URL,
-  resolveConnection,
 } from '../../nodes/core/providers';
-import { EoError } from '../../nodes/core/errors';
+import { resolveConnection } from '../../nodes/core/connection';
+import { EoError, isEoError } from '../../nodes/core/errors';
 
 function configError(fn: () => unknown): EoError {
   try {
@@ -99,6 +99,9 @@ describe('resolveConnection', () => {
     [{ provider: 'custom', tokenUrl: 'https://a.example/t', clientId: 'a', clientSecret: 'b' }, 'baseUrl'],
     [{ provider: 'custom', tokenUrl: 'https://a/t', baseUrl: 'https://a', grant: 'implicit' }, 'grant'],
     [{ provider: 'sentinel-hub', clientId: 'a', clientSecret: 'b', tokenUrl: 'not a url' }, 'tokenUrl'],
+    [{ provider: 'sentinel-hub', clientId: 'a', clientSecret: 'b', tokenUrl: 'http://id.example/token' }, 'tokenUrl'],
+    [{ provider: 'sentinel-hub', clientId: 'a', clientSecret: 'b', baseUrl: 'http://10.0.0.5' }, 'baseUrl'],
+    [{ provider: 'sentinel-hub', clientId: 'a', clientSecret: 'b', extraOrigins: 'http://stac.example' }, 'extraOrigins'],
     [{ provider: 'sentinel-hub', clientId: 'a', clientSecret: 'b', baseUrl: 'ftp://x.example' }, 'baseUrl'],
     [{ provider: 'sentinel-hub', clientId: 'a', clientSecret: 'b', baseUrl: 'https://u:p@x.example' }, 'baseUrl'],
     [{ provider: 'sentinel-hub', clientId: 'a', clientSecret: 'b', extraOrigins: 'nope' }, 'extraOrigins'],
@@ -109,8 +112,35 @@ describe('resolveConnection', () => {
     expect(err.message.length).toBeGreaterThan(20);
   });
 
+  test('plain http is accepted for loopback only (the local emulator)', () => {
+    for (const host of ['127.0.0.1:8480', 'localhost:8480', '[::1]:8480']) {
+      const c = resolveConnection({ provider: 'sentinel-hub', clientId: 'a', clientSecret: 'b', baseUrl: `http://${host}`, tokenUrl: `http://${host}/oauth/token` });
+      expect(c.baseUrl).toBe(`http://${host}`);
+    }
+  });
+
+  test('an invalid URL is not echoed back (a secret pasted into the wrong field stays out of logs)', () => {
+    const err = configError(() => resolveConnection({ provider: 'sentinel-hub', clientId: 'a', clientSecret: 'b', tokenUrl: 'pasted-secret-value' }));
+    expect(err.message).not.toContain('pasted-secret-value');
+  });
+
   test('a missing secret error never echoes other secrets', () => {
     const err = configError(() => resolveConnection({ provider: 'terrascope', username: 'u', password: '', clientSecret: 'top-secret-value' }));
     expect(err.message).not.toContain('top-secret-value');
+  });
+});
+
+describe('isEoError', () => {
+  test('recognises an EoError from another copy of the module (the shared cache crosses copies)', () => {
+    let OtherEoError: typeof EoError | undefined;
+    jest.isolateModules(() => {
+      OtherEoError = (require('../../nodes/core/errors') as typeof import('../../nodes/core/errors')).EoError;
+    });
+    expect(OtherEoError).not.toBe(EoError);
+    const foreign = new (OtherEoError as typeof EoError)('EO_RATE_LIMITED', 'slow down');
+    expect(isEoError(foreign, 'EO_RATE_LIMITED')).toBe(true);
+    expect(isEoError(foreign, 'EO_NETWORK')).toBe(false);
+    expect(isEoError(new Error('plain'))).toBe(false);
+    expect(isEoError({ code: 'EO_RATE_LIMITED' })).toBe(false);
   });
 });

@@ -6,7 +6,7 @@ import { unauthorizedHint } from '../../nodes/core/api-errors';
 import { catalogSearchAll } from '../../nodes/core/catalog';
 import { EoError, isEoError } from '../../nodes/core/errors';
 import { redirectStep, resolveRequestUrl } from '../../nodes/core/origin-policy';
-import { resolveConnection, type Connection, type ConnectionSettings } from '../../nodes/core/providers';
+import { resolveConnection, type Connection, type ConnectionSettings } from '../../nodes/core/connection';
 import { eoRequest, isReadOnlyApiCall, type AttemptInfo, type EoRequestOptions } from '../../nodes/core/request';
 import { TokenCache } from '../../nodes/core/token-cache';
 
@@ -246,13 +246,13 @@ describe('eoRequest against the emulator', () => {
       } as object,
     });
     try {
-      const connection = resolveConnection({
-        provider: 'cdse',
-        tokenUrl: emu.endpoints.cdse.tokenUrl,
-        baseUrl: `http://services.sentinel-hub.com:${port}`,
-        clientId: 'demo-client',
-        clientSecret: 'demo-secret',
-      });
+      // Settings refuse plain http off loopback, so the production host name is set on the checked connection.
+      const shHost = `http://services.sentinel-hub.com:${port}`;
+      const connection: Connection = {
+        ...resolveConnection({ provider: 'cdse', tokenUrl: emu.endpoints.cdse.tokenUrl, clientId: 'demo-client', clientSecret: 'demo-secret' }),
+        baseUrl: shHost,
+        allowedOrigins: [shHost],
+      };
       const tokens = new TokenCache().provider(connection);
       const err = await expectEoError(
         eoRequest({ connection, tokens, dispatcher, method: 'POST', url: '/api/v1/process', body: GOLDEN_PROCESS }),

@@ -1,6 +1,6 @@
 import { Agent, type Dispatcher } from 'undici';
 import { EoError } from '../../nodes/core/errors';
-import { resolveConnection, type ConnectionSettings } from '../../nodes/core/providers';
+import { resolveConnection, type ConnectionSettings } from '../../nodes/core/connection';
 import { sharedTokenCache, TokenCache, tokenProviderFor, type TokenCacheOptions } from '../../nodes/core/token-cache';
 import { formatTokenState } from '../../nodes/core/token-state';
 import { startEmulator } from '../emulator/server';
