@@ -239,6 +239,12 @@ async function readTokenResponse(
       throw notATokenEndpoint(connection, `status ${status}: ${oauth.description ?? oauth.error}`, status, url);
     }
     if (oauth) throw oauthRejection(connection, grant.type, status, oauth, url);
+    // RFC 6749 §5.2 lets a token endpoint refuse client authentication with a bare 401 and a
+    // WWW-Authenticate challenge: that is a credentials answer, not a wrong URL.
+    if (status === 401 && res.headers['www-authenticate'] !== undefined) {
+      const error = grant.type === 'client_credentials' ? 'unauthorized_client' : 'invalid_grant';
+      throw oauthRejection(connection, grant.type, status, { error, description: 'HTTP 401 with an authentication challenge' }, url);
+    }
     throw notATokenEndpoint(connection, `${describeBody(text, contentType)}, status ${status}`, status, url);
   }
   if (status < 200 || truncated) throw notATokenEndpoint(connection, `status ${status}`, status, url);

@@ -312,7 +312,9 @@ export async function sendAuthorized<T>(options: SendOptions, hooks: SendHooks<T
     }
 
     const status = res.statusCode;
-    const retryAfterMs = parseRetryAfter(res.headers['retry-after'], connection.retryAfterUnit);
+    // Milliseconds are the provider API's own dialect; another origin (a STAC server) speaks HTTP's seconds.
+    const retryAfterUnit = url.origin === new URL(connection.baseUrl).origin ? connection.retryAfterUnit : 's';
+    const retryAfterMs = parseRetryAfter(res.headers['retry-after'], retryAfterUnit);
 
     if (status === 401 && authorized && token) {
       tokens.invalidate(token.value);

@@ -49,6 +49,8 @@ const DEFAULT_RATE_LIMIT_WAIT_MS = 5_000;
 const MAX_RATE_LIMITED_ATTEMPTS = 5;
 /** The least a cool-down lasts after the n-th 429 in a row (about 0.1, 0.2, 0.4, 0.8 s). */
 const RATE_LIMIT_FLOOR = { baseMs: 100, maxMs: 2_000, factor: 2 };
+/** When a renewal fails, the old token is still served if it lives at least this much longer than the caller needs. */
+const STALE_TOKEN_FLOOR_MS = 10_000;
 /** Identities above this count are pruned of the idle ones (changed passwords leave old ones behind). */
 const PRUNE_ABOVE = 256;
 
@@ -194,9 +196,21 @@ export class TokenCache {
   private async getToken(identity: Identity, options: GetTokenOptions = {}): Promise<AccessToken> {
     if (options.signal?.aborted) throw options.signal.reason;
     const cached = identity.token;
-    if (cached && this.isUsable(cached, options.minValidityMs ?? 0)) return toAccessToken(cached);
-    // A renewal always yields the freshest token there is, so it is returned without re-checking.
-    return toAccessToken(await raceSignal(this.joinRenewal(identity), options.signal));
+    const minValidityMs = options.minValidityMs ?? 0;
+    if (cached && this.isUsable(cached, minValidityMs)) return toAccessToken(cached);
+    try {
+      // A renewal always yields the freshest token there is, so it is returned without re-checking.
+      return toAccessToken(await raceSignal(this.joinRenewal(identity), options.signal));
+    } catch (err) {
+      // Renewing early is a courtesy: while the endpoint is down or throttling, a token that still
+      // outlives the caller's need (and was not rejected meanwhile) keeps flows running.
+      const stillHeld = cached !== undefined && identity.token === cached;
+      const endpointTrouble = isEoError(err, 'EO_TOKEN_ENDPOINT_UNAVAILABLE') || isEoError(err, 'EO_RATE_LIMITED');
+      if (stillHeld && endpointTrouble && cached.expiresAt - this.now() > minValidityMs + STALE_TOKEN_FLOOR_MS) {
+        return toAccessToken(cached);
+      }
+      throw err;
+    }
   }
 
   private invalidate(identity: Identity, tokenValue: string): void {

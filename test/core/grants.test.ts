@@ -183,6 +183,18 @@ describe('credential errors name the field to fix and are never retried', () => 
     expectNoSecrets(err);
   });
 
+  it('a bare 401 with a WWW-Authenticate challenge is a credentials answer, not a wrong URL', async () => {
+    emu.fault({ route: 'POST /oauth/token$', status: 401, headers: { 'www-authenticate': 'Basic realm="token"' }, body: '' });
+    const err = await failure(requestToken(sentinelHub({ clientAuth: 'basic' }), { type: 'client_credentials' }, fast));
+    expect(err.code).toBe('EO_AUTH_INVALID_CLIENT');
+    expect(err.field).toBe('clientSecret');
+    expect(emu.counters().tokenRequests.total).toBe(1);
+    // Without the challenge, an empty 401 says nothing about credentials.
+    emu.clearFaults();
+    emu.fault({ route: 'POST /oauth/token$', status: 401, body: '' });
+    expect((await failure(requestToken(sentinelHub(), { type: 'client_credentials' }, fast))).code).toBe('EO_NOT_A_TOKEN_ENDPOINT');
+  });
+
   it('unknown client → EO_AUTH_INVALID_CLIENT on Client ID, CDSE hints at Sentinel Hub', async () => {
     const err = await failure(requestToken(cdse({ clientId: 'nobody' }), { type: 'client_credentials' }, fast));
     expect(err.code).toBe('EO_AUTH_INVALID_CLIENT');

@@ -331,6 +331,17 @@ describe('eoRequest against the emulator', () => {
     expect(apiLog()).toHaveLength(1);
   });
 
+  it('reads Retry-After as seconds on an extra origin: milliseconds are the provider API dialect only', async () => {
+    emu.fault({ route: '^GET /stac/search$', origin: 'second', status: 429, headers: { 'retry-after': '2' } });
+    const options = { ...setup({ extraOrigins: emu.secondUrl }), url: `${emu.secondUrl}/stac/search`, maxRetryAfterMs: 500 };
+    const err = await expectEoError(eoRequest(options), 'EO_RATE_LIMITED');
+    expect(err.retryAfterMs).toBe(2000);
+    // On the base URL the same header means 2 ms, waited out within the limit.
+    emu.fault({ route: '^GET /api/v1/quick$', status: 429, headers: { 'retry-after': '2' }, times: 1 });
+    emu.fault({ route: '^GET /api/v1/quick$', status: 200, body: { ok: 1 } });
+    expect((await eoRequest({ ...setup(), url: '/api/v1/quick', maxRetryAfterMs: 500 })).body).toEqual({ ok: 1 });
+  });
+
   it('retries a 503 on GET and on a Process POST, but not on batch creation', async () => {
     emu.fault({ route: '^GET /api/v1/flaky$', status: 503, times: 2 });
     emu.fault({ route: '^GET /api/v1/flaky$', status: 200, body: { ok: 1 } });

@@ -106,6 +106,21 @@ describe('one token per identity', () => {
     expect(tokenRequests().total).toBe(2);
   });
 
+  it('keeps serving a still-valid token while the endpoint fails inside the renewal margin, never past it', async () => {
+    const clock = movableClock();
+    const tokens = new TokenCache({ now: clock.now, request: fastRetries }).provider(sentinelHub());
+    const first = await tokens.getToken();
+    clock.advance(first.expiresAt - clock.now() - 30_000); // inside the 60 s margin, 30 s left
+    emu.fault({ route: 'POST /oauth/token$', status: 503 });
+    expect((await tokens.getToken()).value).toBe(first.value);
+    expect(tokens.state().lastError?.code).toBe('EO_TOKEN_ENDPOINT_UNAVAILABLE');
+    // A caller that needs 25 s more cannot be given a token with 30 s left (10 s floor).
+    await expect(tokens.getToken({ minValidityMs: 25_000 })).rejects.toMatchObject({ code: 'EO_TOKEN_ENDPOINT_UNAVAILABLE' });
+    // A rejected token (401 elsewhere) is never served again as a fallback.
+    tokens.invalidate(first.value);
+    await expect(tokens.getToken()).rejects.toMatchObject({ code: 'EO_TOKEN_ENDPOINT_UNAVAILABLE' });
+  });
+
   it('with short real lifetimes every served token is still valid and renewal happens before exp', async () => {
     emu.configure({ accessTokenLifetimeS: { ...defaults.accessTokenLifetimeS, main: 2 } });
     const tokens = new TokenCache().provider(sentinelHub());
