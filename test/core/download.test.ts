@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { startEmulator } from '../emulator/server';
+import { bodyBytes, startEmulator, worldCoverSource } from '../emulator/server';
 import type { Emulator, RequestLogEntry } from '../emulator/types';
 import { downloadToFile, type DownloadOptions, type DownloadProgress } from '../../nodes/core/download';
 import { EoError, isEoError } from '../../nodes/core/errors';
@@ -23,6 +23,8 @@ let cleanSha: string;
 beforeAll(async () => {
   emu = await startEmulator();
   root = mkdtempSync(path.join(tmpdir(), 'eo-download-'));
+  // The emulator's tile content is a pure function of its path and size: the reference every download is compared with.
+  cleanSha = createHash('sha256').update(bodyBytes(worldCoverSource(TILE.url, emu.config.worldCoverTileBytes))).digest('hex');
   connection = resolveConnection({
     provider: 'terrascope',
     tokenUrl: emu.endpoints.terrascope.tokenUrl,
@@ -81,7 +83,7 @@ describe('downloadToFile', () => {
     expect(readFileSync(r.path).subarray(0, 4).toString('hex')).toBe('49492a00');
     expect(existsSync(`${r.path}.part`)).toBe(false);
     expect(downloads()[0].headers.authorization).toMatch(/^Bearer /);
-    cleanSha = await sha256(r.path);
+    expect(await sha256(r.path)).toBe(cleanSha);
   });
 
   it('resumes a download reset at half with Range and If-Range, byte-identical', async () => {
