@@ -7,9 +7,9 @@ import { runInNewContext } from 'node:vm';
 import { bodyBytes, startEmulator, worldCoverSource } from '../emulator/server';
 import type { Emulator, RequestLogEntry } from '../emulator/types';
 import { downloadToFile, type DownloadOptions, type DownloadProgress } from '../../nodes/core/download';
-import { EoError, isEoError } from '../../nodes/core/errors';
 import { resolveConnection, type Connection } from '../../nodes/core/connection';
 import { TokenCache } from '../../nodes/core/token-cache';
+import { expectEoError } from '../support/fixtures';
 import { worldCoverTiles } from '../../nodes/core/worldcover';
 
 const TILE = worldCoverTiles([6.2, 0.4, 6.9, 1.1], 2020)[0];
@@ -62,16 +62,6 @@ function sha256(file: string): Promise<string> {
 
 const downloads = (): RequestLogEntry[] => emu.log().filter((e) => e.path.startsWith('/download/') || e.path.startsWith('/mirror/'));
 
-async function expectEoError(promise: Promise<unknown>, code: string): Promise<EoError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (!isEoError(err)) throw err;
-    expect(err.code).toBe(code);
-    return err;
-  }
-  throw new Error(`expected ${code}`);
-}
 
 describe('downloadToFile', () => {
   it('downloads a WorldCover tile through a .part file and renames it when complete', async () => {

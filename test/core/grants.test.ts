@@ -2,7 +2,8 @@ import { createServer } from 'node:net';
 import { EoError } from '../../nodes/core/errors';
 import { requestToken, type TokenRequestOptions } from '../../nodes/core/grants';
 import { readTokenClaims } from '../../nodes/core/jwt';
-import { resolveConnection, type ConnectionSettings } from '../../nodes/core/connection';
+import type { ConnectionSettings } from '../../nodes/core/connection';
+import { emulatorConnection, rejection as failure } from '../support/fixtures';
 import { startEmulator } from '../emulator/server';
 import type { Emulator, EmulatorConfig } from '../emulator/types';
 
@@ -24,45 +25,9 @@ const fast: TokenRequestOptions = { backoff: { baseMs: 5, maxMs: 20, factor: 2 }
 const SECRETS = ['demo-secret', 'demo-password', 'wrong-secret-123', 'wrong-password-123'];
 const CREDENTIAL_WORDING = /credential|secret|password|client id|username/i;
 
-function sentinelHub(over: Partial<ConnectionSettings> = {}) {
-  return resolveConnection({
-    provider: 'sentinel-hub',
-    tokenUrl: emu.endpoints.sentinelHub.tokenUrl,
-    baseUrl: emu.endpoints.sentinelHub.baseUrl,
-    clientId: 'demo-client',
-    clientSecret: 'demo-secret',
-    ...over,
-  });
-}
-function cdse(over: Partial<ConnectionSettings> = {}) {
-  return resolveConnection({
-    provider: 'cdse',
-    tokenUrl: emu.endpoints.cdse.tokenUrl,
-    baseUrl: emu.endpoints.cdse.baseUrl,
-    clientId: 'demo-client',
-    clientSecret: 'demo-secret',
-    ...over,
-  });
-}
-function terrascope(over: Partial<ConnectionSettings> = {}) {
-  return resolveConnection({
-    provider: 'terrascope',
-    tokenUrl: emu.endpoints.terrascope.tokenUrl,
-    baseUrl: emu.endpoints.terrascope.baseUrl,
-    username: 'demo',
-    password: 'demo-password',
-    ...over,
-  });
-}
-
-async function failure(promise: Promise<unknown>): Promise<EoError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(EoError);
-  return err as EoError;
-}
+const sentinelHub = (over: Partial<ConnectionSettings> = {}) => emulatorConnection(emu, 'sentinel-hub', over);
+const cdse = (over: Partial<ConnectionSettings> = {}) => emulatorConnection(emu, 'cdse', over);
+const terrascope = (over: Partial<ConnectionSettings> = {}) => emulatorConnection(emu, 'terrascope', over);
 
 function expectNoSecrets(err: EoError, extra: string[] = []): void {
   const everything = [err.message, err.hint ?? '', err.providerMessage ?? '', JSON.stringify(err), String(err.stack)].join('\n');

@@ -9,6 +9,7 @@ import { redirectStep, resolveRequestUrl } from '../../nodes/core/origin-policy'
 import { resolveConnection, type Connection, type ConnectionSettings } from '../../nodes/core/connection';
 import { eoRequest, isReadOnlyApiCall, type AttemptInfo, type EoRequestOptions } from '../../nodes/core/request';
 import { TokenCache } from '../../nodes/core/token-cache';
+import { emulatorConnection, expectEoError } from '../support/fixtures';
 
 const FAST_BACKOFF = { baseMs: 20, maxMs: 100, factor: 2 };
 const SH_UNAUTHORIZED = {
@@ -39,32 +40,13 @@ beforeEach(() => {
   emu.configure({ apiRealms: ['main', 'CDSE', 'terrascope'] });
 });
 
-function shConnection(extra: Partial<ConnectionSettings> = {}): Connection {
-  return resolveConnection({
-    provider: 'sentinel-hub',
-    tokenUrl: emu.endpoints.sentinelHub.tokenUrl,
-    baseUrl: emu.endpoints.sentinelHub.baseUrl,
-    clientId: 'demo-client',
-    clientSecret: 'demo-secret',
-    ...extra,
-  });
-}
+const shConnection = (extra: Partial<ConnectionSettings> = {}): Connection => emulatorConnection(emu, 'sentinel-hub', extra);
 
 function setup(extra: Partial<ConnectionSettings> = {}): Pick<EoRequestOptions, 'connection' | 'tokens' | 'backoff'> {
   const connection = shConnection(extra);
   return { connection, tokens: new TokenCache().provider(connection), backoff: FAST_BACKOFF };
 }
 
-async function expectEoError(promise: Promise<unknown>, code: string): Promise<EoError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (!isEoError(err)) throw err;
-    expect(err.code).toBe(code);
-    return err;
-  }
-  throw new Error(`expected ${code}`);
-}
 
 const apiLog = (): RequestLogEntry[] => emu.log().filter((e) => !/token$/.test(e.path));
 

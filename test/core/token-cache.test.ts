@@ -1,6 +1,7 @@
 import { Agent, type Dispatcher } from 'undici';
 import { EoError } from '../../nodes/core/errors';
-import { resolveConnection, type ConnectionSettings } from '../../nodes/core/connection';
+import type { ConnectionSettings } from '../../nodes/core/connection';
+import { emulatorConnection, rejection as failure } from '../support/fixtures';
 import { sharedTokenCache, TokenCache, tokenProviderFor, type TokenCacheOptions } from '../../nodes/core/token-cache';
 import { formatTokenState } from '../../nodes/core/token-state';
 import { startEmulator } from '../emulator/server';
@@ -23,26 +24,8 @@ const SECRETS = ['demo-secret', 'demo-password', 'wrong-secret-123', 'wrong-pass
 const CREDENTIAL_WORDING = /credential|secret|password|client id|username/i;
 const fastRetries: TokenCacheOptions['request'] = { backoff: { baseMs: 5, maxMs: 20, factor: 2 } };
 
-function sentinelHub(over: Partial<ConnectionSettings> = {}) {
-  return resolveConnection({
-    provider: 'sentinel-hub',
-    tokenUrl: emu.endpoints.sentinelHub.tokenUrl,
-    baseUrl: emu.endpoints.sentinelHub.baseUrl,
-    clientId: 'demo-client',
-    clientSecret: 'demo-secret',
-    ...over,
-  });
-}
-function terrascope(over: Partial<ConnectionSettings> = {}) {
-  return resolveConnection({
-    provider: 'terrascope',
-    tokenUrl: emu.endpoints.terrascope.tokenUrl,
-    baseUrl: emu.endpoints.terrascope.baseUrl,
-    username: 'demo',
-    password: 'demo-password',
-    ...over,
-  });
-}
+const sentinelHub = (over: Partial<ConnectionSettings> = {}) => emulatorConnection(emu, 'sentinel-hub', over);
+const terrascope = (over: Partial<ConnectionSettings> = {}) => emulatorConnection(emu, 'terrascope', over);
 
 /**
  * A clock that tests move forward. The emulator's clock is skewed by the same amount, so tokens it
@@ -59,14 +42,6 @@ function movableClock() {
   };
 }
 
-async function failure(promise: Promise<unknown>): Promise<EoError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(EoError);
-  return err as EoError;
-}
 
 const tokenRequests = () => emu.counters().tokenRequests;
 

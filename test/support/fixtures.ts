@@ -1,0 +1,31 @@
+/** What the core tests share: connections to the emulator's demo accounts, and error assertions. */
+import { resolveConnection, type Connection, type ConnectionSettings } from '../../nodes/core/connection';
+import { EoError, isEoError } from '../../nodes/core/errors';
+import type { Emulator } from '../emulator/types';
+
+export type EmulatedProvider = 'sentinel-hub' | 'cdse' | 'terrascope';
+
+/** A checked connection to the emulator with the demo credentials of `provider`; `over` changes any setting. */
+export function emulatorConnection(emu: Emulator, provider: EmulatedProvider, over: Partial<ConnectionSettings> = {}): Connection {
+  const endpoints = { 'sentinel-hub': emu.endpoints.sentinelHub, cdse: emu.endpoints.cdse, terrascope: emu.endpoints.terrascope }[provider];
+  const credentials =
+    provider === 'terrascope' ? { username: 'demo', password: 'demo-password' } : { clientId: 'demo-client', clientSecret: 'demo-secret' };
+  return resolveConnection({ provider, tokenUrl: endpoints.tokenUrl, baseUrl: endpoints.baseUrl, ...credentials, ...over });
+}
+
+/** The EoError `promise` rejects with; fails the test if it resolves or rejects with anything else. */
+export async function rejection(promise: Promise<unknown>): Promise<EoError> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(EoError);
+  return err as EoError;
+}
+
+/** Like `rejection`, and checks the code. */
+export async function expectEoError(promise: Promise<unknown>, code: string): Promise<EoError> {
+  const err = await rejection(promise);
+  expect(isEoError(err) && err.code).toBe(code);
+  return err;
+}
