@@ -131,7 +131,7 @@ export function notATokenEndpoint(connection: Connection, what: string, status: 
 
 /** 5xx (and 408): the endpoint failed; the user's settings are not in question. */
 export function endpointFailed(connection: Connection, status: number, url: string): EoError {
-  return new EoError('EO_TOKEN_ENDPOINT_UNAVAILABLE', `${connection.providerLabel} token endpoint failed (${status}) at ${safeUrl(url)}.`, {
+  return new EoError('EO_TOKEN_ENDPOINT_UNAVAILABLE', `${connection.providerLabel} token endpoint is unavailable: it failed (${status}) at ${safeUrl(url)}.`, {
     status,
     url: safeUrl(url),
     hint: 'The service is having trouble, not your settings; it was retried, try again later.',

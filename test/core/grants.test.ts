@@ -201,7 +201,7 @@ describe('the endpoint failing is never reported as a credentials problem', () =
     emu.fault({ route: '^POST /oauth/token$', status, body: '<html><body>Service Unavailable</body></html>', headers: { 'content-type': 'text/html' } });
     const err = await failure(requestToken(sentinelHub(), { type: 'client_credentials' }, fast));
     expect(err.code).toBe('EO_TOKEN_ENDPOINT_UNAVAILABLE');
-    expect(err.message).toContain(`failed (${status})`);
+    expect(err.message).toContain(`token endpoint is unavailable: it failed (${status})`);
     expect(err.message).not.toMatch(CREDENTIAL_WORDING);
     expect(err.field).toBeUndefined();
     expect(emu.counters().tokenRequests.total).toBe(4);

@@ -194,6 +194,26 @@ describe('eoRequest against the emulator', () => {
     expect(emu.log().find((e) => e.origin === 'second')?.headers.authorization).toMatch(/^Bearer /);
   });
 
+  it('1,000 concurrent requests on a cold cache cause exactly one token request', async () => {
+    const { connection, tokens } = setup();
+    const responses = await Promise.all(
+      Array.from({ length: 1000 }, () => eoRequest({ connection, tokens, method: 'POST', url: '/api/v1/catalog/1.0.0/search', body: { ...CATALOG_QUERY, limit: 1 } })),
+    );
+    expect(responses.filter((r) => r.statusCode === 200)).toHaveLength(1000);
+    expect(emu.counters().tokenRequests.total).toBe(1);
+    expect(emu.counters().apiRequests).toBe(1000);
+  });
+
+  it('a 503 from the token endpoint fails the request saying the endpoint is unavailable, not the credentials', async () => {
+    emu.fault({ route: 'POST /oauth/token$', status: 503, body: '<html>Service Unavailable</html>', headers: { 'content-type': 'text/html' } });
+    const { connection } = setup();
+    const tokens = new TokenCache({ request: { backoff: FAST_BACKOFF } }).provider(connection);
+    const err = await expectEoError(eoRequest({ connection, tokens, method: 'POST', url: '/api/v1/catalog/1.0.0/search', body: CATALOG_QUERY }), 'EO_TOKEN_ENDPOINT_UNAVAILABLE');
+    expect(err.message).toMatch(/token endpoint is unavailable: it failed \(503\)/);
+    expect(err.message).not.toMatch(/credential|secret|client id/i);
+    expect(emu.counters().apiRequests).toBe(0);
+  });
+
   it('replays once with a fresh token after a 401', async () => {
     emu.fault({ route: '^POST /api/v1/catalog/1.0.0/search$', status: 401, body: SH_UNAUTHORIZED, times: 1 });
     const res = await eoRequest<{ features: unknown[] }>({ ...setup(), method: 'POST', url: '/api/v1/catalog/1.0.0/search', body: CATALOG_QUERY });
