@@ -364,6 +364,11 @@ describe('Sentinel Hub APIs', () => {
     expect(Object.keys(s).sort()).toEqual(['max', 'mean', 'min', 'noDataCount', 'sampleCount', 'stDev']);
     expect(s.sampleCount).toBe(100);
     expect((await apiPost('/api/v1/statistics', token, { ...body('P1D'), aggregation: { timeRange: {} } })).json().error.code).toBe('COMMON_BAD_PAYLOAD');
+    emu.configure({ statisticsIntervalErrors: { '1': 'EXECUTION_ERROR' } });
+    const partly = (await apiPost('/api/v1/statistics', token, body('P1M'))).json();
+    emu.configure({ statisticsIntervalErrors: {} });
+    expect(partly.data[1]).toEqual({ interval: monthly.data[1].interval, error: { type: 'EXECUTION_ERROR' } });
+    expect(partly.data[0].outputs.ndvi.bands.B0.stats).toEqual(s);
   });
 
   test('Batch v2 state machine', async () => {

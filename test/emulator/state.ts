@@ -46,6 +46,7 @@ export function defaultConfig(): FullConfig {
     worldCoverTileBytes: 1024 * 1024,
     missingTiles: ['N00W030'],
     catalogTotal: 23,
+    statisticsIntervalErrors: {},
     clients: [{ ...DEMO_CLIENT }],
     users: [{ ...DEMO_USER }],
     revokeUsedRefreshTokens: false,

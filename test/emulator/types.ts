@@ -41,6 +41,11 @@ export interface EmulatorConfig {
   missingTiles: string[];
   /** Features a catalog search finds in total. Default 23. */
   catalogTotal: number;
+  /**
+   * Statistics intervals (by zero-based position) answered with a per-interval error instead of
+   * statistics, as Sentinel Hub does for an interval that failed. Default none.
+   */
+  statisticsIntervalErrors: Record<string, 'BAD_REQUEST' | 'EXECUTION_ERROR' | 'TIMEOUT'>;
   clients: EmulatorClient[];
   users: EmulatorUser[];
 }

@@ -84,7 +84,11 @@ export async function handleStatistics(ctx: Ctx): Promise<void> {
   if (typeof size === 'string') return sendBadPayload(res, size);
   const samples = size.width * size.height;
   const outputs = evalscriptOutputs(evalscript);
-  const data = list.map((interval) => {
+  const failures = ctx.state.config.statisticsIntervalErrors;
+  const data = list.map((interval, index) => {
+    // Sentinel Hub reports a failed interval in place and still answers 200 for the rest.
+    const failure = failures[String(index)];
+    if (failure) return { interval, error: { type: failure } };
     const out: Record<string, unknown> = {};
     for (const o of outputs) {
       const bands: Record<string, unknown> = {};
