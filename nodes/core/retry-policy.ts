@@ -1,8 +1,6 @@
 /**
- * Which failures are worth another attempt. The loop lives in request.ts rather than in undici's
- * retry interceptor because that interceptor reads a numeric Retry-After as seconds (Sentinel Hub
- * sends milliseconds), cannot fetch a fresh token between attempts, and knows nothing of the
- * read-only POST calls (Process, Catalog, Statistics) that are safe to repeat.
+ * Which failures are worth another attempt, and which calls are safe to repeat. The loop that
+ * applies this is send-authorized.ts (it says why it is not undici's retry interceptor).
  */
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);

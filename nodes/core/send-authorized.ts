@@ -6,7 +6,8 @@
  * both build on it, each with its own way of reading the body.
  *
  * The retry loop is ours, not undici's retry interceptor: that one reads a numeric Retry-After
- * as seconds (Sentinel Hub sends milliseconds) and cannot fetch a new token between attempts.
+ * as seconds (Sentinel Hub sends milliseconds), cannot fetch a new token between attempts, and
+ * knows nothing of the read-only POST calls (Process, Catalog, Statistics) that are safe to repeat.
  */
 import type { Readable } from 'node:stream';
 import { request, type Dispatcher } from 'undici';
