@@ -16,6 +16,7 @@ import {
   untar,
   worldCoverSource,
 } from './server';
+import { defaultConfig } from './state';
 import type { Emulator } from './types';
 
 const agent = new Agent({ connections: null, keepAliveTimeout: 1000 });
@@ -32,19 +33,7 @@ afterAll(async () => {
 
 beforeEach(() => {
   emu.reset();
-  emu.configure({
-    accessTokenLifetimeS: { main: 3600, CDSE: 600, terrascope: 300 },
-    refreshTokenLifetimeS: 3600,
-    clockSkewS: 0,
-    tokenDelayMs: 0,
-    omitExp: false,
-    opaqueTokens: false,
-    apiRealms: ['main', 'CDSE', 'terrascope'],
-    legacyTokenRedirect: 0,
-    worldCoverTileBytes: 1024 * 1024,
-    missingTiles: ['N00W030'],
-    catalogTotal: 23,
-  });
+  emu.configure(defaultConfig());
 });
 
 type Headers = Record<string, string>;
