@@ -3,22 +3,13 @@ import { EoError } from '../../nodes/core/errors';
 import { requestToken, type TokenRequestOptions } from '../../nodes/core/grants';
 import { readTokenClaims } from '../../nodes/core/jwt';
 import type { ConnectionSettings } from '../../nodes/core/connection';
-import { emulatorConnection, rejection as failure } from '../support/fixtures';
-import { startEmulator } from '../emulator/server';
-import type { Emulator, EmulatorConfig } from '../emulator/types';
+import { emulatorConnection, rejection as failure, useEmulator } from '../support/fixtures';
+import { defaultConfig } from '../emulator/state';
+import type { Emulator } from '../emulator/types';
 
 let emu: Emulator;
-let defaults: EmulatorConfig;
-
-beforeAll(async () => {
-  emu = await startEmulator();
-  defaults = structuredClone(emu.config);
-});
-afterAll(() => emu.close());
-afterEach(() => {
-  emu.reset();
-  emu.configure(structuredClone(defaults));
-});
+useEmulator((started) => (emu = started));
+const defaults = defaultConfig();
 
 /** Fast backoff so retry tests take milliseconds. */
 const fast: TokenRequestOptions = { backoff: { baseMs: 5, maxMs: 20, factor: 2 } };

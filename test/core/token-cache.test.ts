@@ -1,24 +1,15 @@
 import { Agent, type Dispatcher } from 'undici';
 import { EoError } from '../../nodes/core/errors';
 import type { ConnectionSettings } from '../../nodes/core/connection';
-import { emulatorConnection, rejection as failure } from '../support/fixtures';
+import { emulatorConnection, rejection as failure, useEmulator } from '../support/fixtures';
 import { sharedTokenCache, TokenCache, tokenProviderFor, type TokenCacheOptions } from '../../nodes/core/token-cache';
 import { formatTokenState } from '../../nodes/core/token-state';
-import { startEmulator } from '../emulator/server';
-import type { Emulator, EmulatorConfig } from '../emulator/types';
+import { defaultConfig } from '../emulator/state';
+import type { Emulator } from '../emulator/types';
 
 let emu: Emulator;
-let defaults: EmulatorConfig;
-
-beforeAll(async () => {
-  emu = await startEmulator();
-  defaults = structuredClone(emu.config);
-});
-afterAll(() => emu.close());
-afterEach(() => {
-  emu.reset();
-  emu.configure(structuredClone(defaults));
-});
+useEmulator((started) => (emu = started));
+const defaults = defaultConfig();
 
 const SECRETS = ['demo-secret', 'demo-password', 'wrong-secret-123', 'wrong-password-123'];
 const CREDENTIAL_WORDING = /credential|secret|password|client id|username/i;

@@ -1,7 +1,26 @@
 /** What the core tests share: connections to the emulator's demo accounts, and error assertions. */
 import { resolveConnection, type Connection, type ConnectionSettings } from '../../nodes/core/connection';
 import { EoError, isEoError } from '../../nodes/core/errors';
+import { defaultConfig } from '../emulator/state';
+import { startEmulator } from '../emulator/server';
 import type { Emulator } from '../emulator/types';
+
+/**
+ * One emulator for the test file, handed to `use` once it listens. After each test its counters,
+ * log, faults and configuration are back to the defaults, so tests cannot leak into each other.
+ */
+export function useEmulator(use: (emu: Emulator) => void): void {
+  let emu: Emulator | undefined;
+  beforeAll(async () => {
+    emu = await startEmulator();
+    use(emu);
+  });
+  afterAll(() => emu?.close());
+  afterEach(() => {
+    emu?.reset();
+    emu?.configure(defaultConfig());
+  });
+}
 
 export type EmulatedProvider = 'sentinel-hub' | 'cdse' | 'terrascope';
 
