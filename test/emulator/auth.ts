@@ -3,7 +3,7 @@
  * config.apiRealms) and the Terrascope download check (Bearer or Basic user:password).
  */
 import type { Ctx } from './context';
-import { COMMON_UNAUTHORIZED_BODY, sendJson } from './http';
+import { COMMON_UNAUTHORIZED_BODY, isObject, parseJson, sendBadPayload, sendJson, sendMethodNotAllowed } from './http';
 import { verifyToken, type VerifiedToken } from './jwt';
 import type { Realm } from './types';
 
@@ -42,6 +42,27 @@ export async function requireBearer(ctx: Ctx, realms: Realm[]): Promise<Verified
 /** Sentinel Hub API paths (process, catalog, statistics, batch). */
 export function requireApiToken(ctx: Ctx): Promise<VerifiedToken | undefined> {
   return requireBearer(ctx, ctx.state.config.apiRealms);
+}
+
+/**
+ * The opening every Sentinel Hub POST API shares: POST only, then a valid token. Answers the
+ * failure itself and returns false.
+ */
+export async function acceptApiPost(ctx: Ctx): Promise<boolean> {
+  if (ctx.req.method !== 'POST') {
+    sendMethodNotAllowed(ctx.res, 'POST');
+    return false;
+  }
+  return (await requireApiToken(ctx)) !== undefined;
+}
+
+/** `acceptApiPost`, then the body as a JSON object; answers 400 itself when it is not one. */
+export async function acceptApiJsonPost(ctx: Ctx): Promise<Record<string, unknown> | undefined> {
+  if (!(await acceptApiPost(ctx))) return undefined;
+  const body = parseJson(ctx.body);
+  if (isObject(body)) return body;
+  sendBadPayload(ctx.res, 'Could not parse request body as JSON object');
+  return undefined;
 }
 
 /**

@@ -3,8 +3,8 @@
  * paged with an integer `next` offset and a `context` object, STAC-style 404 for unknown collections.
  */
 import type { Ctx } from '../context';
-import { requireApiToken } from '../auth';
-import { fnv1a, isObject, parseJson, prng, sendBadPayload, sendJson, shError } from '../http';
+import { acceptApiJsonPost } from '../auth';
+import { fnv1a, prng, sendBadPayload, sendJson } from '../http';
 import { geometryBbox, isKnownCollection } from './process';
 
 function parseDatetime(value: unknown): [number, number] {
@@ -63,10 +63,8 @@ export function catalogFeature(collection: string, index: number, bbox: number[]
 
 export async function handleCatalog(ctx: Ctx): Promise<void> {
   const { res } = ctx;
-  if (ctx.req.method !== 'POST') return sendJson(res, 405, shError(405, 'COMMON_METHOD_NOT_ALLOWED', 'Use POST'), { allow: 'POST' });
-  if (!(await requireApiToken(ctx))) return;
-  const body = parseJson(ctx.body);
-  if (!isObject(body)) return sendBadPayload(res, 'Could not parse request body as JSON object');
+  const body = await acceptApiJsonPost(ctx);
+  if (!body) return;
   const { collections } = body;
   if (!Array.isArray(collections) || collections.length !== 1 || typeof collections[0] !== 'string') {
     return sendBadPayload(res, 'collections must be an array with exactly one collection id');

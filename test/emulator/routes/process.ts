@@ -4,7 +4,7 @@
  * and the processing-units header.
  */
 import type { Ctx } from '../context';
-import { requireApiToken } from '../auth';
+import { acceptApiPost } from '../auth';
 import { fnv1a, isObject, parseJson, sendBadPayload, sendBytes, sendJson, shError } from '../http';
 import { encodeJpeg, encodePng, encodeTiff, rgbPixels, type GeoInfo } from '../images';
 import { tar } from '../tar';
@@ -161,8 +161,7 @@ interface OutputResponse {
 
 export async function handleProcess(ctx: Ctx): Promise<void> {
   const { res } = ctx;
-  if (ctx.req.method !== 'POST') return sendJson(res, 405, shError(405, 'COMMON_METHOD_NOT_ALLOWED', 'Use POST'), { allow: 'POST' });
-  if (!(await requireApiToken(ctx))) return;
+  if (!(await acceptApiPost(ctx))) return;
   const parsed = parseRequest(ctx);
   if (typeof parsed === 'string') return sendBadPayload(res, parsed);
   const { request } = parsed;

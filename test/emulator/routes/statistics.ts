@@ -3,8 +3,8 @@
  * with deterministic band statistics per evalscript output.
  */
 import type { Ctx } from '../context';
-import { requireApiToken } from '../auth';
-import { fnv1a, isObject, parseJson, prng, sendBadPayload, sendJson, shError } from '../http';
+import { acceptApiJsonPost } from '../auth';
+import { fnv1a, isObject, prng, sendBadPayload, sendJson } from '../http';
 import { outputSize, readBounds, readData } from './process';
 
 /** Splits [from, to) into intervals of an ISO-8601 period (PnD, PnW, PnM, PnY). */
@@ -57,10 +57,8 @@ function stats(seed: number, samples: number): Record<string, number> {
 
 export async function handleStatistics(ctx: Ctx): Promise<void> {
   const { res } = ctx;
-  if (ctx.req.method !== 'POST') return sendJson(res, 405, shError(405, 'COMMON_METHOD_NOT_ALLOWED', 'Use POST'), { allow: 'POST' });
-  if (!(await requireApiToken(ctx))) return;
-  const body = parseJson(ctx.body);
-  if (!isObject(body)) return sendBadPayload(res, 'Could not parse request body as JSON object');
+  const body = await acceptApiJsonPost(ctx);
+  if (!body) return;
   const { input, aggregation } = body;
   if (!isObject(input)) return sendBadPayload(res, 'input must be specified');
   const bounds = readBounds(input);
