@@ -1,0 +1,64 @@
+/** Terrascope file download: one file per item, streamed into n8n's binary store. */
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { safeUrl } from '../../../core';
+import { downloadBinary, eoContext } from '../../transport';
+import { inputError } from '../../helpers/errors';
+import { showFor } from '../types';
+
+const show = showFor('terrascope', 'download');
+
+export const description: INodeProperties[] = [
+  {
+    displayName: 'URL',
+    name: 'url',
+    type: 'string',
+    default: '',
+    required: true,
+    placeholder: '/download/WORLDCOVER/ESA_WORLDCOVER_10M_2021_V200/MAP/…/….tif',
+    description: 'A path under the API base URL of the credentials (https://services.terrascope.be), or an absolute URL on an allowed origin',
+    displayOptions: show,
+  },
+  {
+    displayName: 'File Name',
+    name: 'fileName',
+    type: 'string',
+    default: '',
+    description: 'Name of the file in n8n; default the last part of the URL',
+    displayOptions: show,
+  },
+  {
+    displayName: 'Put Output File in Field',
+    name: 'binaryPropertyName',
+    type: 'string',
+    default: 'data',
+    required: true,
+    description: 'The name of the binary field the file is written to',
+    displayOptions: show,
+  },
+];
+
+/** The last path segment of `url`, the name the provider publishes the file under. */
+export function fileNameOf(url: string): string {
+  const path = url.split(/[?#]/)[0];
+  const last = path.split('/').pop() ?? '';
+  try {
+    return decodeURIComponent(last);
+  } catch {
+    return last;
+  }
+}
+
+export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
+  const url = String(this.getNodeParameter('url', itemIndex, '')).trim();
+  if (url === '') throw inputError(this.getNode(), itemIndex, 'URL', 'is empty: enter the path or URL of the file to download.');
+  const fileName = String(this.getNodeParameter('fileName', itemIndex, '')).trim() || fileNameOf(url);
+  if (fileName === '') throw inputError(this.getNode(), itemIndex, 'File Name', 'is needed because the URL ends with "/".');
+  const eo = await eoContext(this, 'terrascope', itemIndex);
+  const { binary, download } = await downloadBinary(this, eo, url, fileName);
+  return [
+    {
+      json: { url: safeUrl(new URL(url, `${eo.connection.baseUrl}/`)), fileName, bytes: download.bytes, resumed: download.resumed, etag: download.etag ?? null },
+      binary: { [String(this.getNodeParameter('binaryPropertyName', itemIndex))]: binary },
+    },
+  ];
+}

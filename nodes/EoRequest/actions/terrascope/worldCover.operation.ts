@@ -1,0 +1,86 @@
+/** ESA WorldCover tiles for a bounding box and year: one item per tile, as a file or metadata only. */
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { isEoError, worldCoverTiles, type WorldCoverYear } from '../../../core';
+import { downloadBinary, eoContext } from '../../transport';
+import { bboxParameter } from '../../helpers/inputs';
+import { inputError, toNodeError } from '../../helpers/errors';
+import { showFor } from '../types';
+
+const show = showFor('terrascope', 'worldCover');
+
+export const description: INodeProperties[] = [
+  {
+    displayName: 'Bounding Box',
+    name: 'bbox',
+    type: 'string',
+    default: '',
+    required: true,
+    placeholder: '4.3,50.7,4.5,50.9',
+    description: 'West,south,east,north in degrees (WGS84), or an array mapped from the item',
+    displayOptions: show,
+  },
+  {
+    displayName: 'Year',
+    name: 'year',
+    type: 'options',
+    default: 2021,
+    displayOptions: show,
+    options: [
+      { name: '2020 (V100)', value: 2020 },
+      { name: '2021 (V200)', value: 2021 },
+    ],
+  },
+  {
+    displayName: 'Output',
+    name: 'output',
+    type: 'options',
+    default: 'binary',
+    displayOptions: show,
+    options: [
+      { name: 'Files', value: 'binary', description: 'Download each tile into a binary field' },
+      { name: 'Metadata Only', value: 'metadata', description: 'Tile names, URLs and extents, without downloading' },
+    ],
+  },
+  {
+    displayName: 'Skip Missing Tiles',
+    name: 'skipMissing',
+    type: 'boolean',
+    default: true,
+    description: 'Whether to leave out tiles the server does not have (open ocean) instead of failing',
+    displayOptions: showFor('terrascope', 'worldCover', { output: ['binary'] }),
+  },
+  {
+    displayName: 'Put Output File in Field',
+    name: 'binaryPropertyName',
+    type: 'string',
+    default: 'data',
+    required: true,
+    description: 'The name of the binary field each tile is written to',
+    displayOptions: showFor('terrascope', 'worldCover', { output: ['binary'] }),
+  },
+];
+
+export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
+  const bbox = bboxParameter(this, 'bbox', 'Bounding Box', itemIndex);
+  const year = Number(this.getNodeParameter('year', itemIndex));
+  if (year !== 2020 && year !== 2021) throw inputError(this.getNode(), itemIndex, 'Year', `WorldCover exists for 2020 and 2021 only (got ${year}).`);
+  const tiles = worldCoverTiles(bbox, year as WorldCoverYear);
+  const metadata = (tile: (typeof tiles)[number]): IDataObject => ({ tile: tile.tile, year, fileName: tile.filename, path: tile.url, bounds: tile.bounds });
+  if (this.getNodeParameter('output', itemIndex) === 'metadata') return tiles.map((tile) => ({ json: metadata(tile) }));
+
+  const skipMissing = this.getNodeParameter('skipMissing', itemIndex, true) as boolean;
+  const binaryProperty = String(this.getNodeParameter('binaryPropertyName', itemIndex));
+  const eo = await eoContext(this, 'terrascope', itemIndex);
+  const out: INodeExecutionData[] = [];
+  // One tile after the other: tiles are large, and the provider prefers few parallel downloads.
+  for (const tile of tiles) {
+    try {
+      const { binary, download } = await downloadBinary(this, eo, tile.url, tile.filename);
+      out.push({ json: { ...metadata(tile), bytes: download.bytes, etag: download.etag ?? null }, binary: { [binaryProperty]: binary } });
+    } catch (err) {
+      if (skipMissing && isEoError(err, 'EO_HTTP_STATUS') && err.status === 404) continue;
+      throw toNodeError(this.getNode(), err, itemIndex);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,12 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+/** One operation: its fields and what it does for one input item (pairedItem is added by the router). */
+export interface Operation {
+  description: INodeProperties[];
+  execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]>;
+}
+
+/** Shows a field only for `resource` / `operation`. */
+export function showFor(resource: string, operation: string | string[], extra: Record<string, unknown[]> = {}) {
+  return { show: { resource: [resource], operation: Array.isArray(operation) ? operation : [operation], ...extra } };
+}

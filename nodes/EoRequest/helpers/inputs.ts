@@ -1,0 +1,64 @@
+/**
+ * Reading node parameters the way users fill them in: a bounding box typed as "w,s,e,n" or mapped
+ * from an item as an array, JSON typed as text or mapped as an object. Problems name the field.
+ */
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import { validateBBox, isEoError, type BBox } from '../../core';
+import { inputError, toNodeError } from './errors';
+
+/** Reads a bounding box [west, south, east, north] from parameter `name`. */
+export function bboxParameter(ctx: IExecuteFunctions, name: string, label: string, itemIndex: number): BBox {
+  const raw = ctx.getNodeParameter(name, itemIndex) as unknown;
+  let value: unknown = raw;
+  if (typeof raw === 'string') {
+    const trimmed = raw.trim();
+    if (trimmed === '') throw inputError(ctx.getNode(), itemIndex, label, 'is empty: write it as west,south,east,north in degrees, e.g. 5.5,0.5,6.5,1.5.');
+    try {
+      value = trimmed.startsWith('[') ? JSON.parse(trimmed) : trimmed.split(/[\s,]+/).map((part) => (part === '' ? NaN : Number(part)));
+    } catch {
+      throw inputError(ctx.getNode(), itemIndex, label, 'is not valid: write it as west,south,east,north in degrees, e.g. 5.5,0.5,6.5,1.5.');
+    }
+  }
+  try {
+    return validateBBox(value);
+  } catch (err) {
+    if (isEoError(err)) throw inputError(ctx.getNode(), itemIndex, label, err.message);
+    throw toNodeError(ctx.getNode(), err, itemIndex);
+  }
+}
+
+/** Reads a JSON object from parameter `name` (text or an object from an expression); empty gives `undefined`. */
+export function jsonParameter(ctx: IExecuteFunctions, name: string, label: string, itemIndex: number): IDataObject | undefined {
+  const raw = ctx.getNodeParameter(name, itemIndex, '') as unknown;
+  if (raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '')) return undefined;
+  let value: unknown = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      throw inputError(ctx.getNode(), itemIndex, label, 'is not valid JSON.');
+    }
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw inputError(ctx.getNode(), itemIndex, label, 'must be a JSON object ({ ... }).');
+  }
+  return value as IDataObject;
+}
+
+/** Reads a date-time parameter as ISO 8601 UTC. */
+export function dateParameter(ctx: IExecuteFunctions, name: string, label: string, itemIndex: number): string {
+  const raw = ctx.getNodeParameter(name, itemIndex) as unknown;
+  const text = typeof raw === 'string' ? raw.trim() : raw instanceof Date ? raw.toISOString() : String(raw ?? '');
+  const time = Date.parse(text);
+  if (text === '' || Number.isNaN(time)) {
+    throw inputError(ctx.getNode(), itemIndex, label, `"${text}" is not a date: use ISO 8601, e.g. 2024-06-01T00:00:00Z.`);
+  }
+  return new Date(time).toISOString();
+}
+
+/** A positive whole number from parameter `name`. */
+export function positiveInteger(ctx: IExecuteFunctions, name: string, label: string, itemIndex: number): number {
+  const value = Number(ctx.getNodeParameter(name, itemIndex));
+  if (!Number.isInteger(value) || value < 1) throw inputError(ctx.getNode(), itemIndex, label, `must be a whole number of at least 1 (got ${String(value)}).`);
+  return value;
+}
