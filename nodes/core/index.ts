@@ -34,3 +34,6 @@ export {
 export { catalogSearchAll, CATALOG_SEARCH_PATH, type CatalogSearchAllOptions, type CatalogSearchAllResult } from './catalog';
 export { downloadToFile, type DownloadOptions, type DownloadResult, type DownloadProgress } from './download';
 export { worldCoverTiles, worldCoverTileAt, validateBBox, type BBox, type WorldCoverTile, type WorldCoverYear } from './worldcover';
+export { saveResponseToFile, type SaveResponseOptions, type SaveResponseResult } from './save-response';
+export { readTokenClaims, type TokenClaims } from './jwt';
+export { isJsonContentType } from './request';

@@ -1,0 +1,102 @@
+/**
+ * The "EO Request" node: one of six operations (custom request, Process, Catalog, Statistics,
+ * Terrascope download, WorldCover tiles) through the connection of an eo-auth config node. The
+ * work is done by the core; this layer maps messages, status and errors onto Node-RED's model:
+ * `done(err)` with the original message so Catch nodes see failures, and a close handler that
+ * cancels whatever is still running so a redeploy leaves nothing behind.
+ */
+import path from 'node:path';
+import { EoError } from '../core';
+import { isEoAuthHandle, type EoAuthHandle } from './lib/auth-handle';
+import { translator } from './lib/messages';
+import { toNodeError } from './lib/node-error';
+import { OPERATION_RUNNERS, type OperationContext } from './lib/operations';
+import type { NodeRedApi, RedNode } from './lib/red';
+import { readRequestConfig, type EoRequestProperties } from './lib/request-config';
+import { StatusBoard } from './lib/status-board';
+import catalogue from './locales/en-US/eo-request.json';
+
+/** How long a close waits for cancelled work to unwind (files closed, .part kept for a resume). */
+const CLOSE_GRACE_MS = 5_000;
+
+export = function eoRequest(RED: NodeRedApi): void {
+  const t = translator(RED, catalogue);
+
+  function EoRequestNode(this: RedNode, props: EoRequestProperties & { id: string }): void {
+    RED.nodes.createNode(this, props);
+    const node = this;
+    const config = readRequestConfig(props);
+    // A relative folder means what it means for Node-RED's file nodes: below fileWorkingDirectory when set.
+    if (config.directory && !path.isAbsolute(config.directory) && RED.settings.fileWorkingDirectory) {
+      config.directory = path.resolve(RED.settings.fileWorkingDirectory, config.directory);
+    }
+    const found = props.auth ? RED.nodes.getNode(props.auth) : undefined;
+    const auth: EoAuthHandle | undefined = isEoAuthHandle(found) ? found : undefined;
+    const problem: EoError | undefined = auth
+      ? auth.problem
+      : new EoError('EO_INVALID_CONFIG', t('eo-request.errors.noAuth'), { field: 'auth' });
+
+    const board = new StatusBoard({
+      show: (status) => node.status(status),
+      t,
+      tokenState: () => (auth && !auth.problem ? auth.tokens().state() : undefined),
+      problem,
+    });
+    const running = new Map<AbortController, Promise<void>>();
+    let closing = false;
+
+    node.on('input', (msg, send, done) => {
+      if (problem) {
+        done(toNodeError(problem));
+        return;
+      }
+      const controller = new AbortController();
+      const id = board.begin();
+      const ctx: OperationContext = {
+        config,
+        connection: auth!.connection(),
+        tokens: auth!.tokens(),
+        msg,
+        signal: controller.signal,
+        t,
+        send: (out) => send(out),
+        clone: (m) => RED.util.cloneMessage(m),
+        progress: (p, label) => board.report(id, p, label),
+        warn: (text) => node.warn(text),
+      };
+      const work = OPERATION_RUNNERS[config.operation](ctx).then(
+        () => {
+          board.end(id);
+          done();
+        },
+        (err: unknown) => {
+          if (controller.signal.aborted && closing) {
+            // Cancelled by a redeploy or shutdown: nothing to report, the flow is going away.
+            board.end(id);
+            done();
+            return;
+          }
+          board.end(id, err);
+          done(toNodeError(err));
+        },
+      );
+      running.set(controller, work);
+      void work.finally(() => running.delete(controller));
+    });
+
+    node.on('close', (_removed, done) => {
+      closing = true;
+      board.close();
+      const pending = [...running.values()];
+      for (const controller of running.keys()) controller.abort(new EoError('EO_NETWORK', 'The node was stopped (redeploy or shutdown).'));
+      const grace = new Promise<void>((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref());
+      void Promise.race([Promise.allSettled(pending), grace]).then(() => {
+        node.status({});
+        done();
+      });
+    });
+  }
+
+  RED.nodes.registerType('eo-request', EoRequestNode);
+};
+

@@ -1,0 +1,18 @@
+/** Sentinel Hub Process API: msg.payload is the request, the output format is chosen by Accept. */
+import { chooseUrl, jsonPayload } from '../msg-overrides';
+import type { OperationContext } from './context';
+import { callToMessage } from './custom-request';
+
+export const PROCESS_PATH = '/api/v1/process';
+
+const EXTENSIONS: Record<string, string> = { 'image/tiff': 'tif', 'image/png': 'png', 'image/jpeg': 'jpg', 'application/json': 'json', 'application/tar': 'tar' };
+
+export async function processRequest(ctx: OperationContext): Promise<void> {
+  const { config, msg, t } = ctx;
+  const body = jsonPayload(msg.payload, t('eo-request.what.process'), t);
+  const url = chooseUrl(config.url, msg, t, PROCESS_PATH);
+  // Headers of an upstream message (often another response's) are not passed: they would contradict Accept.
+  const headers = { accept: config.accept, ...config.headers };
+  const ext = EXTENSIONS[config.accept.split(';')[0].trim().toLowerCase()] ?? 'bin';
+  ctx.send(await callToMessage(ctx, { method: 'POST', url, headers, body, defaultFilename: `process.${ext}` }, config.output));
+}
