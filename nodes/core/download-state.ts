@@ -4,7 +4,7 @@
  * filled. It lets an unchanged file be skipped and a broken download resume with `If-Range`, so
  * two versions of a file are never spliced together.
  */
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { open, readFile, stat, writeFile } from 'node:fs/promises';
 
 /** The sidecar's content. */
 export interface DownloadMeta {
@@ -69,5 +69,15 @@ export async function withTargetLock<T>(target: string, run: () => Promise<T>): 
     return await current;
   } finally {
     if (inFlight.get(target) === current) inFlight.delete(target);
+  }
+}
+
+/** Flushes `file` to disk before it is renamed: without this a crash right after the rename can leave an empty file under the final name. */
+export async function syncToDisk(file: string): Promise<void> {
+  const handle = await open(file, 'r+');
+  try {
+    await handle.datasync();
+  } finally {
+    await handle.close();
   }
 }

@@ -4,12 +4,12 @@
  * announced size, resumed with `Range` + `If-Range` after a cut, and skipped when unchanged.
  */
 import { createWriteStream } from 'node:fs';
-import { open, rename } from 'node:fs/promises';
+import { rename } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type { Dispatcher } from 'undici';
 import type { BackoffPolicy } from './backoff';
 import { EoError, safeUrl } from './errors';
-import { partPathOf, readMeta, sizeOf, withTargetLock, writeMeta, type DownloadMeta } from './download-state';
+import { partPathOf, readMeta, sizeOf, syncToDisk, withTargetLock, writeMeta, type DownloadMeta } from './download-state';
 import { resolveRequestUrl } from './origin-policy';
 import { throttledProgress, type DownloadProgress } from './progress';
 import type { Connection } from './connection';
@@ -99,15 +99,6 @@ function defaultFilename(url: URL): string {
   return name;
 }
 
-async function syncToDisk(file: string): Promise<void> {
-  // Without this a crash right after the rename can leave an empty file under the final name.
-  const handle = await open(file, 'r+');
-  try {
-    await handle.datasync();
-  } finally {
-    await handle.close();
-  }
-}
 
 interface ReceiveContext {
   offset: number;

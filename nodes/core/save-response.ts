@@ -5,11 +5,11 @@
  * cannot be continued with `Range`, so a cut answer is removed and reported.
  */
 import { createWriteStream } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { EoError, isEoError, safeUrl } from './errors';
-import { metaPathOf, partPathOf, withTargetLock } from './download-state';
+import { metaPathOf, partPathOf, syncToDisk, withTargetLock } from './download-state';
 import { throttledProgress, type DownloadProgress } from './progress';
 import { eoRequest, type EoRequestOptions } from './request';
 import { headerValue } from './request-body';
@@ -42,14 +42,6 @@ export interface SaveResponseResult {
 /** Read-ahead between socket and disk, as in downloads: a short disk stall must not pause the connection. */
 const BUFFER_BYTES = 1024 * 1024;
 
-async function syncToDisk(file: string): Promise<void> {
-  const handle = await open(file, 'r+');
-  try {
-    await handle.datasync();
-  } finally {
-    await handle.close();
-  }
-}
 
 /**
  * Sends the request and streams its answer into `directory/filename`.
