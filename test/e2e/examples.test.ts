@@ -50,6 +50,14 @@ test(`Node-RED ${runtimeForThisNode().module === 'node-red' ? 5 : 4} loads both 
   expect(fs.existsSync(path.join(stack.userDir, 'node_modules', 'node-red'))).toBe(false);
 });
 
+test('npm installs the undici line that fits the Node running Node-RED: 8 from Node 22.19 on, else 7', () => {
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  const expected = major > 22 || (major === 22 && minor >= 19) ? 8 : 7;
+  const manifest = path.join(stack.userDir, 'node_modules', 'undici', 'package.json');
+  const installed = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { version: string };
+  expect(Number(installed.version.split('.')[0])).toBe(expected);
+});
+
 test('Import → Examples lists every example flow of the package, as shipped', async () => {
   const base = `/library/examples/flows/${PACKAGE}`;
   const { body: listing } = await stack.nodeRed.request('GET', base);

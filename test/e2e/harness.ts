@@ -73,8 +73,10 @@ export async function packPackage(dir: string): Promise<string> {
 /**
  * Installs the tarball into a Node-RED user directory as the palette manager would: runtime
  * dependencies only, from npm's cache when it has them (so it works offline after `npm ci`).
+ * npm runs on `nodeBin`, the Node that will run Node-RED, because npm picks dependency versions
+ * whose engines fit that Node (undici 8 on Node 24, undici 7 on Node 20).
  */
-export async function installPackage(userDir: string, tarball: string): Promise<void> {
+export async function installPackage(userDir: string, tarball: string, nodeBin: string = process.execPath): Promise<void> {
   fs.mkdirSync(userDir, { recursive: true });
   const manifest = path.join(userDir, 'package.json');
   if (!fs.existsSync(manifest)) {
@@ -83,6 +85,7 @@ export async function installPackage(userDir: string, tarball: string): Promise<
   await run('npm', ['install', tarball, '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error'], {
     cwd: userDir,
     maxBuffer: 16 * 1024 * 1024,
+    env: { ...process.env, PATH: `${path.dirname(nodeBin)}${path.delimiter}${process.env.PATH ?? ''}` },
   });
 }
 

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { DEMO_CLIENT, DEMO_USER, startEmulator } from '../emulator/server';
 import type { Emulator } from '../emulator/types';
 import { examplesForEmulator, withCollectors, type EmulatorTarget, type FlowNode } from './flows';
-import { installPackage, packPackage, startNodeRed, type NodeRedProcess, type NodeRedRuntime } from './harness';
+import { installPackage, packPackage, runtimeForThisNode, startNodeRed, type NodeRedProcess, type NodeRedRuntime } from './harness';
 
 /** Options of {@link startStack}. */
 export interface StackOptions {
@@ -67,7 +67,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const tarball = options.tarball ?? (await packPackage(packDir));
   // A stale copy from an earlier run would hide what the new tarball contains.
   fs.rmSync(path.join(userDir, 'node_modules', '@eo-nodes'), { recursive: true, force: true });
-  await installPackage(userDir, tarball);
+  await installPackage(userDir, tarball, (options.runtime ?? runtimeForThisNode()).nodeBin);
 
   const emulator = await startEmulator(options.emulatorPort ? { port: options.emulatorPort, secondPort: options.emulatorPort + 1 } : {});
   let nodeRed: NodeRedProcess | undefined;
