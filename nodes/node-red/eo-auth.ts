@@ -72,15 +72,18 @@ export = function eoAuth(RED: NodeRedApi): void {
     const sent = pickStrings(body.credentials, Object.keys(CREDENTIAL_TYPES) as (keyof EoAuthCredentials)[]);
     const props = pickStrings(body, SETTING_NAMES);
     const merged = withStoredSecrets(sent, stored);
+    // Only the chosen provider's fields count: the dialog still holds the hidden fields of the
+    // provider it was switched from, and their stored secrets are neither used nor asked for.
+    const settings = connectionSettings(props, merged);
     // A stored secret goes only to the token endpoint it was saved for: the dialog may have been
     // pointed elsewhere, and a test must not carry the secret there.
-    const reused = storedSecretsUsed(sent, merged);
+    const reused = storedSecretsUsed(sent, merged).filter((name) => settings[name] !== undefined);
     const deployed = id ? RED.nodes.getNode(id) : undefined;
     if (reused.length > 0 && (!isEoAuthHandle(deployed) || deployed.tokenEndpoint !== tokenEndpointOf(props))) {
       res.json({ ok: false, code: 'EO_INVALID_CONFIG', message: t('eo-auth.errors.secretForOtherEndpoint'), field: reused[0] });
       return;
     }
-    testConnection(connectionSettings(props, merged)).then(
+    testConnection(settings).then(
       (result) => res.json(result),
       () => res.json({ ok: false, code: 'EO_NETWORK', message: t('eo-auth.test.failed', { message: 'internal error' }) }),
     );

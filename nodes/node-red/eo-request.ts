@@ -89,8 +89,14 @@ export = function eoRequest(RED: NodeRedApi): void {
       board.close();
       const pending = [...running.values()];
       for (const controller of running.keys()) controller.abort(new EoError('EO_NETWORK', 'The node was stopped (redeploy or shutdown).'));
-      const grace = new Promise<void>((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref());
+      let graceTimer: NodeJS.Timeout | undefined;
+      const grace = new Promise<void>((resolve) => {
+        graceTimer = setTimeout(resolve, CLOSE_GRACE_MS);
+        graceTimer.unref();
+      });
       void Promise.race([Promise.allSettled(pending), grace]).then(() => {
+        // Nothing of this node may outlive the close, not even the timer of the grace period.
+        clearTimeout(graceTimer);
         node.status({});
         done();
       });

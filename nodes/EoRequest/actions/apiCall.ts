@@ -59,6 +59,29 @@ function fields(resource: EoResource, examplePath: string): INodeProperties[] {
   ];
 }
 
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * The "Headers (JSON)" object as headers that can be sent: names lower-cased (so a typed
+ * "Authorization" cannot sit next to the connection's own), values text without line breaks.
+ * A problem names the field instead of surfacing as the HTTP client's bare "invalid header key".
+ */
+function requestHeaders(ctx: IExecuteFunctions, itemIndex: number): Record<string, string> {
+  const raw = jsonParameter(ctx, 'headersJson', 'Headers (JSON)', itemIndex) ?? {};
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (!HEADER_NAME.test(name)) throw inputError(ctx.getNode(), itemIndex, 'Headers (JSON)', `${JSON.stringify(name)} is not a header name (letters, digits and - only, no spaces).`);
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+      throw inputError(ctx.getNode(), itemIndex, 'Headers (JSON)', `the value of ${JSON.stringify(name)} must be text or a number.`);
+    }
+    const text = String(value);
+    if (/[\r\n\0]/.test(text)) throw inputError(ctx.getNode(), itemIndex, 'Headers (JSON)', `the value of ${JSON.stringify(name)} must not contain line breaks.`);
+    // The connection sets Authorization itself, for its own origins only.
+    if (name.toLowerCase() !== 'authorization') headers[name.toLowerCase()] = text;
+  }
+  return headers;
+}
+
 /** The custom API call operation of `resource`. */
 export function apiCallOperation(resource: EoResource, examplePath: string): Operation {
   return {
@@ -68,7 +91,7 @@ export function apiCallOperation(resource: EoResource, examplePath: string): Ope
       const url = String(this.getNodeParameter('url', itemIndex, '')).trim();
       if (url === '') throw inputError(this.getNode(), itemIndex, 'URL', 'is empty: enter a path such as ' + examplePath + '.');
       const body = ['PATCH', 'POST', 'PUT', 'DELETE'].includes(method) ? jsonParameter(this, 'bodyJson', 'Body (JSON)', itemIndex) : undefined;
-      const headers = (jsonParameter(this, 'headersJson', 'Headers (JSON)', itemIndex) ?? {}) as Record<string, string>;
+      const headers = requestHeaders(this, itemIndex);
       const format = String(this.getNodeParameter('responseFormat', itemIndex));
       const eo = await eoContext(this, resource, itemIndex);
       const res = await apiRequest(eo, { method, url, body, headers, responseType: format === 'file' ? 'buffer' : format === 'text' ? 'text' : 'json' });

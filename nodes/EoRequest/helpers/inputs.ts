@@ -6,8 +6,21 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { validateBBox, isEoError, type BBox } from '../../core';
 import { inputError, toNodeError } from './errors';
 
-/** Reads a bounding box [west, south, east, north] from parameter `name`. */
-export function bboxParameter(ctx: IExecuteFunctions, name: string, label: string, itemIndex: number): BBox {
+/** A bbox in projected coordinates (metres in UTM, ...): four numbers, each minimum below its maximum. */
+function checkProjectedBBox(value: unknown): BBox {
+  if (!Array.isArray(value) || value.length !== 4) throw new Error('must be a list of 4 numbers: west,south,east,north.');
+  if (!value.every((v) => typeof v === 'number' && Number.isFinite(v))) throw new Error('must contain 4 finite numbers.');
+  const [west, south, east, north] = value as BBox;
+  if (west >= east) throw new Error(`west (${west}) must be less than east (${east}).`);
+  if (south >= north) throw new Error(`south (${south}) must be less than north (${north}).`);
+  return [west, south, east, north];
+}
+
+/**
+ * Reads a bounding box [west, south, east, north] from parameter `name`. Degrees are checked
+ * against the globe; with `geographic: false` (a projected CRS such as UTM) only the order is.
+ */
+export function bboxParameter(ctx: IExecuteFunctions, name: string, label: string, itemIndex: number, { geographic = true } = {}): BBox {
   const raw = ctx.getNodeParameter(name, itemIndex) as unknown;
   let value: unknown = raw;
   if (typeof raw === 'string') {
@@ -17,6 +30,13 @@ export function bboxParameter(ctx: IExecuteFunctions, name: string, label: strin
       value = trimmed.startsWith('[') ? JSON.parse(trimmed) : trimmed.split(/[\s,]+/).map((part) => (part === '' ? NaN : Number(part)));
     } catch {
       throw inputError(ctx.getNode(), itemIndex, label, 'is not valid: write it as west,south,east,north in degrees, e.g. 5.5,0.5,6.5,1.5.');
+    }
+  }
+  if (!geographic) {
+    try {
+      return checkProjectedBBox(value);
+    } catch (err) {
+      throw inputError(ctx.getNode(), itemIndex, label, (err as Error).message);
     }
   }
   try {

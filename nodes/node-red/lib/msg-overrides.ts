@@ -5,6 +5,7 @@
 import { EoError, type RequestBody } from '../../core';
 import type { NodeMessage } from './red';
 import type { Translate } from './messages';
+import { isUnchangedResponse, RESPONSE_MARK } from './response-headers';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'];
 
@@ -28,17 +29,63 @@ export function chooseMethod(configured: string, msg: NodeMessage, t: Translate)
   return method;
 }
 
-/** msg.headers, overwritten by the node's own headers of the same name. */
+/**
+ * Headers that describe one HTTP connection or one body, never the next request: an upstream
+ * http-in request's or an earlier answer's values would make the request invalid (a wrong length,
+ * a refused `connection` header). Authorization is always the connection's own.
+ */
+const NOT_FORWARDED = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'content-length',
+  'host',
+  'upgrade',
+  'te',
+  'trailer',
+  'expect',
+  'proxy-connection',
+  'http2-settings',
+  'authorization',
+  'cookie',
+  RESPONSE_MARK,
+  // The mark of Node-RED's own http request node.
+  'x-node-red-request-node',
+]);
+
+/**
+ * msg.headers, overwritten by the node's own headers of the same name. The headers of an earlier
+ * response, passed on unchanged, are not sent, as Node-RED's http request node does.
+ */
 export function mergeHeaders(msg: NodeMessage, configured: Record<string, string>): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   const fromMsg = msg.headers;
-  if (typeof fromMsg === 'object' && fromMsg !== null && !Array.isArray(fromMsg)) {
+  if (typeof fromMsg === 'object' && fromMsg !== null && !Array.isArray(fromMsg) && !isUnchangedResponse(fromMsg as Record<string, unknown>)) {
     for (const [name, value] of Object.entries(fromMsg as Record<string, unknown>)) {
+      if (NOT_FORWARDED.has(name.toLowerCase())) continue;
       if (typeof value === 'string' || typeof value === 'number') out[name.toLowerCase()] = String(value);
       else if (Array.isArray(value)) out[name.toLowerCase()] = value.map(String);
     }
   }
   return { ...out, ...configured };
+}
+
+/** An HTTP header name (RFC 9110 token); a value is anything but line breaks and NUL. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const BAD_VALUE = /[\r\n\0]/;
+
+/**
+ * `headers` when every name and value can be sent; otherwise an EoError naming `headers`, rather
+ * than the HTTP client's bare "invalid header key" that says neither which header nor where.
+ */
+export function checkHeaders<H extends Record<string, string | string[]>>(headers: H, t: Translate): H {
+  for (const [name, value] of Object.entries(headers)) {
+    const values = Array.isArray(value) ? value : [value];
+    if (!HEADER_NAME.test(name) || values.some((v) => BAD_VALUE.test(v))) {
+      throw new EoError('EO_INVALID_CONFIG', t('eo-request.errors.badHeader', { name: JSON.stringify(name) }), { field: 'headers' });
+    }
+  }
+  return headers;
 }
 
 /** The configured file name, else msg.filename (checked by the core so it stays inside the folder). */

@@ -101,6 +101,11 @@ export function readTimeRange(ctx: IExecuteFunctions, itemIndex: number): { from
   return { from, to };
 }
 
+/** CRS84 and EPSG:4326 count in degrees; every other CRS Sentinel Hub takes is projected (UTM, Web Mercator, ...). */
+function isGeographic(crs: string): boolean {
+  return /\/OGC\/1\.3\/CRS84$|\/EPSG\/0\/4326$|^EPSG:4326$/i.test(crs.trim());
+}
+
 /** Sentinel Hub `input.bounds` from the area fields. */
 export function readBounds(ctx: IExecuteFunctions, itemIndex: number): IDataObject {
   const crs = String(ctx.getNodeParameter('crs', itemIndex, CRS84) || CRS84);
@@ -112,7 +117,7 @@ export function readBounds(ctx: IExecuteFunctions, itemIndex: number): IDataObje
     }
     return { geometry, properties: { crs } };
   }
-  return { bbox: bboxParameter(ctx, 'bbox', 'Bounding Box', itemIndex), properties: { crs } };
+  return { bbox: bboxParameter(ctx, 'bbox', 'Bounding Box', itemIndex, { geographic: isGeographic(crs) }), properties: { crs } };
 }
 
 /** The area as a bbox for Catalog search (a geometry is sent as `intersects`). */

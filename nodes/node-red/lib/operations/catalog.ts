@@ -4,7 +4,7 @@
  * `msg.parts` so a join node can put them back together.
  */
 import { catalogSearchAll, CATALOG_SEARCH_PATH, EoError } from '../../../core';
-import { chooseUrl, jsonPayload } from '../msg-overrides';
+import { checkHeaders, chooseUrl, jsonPayload } from '../msg-overrides';
 import type { EoReport, OperationContext } from './context';
 
 export async function catalogSearch(ctx: OperationContext): Promise<void> {
@@ -16,7 +16,7 @@ export async function catalogSearch(ctx: OperationContext): Promise<void> {
   const body = jsonPayload(msg.payload, t('eo-request.what.catalog'), t);
   const url = chooseUrl(config.url, msg, t, CATALOG_SEARCH_PATH);
   const result = await catalogSearchAll(
-    { connection: ctx.connection, tokens: ctx.tokens, url, body, headers: { accept: 'application/geo+json, application/json', ...config.headers }, signal: ctx.signal },
+    { connection: ctx.connection, tokens: ctx.tokens, url, body, headers: checkHeaders({ accept: 'application/geo+json, application/json', ...config.headers }, t), signal: ctx.signal },
     { limit },
   );
   const eo: EoReport = { attempts: result.attempts, pages: result.pages };

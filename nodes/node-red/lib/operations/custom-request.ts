@@ -1,9 +1,10 @@
 /** Custom request: any method and URL on the connection's allowed origins, body from msg.payload. */
 import { eoRequest, type ResponseType } from '../../../core';
-import { chooseFilename, chooseMethod, chooseUrl, mergeHeaders, requestBody, requestTimeout } from '../msg-overrides';
+import { checkHeaders, chooseFilename, chooseMethod, chooseUrl, mergeHeaders, requestBody, requestTimeout } from '../msg-overrides';
 import type { OutputMode } from '../request-config';
 import type { NodeMessage } from '../red';
 import type { EoReport, OperationContext } from './context';
+import { markResponseHeaders } from '../response-headers';
 import { requestToFile } from './file-output';
 
 /** `auto` leaves the choice to the core: JSON when the answer says so, else a Buffer. */
@@ -22,6 +23,7 @@ export interface HttpCall {
 /** Sends `call` and turns the answer into the output message, or a file when the output is "file". */
 export async function callToMessage(ctx: OperationContext, call: HttpCall, output: OutputMode): Promise<NodeMessage> {
   const timeoutMs = requestTimeout(ctx.msg);
+  checkHeaders(call.headers, ctx.t);
   if (output === 'file') {
     return requestToFile(ctx, { ...call, body: call.body as never, filename: chooseFilename(ctx.config.filename, ctx.msg), timeoutMs });
   }
@@ -40,7 +42,7 @@ export async function callToMessage(ctx: OperationContext, call: HttpCall, outpu
   if (res.processingUnits !== undefined) eo.processingUnits = res.processingUnits;
   if (res.bytes !== undefined) eo.bytes = res.bytes;
   if (res.tokenRefreshes !== undefined) eo.tokenRefreshes = res.tokenRefreshes;
-  return { ...ctx.msg, payload: res.body, statusCode: res.statusCode, headers: res.headers, responseUrl: res.url, eo };
+  return { ...ctx.msg, payload: res.body, statusCode: res.statusCode, headers: markResponseHeaders(res.headers), responseUrl: res.url, eo };
 }
 
 export async function customRequest(ctx: OperationContext): Promise<void> {

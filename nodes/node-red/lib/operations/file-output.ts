@@ -6,6 +6,7 @@
 import { downloadToFile, processingUnitsOf, saveResponseToFile, type RequestBody } from '../../../core';
 import type { NodeMessage } from '../red';
 import type { EoReport, OperationContext } from './context';
+import { markResponseHeaders } from '../response-headers';
 
 export interface FileRequest {
   method: string;
@@ -56,5 +57,5 @@ export async function requestToFile(ctx: OperationContext, req: FileRequest): Pr
   const pu = processingUnitsOf(r.headers);
   if (pu !== undefined) eo.processingUnits = pu;
   if (r.tokenRefreshes !== undefined) eo.tokenRefreshes = r.tokenRefreshes;
-  return { ...ctx.msg, payload: r.path, filename: r.path, statusCode: r.statusCode, headers: r.headers, responseUrl: r.url, eo };
+  return { ...ctx.msg, payload: r.path, filename: r.path, statusCode: r.statusCode, headers: markResponseHeaders(r.headers), responseUrl: r.url, eo };
 }

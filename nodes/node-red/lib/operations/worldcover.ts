@@ -6,6 +6,8 @@ import { downloadToFile, isEoError, worldCoverTiles, type BBox, type WorldCoverY
 import type { NodeMessage } from '../red';
 import type { EoReport, OperationContext } from './context';
 
+const DEFAULT_YEAR: WorldCoverYear = 2021;
+
 /** "west,south,east,north" or an array; anything else is left to the core's check, which names `bbox`. */
 function parseBbox(value: unknown): unknown {
   if (typeof value === 'string') return value.split(/[\s,]+/).filter(Boolean).map(Number);
@@ -17,7 +19,8 @@ function parseBbox(value: unknown): unknown {
 export async function worldCoverDownload(ctx: OperationContext): Promise<void> {
   const { config, msg } = ctx;
   const bbox = parseBbox(config.bbox || msg.payload) as BBox;
-  const year = (config.year ?? Number(msg.year)) as WorldCoverYear;
+  // The node's year wins; msg.year when the property is empty; the contract's 2021 when neither says.
+  const year = (config.year ?? (msg.year === undefined || msg.year === null || msg.year === '' ? DEFAULT_YEAR : Number(msg.year))) as WorldCoverYear;
   const tiles = worldCoverTiles(bbox, year);
   for (const [i, tile] of tiles.entries()) {
     const label = ctx.t('eo-request.status.tile', { index: i + 1, count: tiles.length });

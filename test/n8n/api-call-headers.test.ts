@@ -1,0 +1,61 @@
+/**
+ * "Custom API Call" headers typed as JSON: a name that HTTP cannot carry is reported naming the
+ * field, and a typed Authorization never travels next to (or instead of) the connection's token.
+ */
+import { startEmulator } from '../emulator/server';
+import type { Emulator } from '../emulator/types';
+import { EO_REQUEST_TYPE, emulatorCredentials, N8nHome, nodeOutput, SENTINEL_HUB_CREDENTIAL } from './harness';
+
+jest.setTimeout(120_000);
+
+let emu: Emulator;
+let home: N8nHome;
+
+function apiCall(id: string, headersJson: string) {
+  const start = { id: '7c0e0000-0000-4000-8000-00000000b001', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} };
+  const call = {
+    id: '7c0e0000-0000-4000-8000-00000000b002',
+    name: 'Call',
+    type: EO_REQUEST_TYPE,
+    typeVersion: 1,
+    position: [200, 0],
+    parameters: { resource: 'sentinelHub', operation: 'apiCall', method: 'POST', url: '/api/v1/catalog/1.0.0/search', bodyJson: '{"collections":["sentinel-2-l2a"],"limit":1}', headersJson, responseFormat: 'json' },
+    credentials: { sentinelHubApi: SENTINEL_HUB_CREDENTIAL },
+    onError: 'continueRegularOutput',
+  };
+  return { id, name: id, active: false, settings: { executionOrder: 'v1' }, nodes: [start, call], connections: { Start: { main: [[{ node: 'Call', type: 'main', index: 0 }]] } } };
+}
+
+beforeAll(async () => {
+  emu = await startEmulator();
+  home = await N8nHome.create();
+  await home.importCredentials(emulatorCredentials(emu));
+  await home.importWorkflows([
+    apiCall('eoBadHeaderName', '{"X Trace": "1"}'),
+    apiCall('eoTypedAuthorization', '{"Authorization": "Basic bm90OnVzZWQ=", "X-Trace": "t-1"}'),
+  ]);
+}, 240_000);
+
+afterAll(async () => {
+  await home?.remove();
+  await emu?.close();
+});
+
+beforeEach(() => emu.reset());
+
+test('a header name with a space fails the item naming "Headers (JSON)", before any request', async () => {
+  const result = await home.execute('eoBadHeaderName');
+  const [item] = nodeOutput(result, 'Call');
+  expect(String(item.json.error)).toBe('Headers (JSON): "X Trace" is not a header name (letters, digits and - only, no spaces).');
+  expect(emu.log().some((e) => e.path === '/api/v1/catalog/1.0.0/search')).toBe(false);
+});
+
+test('a typed Authorization is dropped: the API sees the connection\'s bearer token and the other headers', async () => {
+  const result = await home.execute('eoTypedAuthorization');
+  const [item] = nodeOutput(result, 'Call');
+  expect(item.json.error).toBeUndefined();
+  expect(item.json.statusCode).toBe(200);
+  const sent = emu.log().find((e) => e.path === '/api/v1/catalog/1.0.0/search');
+  expect(String(sent?.headers.authorization)).toMatch(/^Bearer [\w-]+\.[\w-]+\.[\w-]+$/);
+  expect(sent?.headers['x-trace']).toBe('t-1');
+});
