@@ -15,7 +15,8 @@ export class EoRequest implements INodeType {
     icon: { light: 'file:eo.svg', dark: 'file:eo.dark.svg' },
     group: ['transform'],
     version: 1,
-    subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
+    subtitle:
+      '={{ ({ sentinelHub: "Sentinel Hub", terrascope: "Terrascope" })[$parameter["resource"]] + ": " + ({ process: "Process", catalogSearch: "Catalog Search", statistics: "Statistics", apiCall: "Custom API Call", download: "Download File", stacSearch: "STAC Search", worldCover: "WorldCover Tiles" })[$parameter["operation"]] }}',
     description: 'Sentinel Hub, Copernicus Data Space and Terrascope (WorldCover) with shared, cached OAuth tokens',
     defaults: { name: 'EO Request' },
     usableAsTool: true,

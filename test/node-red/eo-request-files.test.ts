@@ -64,7 +64,7 @@ describe('Terrascope download', () => {
     expect(first.payload).toBe(file);
     expect(fs.statSync(file).size).toBe(3_000_000);
     expect(first.eo).toEqual(expect.objectContaining({ bytes: 3_000_000, skipped: false, path: file }));
-    expect(statuses.some((s) => /^\d+% · \d+\.\d MB$/.test(s.text ?? ''))).toBe(true);
+    expect(statuses.some((s) => /^\d+% · \d+\.\d MB$/.test(s.text ?? '') && s.fill === 'green')).toBe(true);
     expect(statuses.at(-1)?.text).toMatch(/^access \d+m/);
     const before = bed.emu.counters().apiStatus['200'] ?? 0;
     const [second] = await send({ url: '/download/synthetic/3000000.bin' });

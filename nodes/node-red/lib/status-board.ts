@@ -115,7 +115,9 @@ export class StatusBoard {
     if (this.inFlight > 0) {
       const count = this.inFlight === 1 ? t('eo-request.status.request') : t('eo-request.status.requests', { count: this.inFlight });
       const latest = [...this.progress.values()].pop();
-      return { fill: 'blue', shape: 'dot', text: latest ? (this.inFlight > 1 ? `${latest} · ${count}` : latest) : count };
+      // Bytes arriving are good news (green, as for a finished download); a request still waiting is blue, as in Node-RED's http request node.
+      if (latest) return { fill: 'green', shape: 'dot', text: this.inFlight > 1 ? `${latest} · ${count}` : latest };
+      return { fill: 'blue', shape: 'dot', text: count };
     }
     if (this.lastError) return { fill: 'red', shape: 'ring', text: this.lastError };
     const state = this.options.tokenState();
