@@ -103,6 +103,16 @@ export interface StartNodeRedOptions {
   echo?: NodeJS.WritableStream;
   /** Give up waiting for the runtime after this many ms. Default 60 s. */
   startTimeoutMs?: number;
+  /** Turns on Node-RED's adminAuth with these users; default off (an open editor, as in the demo). */
+  adminUsers?: AdminUser[];
+}
+
+/** A user of the editor and Admin API when adminAuth is on. */
+export interface AdminUser {
+  username: string;
+  password: string;
+  /** Node-RED permissions, e.g. '*' or 'read'. */
+  permissions: string;
 }
 
 /** A running Node-RED: its URL, its output, and the Admin API calls the tests and the demo use. */
@@ -203,8 +213,18 @@ export class NodeRedProcess {
   }
 }
 
+/** Node-RED's adminAuth users, with passwords hashed by the bcrypt library Node-RED itself uses. */
+function adminAuthSetting(users: AdminUser[]): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const bcrypt = require(require.resolve('bcryptjs', { paths: [path.join(repoRoot, 'node_modules', '@node-red', 'editor-api')] })) as {
+    hashSync(password: string, rounds: number): string;
+  };
+  const list = users.map(({ username, password, permissions }) => ({ username, password: bcrypt.hashSync(password, 8), permissions }));
+  return `  adminAuth: { type: 'credentials', users: ${JSON.stringify(list)} },`;
+}
+
 /** Writes a settings file: loopback only, a fixed credential secret, no telemetry or tours. */
-function writeSettings(userDir: string, credentialSecret: string): string {
+function writeSettings(userDir: string, credentialSecret: string, adminUsers?: AdminUser[]): string {
   const file = path.join(userDir, 'settings.js');
   const settings = [
     '// Written by the test harness / demo: loopback only, fixed credential secret.',
@@ -214,6 +234,7 @@ function writeSettings(userDir: string, credentialSecret: string): string {
     `  credentialSecret: ${JSON.stringify(credentialSecret)},`,
     `  logging: { console: { level: 'info', metrics: false, audit: false } },`,
     `  functionExternalModules: false,`,
+    ...(adminUsers ? [adminAuthSetting(adminUsers)] : []),
     '};',
     '',
   ].join('\n');
@@ -228,7 +249,7 @@ function writeSettings(userDir: string, credentialSecret: string): string {
 export async function startNodeRed(options: StartNodeRedOptions): Promise<NodeRedProcess> {
   const runtime = options.runtime ?? runtimeForThisNode();
   const port = options.port ?? (await freePort());
-  const settingsFile = writeSettings(options.userDir, options.credentialSecret ?? 'eo-nodes-test-credential-secret');
+  const settingsFile = writeSettings(options.userDir, options.credentialSecret ?? 'eo-nodes-test-credential-secret', options.adminUsers);
   const redJs = path.join(repoRoot, 'node_modules', runtime.module, 'red.js');
   const args = [
     redJs,
@@ -251,7 +272,8 @@ export async function startNodeRed(options: StartNodeRedOptions): Promise<NodeRe
     try {
       const res = await fetch(`${red.url}/flows`, { headers: { 'Node-RED-API-Version': 'v2' } });
       await res.arrayBuffer();
-      if (res.ok) return red;
+      // With adminAuth on, an anonymous caller is refused: that, too, means the runtime is up.
+      if (res.ok || (options.adminUsers && res.status === 401)) return red;
     } catch {
       // not listening yet
     }
