@@ -8,7 +8,7 @@ import { apiRequest, eoContext, type EoResource } from '../transport';
 import { jsonParameter } from '../helpers/inputs';
 import { inputError } from '../helpers/errors';
 import { mimeTypeOf } from '../helpers/mime';
-import { showFor, type Operation } from './types';
+import { binaryFieldProperty, showFor, type Operation } from './types';
 
 const OPERATION = 'apiCall';
 
@@ -47,15 +47,7 @@ function fields(resource: EoResource, examplePath: string): INodeProperties[] {
         { name: 'Text', value: 'text' },
       ],
     },
-    {
-      displayName: 'Put Output File in Field',
-      name: 'binaryPropertyName',
-      type: 'string',
-      default: 'data',
-      required: true,
-      description: 'The name of the binary field the response is written to',
-      displayOptions: showFor(resource, OPERATION, { responseFormat: ['file'] }),
-    },
+    binaryFieldProperty('the response', showFor(resource, OPERATION, { responseFormat: ['file'] })),
   ];
 }
 

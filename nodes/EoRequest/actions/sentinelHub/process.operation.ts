@@ -4,7 +4,7 @@ import { apiRequest, eoContext } from '../../transport';
 import { extensionOf } from '../../helpers/mime';
 import { positiveInteger } from '../../helpers/inputs';
 import { inputError } from '../../helpers/errors';
-import { showFor } from '../types';
+import { binaryFieldProperty, showFor } from '../types';
 import { areaFields, readBounds, readTimeRange, timeFields, TRUE_COLOR_EVALSCRIPT } from './fields';
 
 const show = showFor('sentinelHub', 'process');
@@ -49,15 +49,7 @@ export const description: INodeProperties[] = [
       { name: 'PNG', value: 'image/png' },
     ],
   },
-  {
-    displayName: 'Put Output File in Field',
-    name: 'binaryPropertyName',
-    type: 'string',
-    default: 'data',
-    required: true,
-    description: 'The name of the binary field the image is written to',
-    displayOptions: show,
-  },
+  binaryFieldProperty('the image', show),
   {
     displayName: 'Options',
     name: 'options',

@@ -3,7 +3,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 import { safeUrl } from '../../../core';
 import { downloadBinary, eoContext } from '../../transport';
 import { inputError } from '../../helpers/errors';
-import { showFor } from '../types';
+import { binaryFieldProperty, showFor } from '../types';
 
 const show = showFor('terrascope', 'download');
 
@@ -26,15 +26,7 @@ export const description: INodeProperties[] = [
     description: 'Name of the file in n8n; default the last part of the URL',
     displayOptions: show,
   },
-  {
-    displayName: 'Put Output File in Field',
-    name: 'binaryPropertyName',
-    type: 'string',
-    default: 'data',
-    required: true,
-    description: 'The name of the binary field the file is written to',
-    displayOptions: show,
-  },
+  binaryFieldProperty('the file', show),
 ];
 
 /** The last path segment of `url`, the name the provider publishes the file under. */

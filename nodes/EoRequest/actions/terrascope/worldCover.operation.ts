@@ -4,7 +4,7 @@ import { isEoError, worldCoverTiles, type WorldCoverYear } from '../../../core';
 import { downloadBinary, eoContext } from '../../transport';
 import { bboxParameter } from '../../helpers/inputs';
 import { inputError, toNodeError } from '../../helpers/errors';
-import { showFor } from '../types';
+import { binaryFieldProperty, showFor } from '../types';
 
 const show = showFor('terrascope', 'worldCover');
 
@@ -49,15 +49,7 @@ export const description: INodeProperties[] = [
     description: 'Whether to leave out tiles the server does not have (open ocean) instead of failing',
     displayOptions: showFor('terrascope', 'worldCover', { output: ['binary'] }),
   },
-  {
-    displayName: 'Put Output File in Field',
-    name: 'binaryPropertyName',
-    type: 'string',
-    default: 'data',
-    required: true,
-    description: 'The name of the binary field each tile is written to',
-    displayOptions: showFor('terrascope', 'worldCover', { output: ['binary'] }),
-  },
+  binaryFieldProperty('each tile', showFor('terrascope', 'worldCover', { output: ['binary'] })),
 ];
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
