@@ -309,6 +309,18 @@ test('Import → Examples lists the package’s flows and imports one with an EO
   publish(await shot('import-examples', page.locator('.ui-dialog').filter({ has: page.locator('#red-ui-clipboard-dialog-ok') })), 'import-examples.png');
   await page.click('#red-ui-clipboard-dialog-import-opt-new');
   await page.click('#red-ui-clipboard-dialog-ok');
+  // The editor imports after the dialog closes: wait for the flow's nodes before reading them.
+  await page.waitForFunction(
+    () => {
+      let found = false;
+      (globalThis as unknown as { RED: { nodes: { eachNode(cb: (n: Record<string, unknown>) => void): void } } }).RED.nodes.eachNode((n) => {
+        if (n.type === 'eo-request' && n.name === 'WorldCover 2021 tiles') found = true;
+      });
+      return found;
+    },
+    undefined,
+    { timeout: 30_000 },
+  );
 
   const imported = await page.evaluate(() => {
     const red = (globalThis as unknown as {
