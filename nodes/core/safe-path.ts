@@ -40,15 +40,25 @@ export function resolveInside(directory: string, filename: string): string {
 }
 
 /**
- * Creates the folders up to `target` and checks, after resolving symlinks, that its parent is
- * still inside `directory` (a symlinked subfolder must not lead writes elsewhere).
+ * Creates the folders up to `target` one at a time, checking each after resolving symlinks: a
+ * subfolder that is a link leading outside `directory` is refused before anything is created
+ * through it.
  */
 export async function prepareTargetFolder(directory: string, target: string, filename: string): Promise<void> {
   const root = path.resolve(directory);
-  await mkdir(path.dirname(target), { recursive: true });
-  const [realRoot, realParent] = await Promise.all([realpath(root), realpath(path.dirname(target))]);
-  const rel = path.relative(realRoot, realParent);
-  if (rel.startsWith('..') || path.isAbsolute(rel)) throw refuse(filename, 'a folder on its path is a link that leads outside the download folder');
+  await mkdir(root, { recursive: true });
+  const realRoot = await realpath(root);
+  let current = root;
+  for (const segment of path.relative(root, path.dirname(target)).split(path.sep).filter(Boolean)) {
+    current = path.join(current, segment);
+    try {
+      await mkdir(current);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const rel = path.relative(realRoot, await realpath(current));
+    if (rel.startsWith('..') || path.isAbsolute(rel)) throw refuse(filename, 'a folder on its path is a link that leads outside the download folder');
+  }
 }
 
 /** Refuses to write through a symlink planted where a working file (`.part`, sidecar) goes. */

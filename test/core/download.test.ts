@@ -205,7 +205,7 @@ describe('downloadToFile', () => {
     const directory = freshDir();
     const outside = path.dirname(directory);
     const before = readdirSync(outside).sort();
-    const bad = ['../evil.tif', 'a/../../evil.tif', '/tmp/evil.tif', 'x\0y.tif', '..\\evil.tif', 'C:\\evil.tif', '..'];
+    const bad = ['../evil.tif', '../evil-dir/x.tif', 'a/../../evil.tif', '/tmp/evil.tif', 'x\0y.tif', '..\\evil.tif', 'C:\\evil.tif', '..'];
     for (const filename of bad) {
       const err = await expectEoError(downloadToFile(options({ directory, filename })), 'EO_PATH_NOT_ALLOWED');
       expect(err.field).toBe('filename');
@@ -218,6 +218,8 @@ describe('downloadToFile', () => {
     const elsewhere = freshDir();
     symlinkSync(elsewhere, path.join(directory, 'link'));
     await expectEoError(downloadToFile(options({ directory, filename: 'link/evil.tif' })), 'EO_PATH_NOT_ALLOWED');
+    // ... and no folder is created through it before the refusal.
+    await expectEoError(downloadToFile(options({ directory, filename: 'link/sub/deeper/evil.tif' })), 'EO_PATH_NOT_ALLOWED');
     expect(readdirSync(elsewhere)).toEqual([]);
 
     const nested = await downloadToFile(options({ directory, filename: 'tiles/2020/N00E006.tif' }));
