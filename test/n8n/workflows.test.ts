@@ -10,7 +10,7 @@ import { bodyBytes, DEMO_CLIENT, DEMO_USER, startEmulator, syntheticSource, tile
 import type { Emulator } from '../emulator/types';
 import { TRUE_COLOR_EVALSCRIPT } from '../../nodes/EoRequest/actions/sentinelHub/fields';
 import { emulatorCredentials, N8nHome, nodeOutput, type ExecutionResult } from './harness';
-import { badInput, BAD_INPUT_BOXES, example, fiftyProcessCalls, otherOperations } from './workflows';
+import { badInput, BAD_INPUT_BOXES, example, fiftyProcessCalls, otherOperations, UNEVEN_AREAS } from './workflows';
 
 jest.setTimeout(120_000);
 
@@ -207,6 +207,13 @@ test('Catalog, Statistics, STAC search, downloads and custom calls work inside n
   // The open-ocean tile the server does not have is left out; its neighbour is there.
   expect(nodeOutput(result, 'WorldCover ocean').map((item) => item.json.tile)).toEqual(['N00W027']);
 
-  // Seven nodes, two credentials, two token requests.
+  // Two items in, three out: n8n leaves the pairing to the node, which pairs each tile with its area.
+  const perArea = nodeOutput(result, 'WorldCover per area');
+  const expectedTiles = UNEVEN_AREAS.map((area) => tilesForBbox(area.split(',').map(Number) as [number, number, number, number]));
+  expect(expectedTiles.map((tiles) => tiles.length)).toEqual([2, 1]);
+  expect(perArea.map((item) => item.json.tile)).toEqual(expectedTiles.flat());
+  expect(perArea.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 0 }, { item: 1 }]);
+
+  // Eight EO nodes, two credentials, two token requests (metadata only needs none).
   expect(emu.counters().tokenRequests).toMatchObject({ client_credentials: 1, password: 1, total: 2 });
 });

@@ -85,6 +85,12 @@ export function webhookProcess(id: string, path: string): Workflow {
   return { id, name: 'Process on webhook', active: false, settings: { executionOrder: 'v1' }, nodes: [hook, render], connections: link('Webhook', 'Render') };
 }
 
+/**
+ * Two areas for "WorldCover per area", as typed: the first spans 2 tiles, the second lies in 1, so
+ * 2 input items give 3 output items and n8n cannot infer their pairing itself.
+ */
+export const UNEVEN_AREAS = ['0.5,0.5,4,1', '1,1,2,2'];
+
 /** The other operations, one branch each from one manual trigger. */
 export function otherOperations(stacSearchUrl: string): Workflow {
   const terrascope = { credentials: { terrascopeApi: { id: 'eoTerrascopeCred', name: 'Terrascope account' } } };
@@ -98,13 +104,20 @@ export function otherOperations(stacSearchUrl: string): Workflow {
     node('STAC search', EO_REQUEST_TYPE, 1, { resource: 'terrascope', operation: 'stacSearch', searchUrl: stacSearchUrl, collections: 'urn:eop:VITO:ESA_WorldCover_10m_2021_V2', bbox: '0,0,9,6', returnAll: true }, terrascope),
     node('WorldCover ocean', EO_REQUEST_TYPE, 1, { resource: 'terrascope', operation: 'worldCover', bbox: '-29,0.5,-25,1.5', year: 2020, output: 'binary', skipMissing: true }, terrascope),
   ];
+  // A branch of its own: two items in, a different number out (metadata only: no request).
+  const areas = node('Two areas', 'n8n-nodes-base.set', 3.4, { mode: 'raw', jsonOutput: JSON.stringify({ areas: UNEVEN_AREAS }), options: {} });
+  const split = node('One item per area', 'n8n-nodes-base.splitOut', 1, { fieldToSplitOut: 'areas', options: {} });
+  const perArea = node('WorldCover per area', EO_REQUEST_TYPE, 1, { resource: 'terrascope', operation: 'worldCover', bbox: '={{ $json.areas }}', year: 2021, output: 'metadata' }, terrascope);
   const start = manual();
   return {
     id: 'eoOtherOperations',
     name: 'Every other operation',
     active: false,
     settings: { executionOrder: 'v1' },
-    nodes: [start, ...branches],
-    connections: { Start: { main: [branches.map((b) => ({ node: b.name, type: 'main', index: 0 }))] } },
+    nodes: [start, ...branches, areas, split, perArea],
+    connections: {
+      Start: { main: [[...branches, areas].map((b) => ({ node: b.name, type: 'main', index: 0 }))] },
+      ...link('Two areas', 'One item per area', 'WorldCover per area'),
+    },
   };
 }

@@ -34,6 +34,14 @@ test('3 eo-request nodes × 100 messages sharing one eo-auth make exactly 1 toke
   expect(bed.emu.counters().apiRequests).toBe(300);
 });
 
+test('10 messages sent one after another through one eo-request reuse the first token', async () => {
+  await bed.helper.load(NODES, requestFlow(authNode(bed.emu), CATALOG_PROPS), demoCredentials());
+  // Sequential on purpose: concurrent messages share one in-flight token request even if the cached token were dropped after each use.
+  for (let i = 0; i < 10; i++) await oneRequest(bed.helper);
+  expect(bed.emu.counters().apiRequests).toBe(10);
+  expect(bed.emu.counters().tokenRequests.total).toBe(1);
+});
+
 test('two eo-auth nodes with the same credentials share one token', async () => {
   const second = { ...authNode(bed.emu), id: 'auth2', name: 'same identity' };
   const flow: FlowNode[] = [
