@@ -1,6 +1,6 @@
 /**
  * The eo-request node's properties as flows.json stores them (strings, mostly), turned into
- * typed settings with the contract's defaults. Values are checked when a message uses them, so
+ * typed settings with the node's documented defaults. Values are checked when a message uses them, so
  * a mistake is reported through `done(err)` naming the field, never by refusing to deploy.
  */
 export type Operation = 'request' | 'process' | 'catalog' | 'statistics' | 'download' | 'worldcover';
@@ -52,7 +52,7 @@ function text(value: unknown): string {
   return typeof value === 'string' ? value.trim() : '';
 }
 
-/** Applies the defaults of the node contract. */
+/** Applies the defaults the node's help documents. */
 export function readRequestConfig(props: EoRequestProperties): EoRequestConfig {
   const headers: Record<string, string> = {};
   for (const h of Array.isArray(props.headers) ? props.headers : []) {

@@ -19,7 +19,7 @@ function parseBbox(value: unknown): unknown {
 export async function worldCoverDownload(ctx: OperationContext): Promise<void> {
   const { config, msg } = ctx;
   const bbox = parseBbox(config.bbox || msg.payload) as BBox;
-  // The node's year wins; msg.year when the property is empty; the contract's 2021 when neither says.
+  // The node's year wins; msg.year when the property is empty; 2021, the latest edition, when neither says.
   const year = (config.year ?? (msg.year === undefined || msg.year === null || msg.year === '' ? DEFAULT_YEAR : Number(msg.year))) as WorldCoverYear;
   const tiles = worldCoverTiles(bbox, year);
   for (const [i, tile] of tiles.entries()) {
