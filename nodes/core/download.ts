@@ -99,7 +99,6 @@ function defaultFilename(url: URL): string {
   return name;
 }
 
-
 interface ReceiveContext {
   offset: number;
   /** Sent as If-Range with a resume: the version the `.part` file holds. */

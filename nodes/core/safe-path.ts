@@ -14,6 +14,11 @@ function refuse(filename: string, why: string): EoError {
   });
 }
 
+/** Whether a path relative to the folder points outside it ("..cache/x" is a name inside it). */
+function leavesRoot(rel: string): boolean {
+  return rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel);
+}
+
 /**
  * Checks `filename` without touching the disk and returns the absolute path inside `directory`.
  * Backslashes count as separators too, so a Windows-style `..\x` is refused on every platform.
@@ -35,7 +40,7 @@ export function resolveInside(directory: string, filename: string): string {
   const root = path.resolve(directory);
   const target = path.resolve(root, ...segments);
   const rel = path.relative(root, target);
-  if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) throw refuse(filename, 'it resolves outside the download folder');
+  if (!rel || leavesRoot(rel)) throw refuse(filename, 'it resolves outside the download folder');
   return target;
 }
 
@@ -57,7 +62,7 @@ export async function prepareTargetFolder(directory: string, target: string, fil
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const rel = path.relative(realRoot, await realpath(current));
-    if (rel.startsWith('..') || path.isAbsolute(rel)) throw refuse(filename, 'a folder on its path is a link that leads outside the download folder');
+    if (leavesRoot(rel)) throw refuse(filename, 'a folder on its path is a link that leads outside the download folder');
   }
 }
 

@@ -42,7 +42,6 @@ export interface SaveResponseResult {
 /** Read-ahead between socket and disk, as in downloads: a short disk stall must not pause the connection. */
 const BUFFER_BYTES = 1024 * 1024;
 
-
 /**
  * Sends the request and streams its answer into `directory/filename`.
  *

@@ -222,6 +222,10 @@ describe('downloadToFile', () => {
     await expectEoError(downloadToFile(options({ directory, filename: 'link/sub/deeper/evil.tif' })), 'EO_PATH_NOT_ALLOWED');
     expect(readdirSync(elsewhere)).toEqual([]);
 
+    // A name that merely starts with two dots stays inside.
+    const dotted = await downloadToFile(options({ directory, filename: '..cache/N00E006.tif' }));
+    expect(dotted.path).toBe(path.join(directory, '..cache', 'N00E006.tif'));
+
     const nested = await downloadToFile(options({ directory, filename: 'tiles/2020/N00E006.tif' }));
     expect(nested.path).toBe(path.join(directory, 'tiles', '2020', 'N00E006.tif'));
     expect(await sha256(nested.path)).toBe(cleanSha);

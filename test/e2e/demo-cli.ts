@@ -76,7 +76,7 @@ async function main(): Promise<void> {
   for (const f of files) say(`  ${f}  (${(fs.statSync(path.join(output, f)).size / 1048576).toFixed(2)} MB)`);
   say('');
   say('The EO Auth nodes point at the emulator. To use a real account, open an EO Auth node, clear');
-  say('Token URL and Base URL, pick the provider, enter your credentials and press Test connection.');
+  say('Token URL and API base URL, pick the provider, enter your credentials and press Test connection.');
   say('Press Ctrl-C to stop.');
 }
 

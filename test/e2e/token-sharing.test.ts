@@ -1,5 +1,5 @@
 /**
- * One token for a whole Node-RED process (journey 7): 300 messages through three EO Request nodes
+ * One token for a whole Node-RED process: 300 messages through three EO Request nodes
  * that share one EO Auth node cost exactly one token request at the provider, and redeploying
  * (full, or only the changed flows) costs none. Real Node-RED process, package from its tarball,
  * provider emulator over loopback.

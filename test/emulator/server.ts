@@ -1,7 +1,7 @@
 /**
  * The provider emulator: two loopback listeners (the main origin and a second origin that plays
  * "another host" for redirects) sharing one handler and one state. See types.ts for the contract
- * and /work/shared/design/provider-emulator.md for what the real services do.
+ * and for what the real services do.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

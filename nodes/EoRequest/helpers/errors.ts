@@ -16,15 +16,15 @@ const FIELD_LABELS: Record<string, string> = {
   limit: 'Limit',
   filename: 'File Name',
   tokenUrl: 'Token URL (credentials)',
-  baseUrl: 'API Base URL (credentials)',
+  baseUrl: 'API base URL (credentials)',
   clientId: 'Client ID (credentials)',
-  clientSecret: 'Client Secret (credentials)',
+  clientSecret: 'Client secret (credentials)',
   username: 'Username (credentials)',
   password: 'Password (credentials)',
-  extraOrigins: 'Extra Allowed Origins (credentials)',
+  extraOrigins: 'Extra allowed origins (credentials)',
   provider: 'Environment (credentials)',
   grant: 'Grant (credentials)',
-  clientAuth: 'Send Client Credentials (credentials)',
+  clientAuth: 'Send client credentials (credentials)',
 };
 
 function isNodeError(err: unknown): err is NodeOperationError | NodeApiError {
