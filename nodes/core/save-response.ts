@@ -70,8 +70,9 @@ export async function saveResponseToFile(options: SaveResponseOptions): Promise<
         yield chunk;
       }
     }
+    const out = createWriteStream(part, { highWaterMark: BUFFER_BYTES });
     try {
-      await pipeline(counted(), createWriteStream(part, { highWaterMark: BUFFER_BYTES }), { signal: request.signal });
+      await pipeline(counted(), out, { signal: request.signal });
       if (expected !== undefined && bytes !== expected) {
         throw new EoError('EO_DOWNLOAD_INCOMPLETE', `The answer of ${safeUrl(res.url)} ended after ${bytes} of ${expected} bytes; the file was not created.`, {
           url: safeUrl(res.url),
@@ -81,6 +82,9 @@ export async function saveResponseToFile(options: SaveResponseOptions): Promise<
       await syncToDisk(part);
       await rename(part, target);
     } catch (err) {
+      // A pipeline that fails at once can settle before the stream has even opened (and so
+      // created) the file: remove it only after the stream has let go of it.
+      if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
       await rm(part, { force: true });
       if (request.signal?.aborted || isEoError(err)) throw err;
       throw new EoError('EO_DOWNLOAD_INCOMPLETE', `The answer of ${safeUrl(res.url)} broke off after ${bytes} bytes; the file was not created.`, {
