@@ -36,3 +36,4 @@ export { downloadToFile, type DownloadOptions, type DownloadResult, type Downloa
 export { worldCoverTiles, worldCoverTileAt, validateBBox, type BBox, type WorldCoverTile, type WorldCoverYear } from './worldcover';
 export { saveResponseToFile, type SaveResponseOptions, type SaveResponseResult } from './save-response';
 export { readTokenClaims, type TokenClaims } from './jwt';
+export { isHeaderName, isHeaderValue } from './request-body';

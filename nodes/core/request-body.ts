@@ -94,3 +94,13 @@ export async function discardBody(body: Readable & { dump?: (o: { limit: number 
     // Already failed or destroyed: nothing left to free.
   }
 }
+
+/** An HTTP header name is an RFC 9110 token. */
+export function isHeaderName(name: string): boolean {
+  return /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name);
+}
+
+/** A header value may hold anything but line breaks and NUL (which would split the request). */
+export function isHeaderValue(value: string): boolean {
+  return !/[\r\n\0]/.test(value);
+}

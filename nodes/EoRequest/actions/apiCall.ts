@@ -3,7 +3,7 @@
  * an allowed origin), with the token, retries and redirect policy of the other operations.
  */
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import { safeUrl } from '../../core';
+import { isHeaderName, isHeaderValue, safeUrl } from '../../core';
 import { apiRequest, eoContext, type EoResource } from '../transport';
 import { jsonParameter } from '../helpers/inputs';
 import { inputError } from '../helpers/errors';
@@ -51,8 +51,6 @@ function fields(resource: EoResource, examplePath: string): INodeProperties[] {
   ];
 }
 
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-
 /**
  * The "Headers (JSON)" object as headers that can be sent: names lower-cased (so a typed
  * "Authorization" cannot sit next to the connection's own), values text without line breaks.
@@ -62,12 +60,12 @@ function requestHeaders(ctx: IExecuteFunctions, itemIndex: number): Record<strin
   const raw = jsonParameter(ctx, 'headersJson', 'Headers (JSON)', itemIndex) ?? {};
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(raw)) {
-    if (!HEADER_NAME.test(name)) throw inputError(ctx.getNode(), itemIndex, 'Headers (JSON)', `${JSON.stringify(name)} is not a header name (letters, digits and - only, no spaces).`);
+    if (!isHeaderName(name)) throw inputError(ctx.getNode(), itemIndex, 'Headers (JSON)', `${JSON.stringify(name)} is not a header name (letters, digits and - only, no spaces).`);
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
       throw inputError(ctx.getNode(), itemIndex, 'Headers (JSON)', `the value of ${JSON.stringify(name)} must be text or a number.`);
     }
     const text = String(value);
-    if (/[\r\n\0]/.test(text)) throw inputError(ctx.getNode(), itemIndex, 'Headers (JSON)', `the value of ${JSON.stringify(name)} must not contain line breaks.`);
+    if (!isHeaderValue(text)) throw inputError(ctx.getNode(), itemIndex, 'Headers (JSON)', `the value of ${JSON.stringify(name)} must not contain line breaks.`);
     // The connection sets Authorization itself, for its own origins only.
     if (name.toLowerCase() !== 'authorization') headers[name.toLowerCase()] = text;
   }
