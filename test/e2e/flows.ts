@@ -97,7 +97,7 @@ export interface Collected {
   statusCode?: number;
   tile?: string;
   eo?: Record<string, unknown>;
-  error?: { message: string; source?: { id?: string; type?: string } };
+  error?: { message: string; code?: string; source?: { id?: string; type?: string } };
   /** Present when the payload was a Buffer. */
   bufferLength?: number;
 }
@@ -109,7 +109,7 @@ const RECORD = (from: string) => `
 const list = global.get('eoTestResults') || [];
 const entry = { from: ${JSON.stringify(from)}, statusCode: msg.statusCode, tile: msg.tile, eo: msg.eo };
 if (Buffer.isBuffer(msg.payload)) entry.bufferLength = msg.payload.length; else entry.payload = msg.payload;
-if (msg.error) entry.error = { message: msg.error.message, source: msg.error.source };
+if (msg.error) entry.error = { message: msg.error.message, code: msg.error.code, source: msg.error.source };
 list.push(entry);
 global.set('eoTestResults', list);
 return null;`;

@@ -105,6 +105,8 @@ export interface StartNodeRedOptions {
   startTimeoutMs?: number;
   /** Turns on Node-RED's adminAuth with these users; default off (an open editor, as in the demo). */
   adminUsers?: AdminUser[];
+  /** Extra environment of the process, e.g. NODE_EXTRA_CA_CERTS for a test https origin. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** A user of the editor and Admin API when adminAuth is on. */
@@ -262,7 +264,7 @@ export async function startNodeRed(options: StartNodeRedOptions): Promise<NodeRe
   ];
   const child = spawn(runtime.nodeBin, args, {
     cwd: options.cwd ?? options.userDir,
-    env: { ...process.env, NODE_OPTIONS: '' },
+    env: { ...process.env, NODE_OPTIONS: '', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const red = new NodeRedProcess(child, `http://127.0.0.1:${port}`, options.userDir, options.echo);

@@ -29,6 +29,8 @@ export interface StackOptions {
   deployExamples?: boolean;
   /** Where Node-RED's own output is echoed (the demo prints it). */
   echo?: NodeJS.WritableStream;
+  /** Extra environment of the Node-RED process. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** A running emulator + Node-RED with the examples deployed. */
@@ -72,7 +74,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const emulator = await startEmulator(options.emulatorPort ? { port: options.emulatorPort, secondPort: options.emulatorPort + 1 } : {});
   let nodeRed: NodeRedProcess | undefined;
   try {
-    nodeRed = await startNodeRed({ userDir, port: options.port, runtime: options.runtime, credentialSecret: options.credentialSecret, echo: options.echo });
+    nodeRed = await startNodeRed({ userDir, port: options.port, runtime: options.runtime, credentialSecret: options.credentialSecret, echo: options.echo, env: options.env });
     const target = emulatorTarget(emulator);
     let flows: FlowNode[] = options.deployExamples === false ? [] : examplesForEmulator(target);
     if (options.collectors) flows = withCollectors(flows);

@@ -191,8 +191,8 @@ export class N8nHome {
   }
 
   /** `n8n execute --id=<id> --rawOutput`, with the run data parsed. */
-  async execute(id: string): Promise<ExecutionResult> {
-    const result = await this.cli(['execute', `--id=${id}`, '--rawOutput']);
+  async execute(id: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<ExecutionResult> {
+    const result = await this.cli(['execute', `--id=${id}`, '--rawOutput'], extraEnv);
     const lines = result.stdout.split('\n');
     const start = lines.indexOf('{');
     if (start < 0) return result;
