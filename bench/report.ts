@@ -45,3 +45,70 @@ export interface BenchContext {
 }
 
 export type BenchSectionRunner = (ctx: BenchContext) => Promise<BenchSection | BenchSection[]>;
+
+/** Facts about the machine and the versions a run used, printed above the table. */
+export interface BenchMachine {
+  cpus: number;
+  cpuModel: string;
+  node: string;
+  nodeRed: string;
+  n8n: string;
+  platform: string;
+}
+
+/** A section as it ended up in the run: its result, or the error that stopped it, and its duration. */
+export interface BenchSectionOutcome {
+  name: string;
+  seconds: number;
+  sections: BenchSection[];
+  error?: string;
+}
+
+/** What bench/results.json holds. */
+export interface BenchResults {
+  startedAt: string;
+  quick: boolean;
+  totalSeconds: number;
+  machine: BenchMachine;
+  outcomes: BenchSectionOutcome[];
+}
+
+function cell(value: string | number | undefined): string {
+  if (value === undefined || (typeof value === 'number' && Number.isNaN(value))) return '–';
+  return String(value).replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+function metCell(met: boolean | undefined): string {
+  return met === undefined ? '' : met ? 'yes' : '**no**';
+}
+
+/** The markdown report: machine facts, then per section its setup line and one table. */
+export function renderMarkdown(results: BenchResults): string {
+  const m = results.machine;
+  const lines = [
+    '# Benchmark results',
+    '',
+    `Run ${results.startedAt}${results.quick ? ' (**--quick**: smoke sizes, not for publishing)' : ''}, ${results.totalSeconds.toFixed(0)} s in total. ` +
+      `${m.cpus} × ${m.cpuModel}, ${m.platform}; Node ${m.node}, Node-RED ${m.nodeRed}, n8n ${m.n8n}.`,
+    '',
+    `Run time per section: ${results.outcomes.map((o) => `${o.name} ${o.seconds.toFixed(0)} s`).join(', ')}.`,
+    '',
+    'Every figure is a count, or a ratio against a peer measured in the same run.',
+  ];
+  for (const outcome of results.outcomes) {
+    if (outcome.error) {
+      lines.push('', `## ${outcome.name}`, '', `Failed after ${outcome.seconds.toFixed(0)} s: ${cell(outcome.error)}`);
+      continue;
+    }
+    for (const section of outcome.sections) {
+      lines.push('', `## ${section.title}`, '', section.setup, '');
+      lines.push('| metric | ours | peer | ratio | goal | met | note |', '|---|---:|---:|---:|---|---|---|');
+      for (const r of section.rows) {
+        const peer = r.peer === undefined ? '–' : `${cell(r.peer)} ${r.unit}${r.peerName ? ` (${cell(r.peerName)})` : ''}`;
+        const ratio = r.ratio === undefined ? '–' : `${cell(r.ratio)}×${r.ratioMeaning ? ` (${cell(r.ratioMeaning)})` : ''}`;
+        lines.push(`| ${cell(r.metric)} | ${cell(r.ours)} ${cell(r.unit)} | ${peer} | ${ratio} | ${cell(r.goal)} | ${metCell(r.met)} | ${cell(r.note)} |`);
+      }
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -142,6 +142,20 @@ describe('one token per identity', () => {
     expect(tokenRequests().password).toBe(2);
   });
 
+  it('the identity key of a Connection object edited after use follows the edit', () => {
+    const cache = new TokenCache();
+    const connection = sentinelHub();
+    const first = cache.identityKey(connection);
+    // Remembered per object for speed, but never trusted blindly: every identity field is compared.
+    expect(cache.identityKey(connection)).toBe(first);
+    connection.clientSecret = 'edited-secret';
+    const edited = cache.identityKey(connection);
+    expect(edited).not.toBe(first);
+    expect(edited).toBe(cache.identityKey(sentinelHub({ clientSecret: 'edited-secret' })));
+    connection.clientId = 'other-client';
+    expect(cache.identityKey(connection)).toContain('other-client');
+  });
+
   it('a changed client secret sends a new token request instead of reusing the old token', async () => {
     const cache = new TokenCache();
     await cache.provider(sentinelHub()).getToken();

@@ -107,6 +107,8 @@ export interface StartNodeRedOptions {
   adminUsers?: AdminUser[];
   /** Extra environment of the process, e.g. NODE_EXTRA_CA_CERTS for a test https origin. */
   env?: NodeJS.ProcessEnv;
+  /** Options for Node itself, before red.js (e.g. `--cpu-prof` when profiling a benchmark). */
+  nodeArgs?: string[];
 }
 
 /** A user of the editor and Admin API when adminAuth is on. */
@@ -254,6 +256,7 @@ export async function startNodeRed(options: StartNodeRedOptions): Promise<NodeRe
   const settingsFile = writeSettings(options.userDir, options.credentialSecret ?? 'eo-nodes-test-credential-secret', options.adminUsers);
   const redJs = path.join(repoRoot, 'node_modules', runtime.module, 'red.js');
   const args = [
+    ...(options.nodeArgs ?? []),
     redJs,
     '-u', options.userDir,
     '-s', settingsFile,

@@ -4,18 +4,19 @@
  * `$N8N_USER_FOLDER/.n8n/nodes/node_modules/` with its runtime dependencies only, so
  * `n8n-workflow` comes from the host n8n. Driven through n8n's own CLI and REST API.
  */
-import { spawn, execFile } from 'node:child_process';
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtemp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { Emulator } from '../emulator/types';
 import { DEMO_CLIENT, DEMO_USER } from '../emulator/server';
 
 const run = promisify(execFile);
 
-export const ROOT = resolve(__dirname, '../..');
+/** The repository root, from test/n8n or, compiled for the benchmarks, from dist/test/n8n. */
+export const ROOT = ((here: string) => (basename(here) === 'dist' ? dirname(here) : here))(resolve(__dirname, '../..'));
 export const N8N_VERSION = '2.41.1';
 export const N8N_CACHE = join(ROOT, '.cache', `n8n-${N8N_VERSION}`);
 const N8N_BIN = join(N8N_CACHE, 'app', 'node_modules', 'n8n', 'bin', 'n8n');
@@ -109,6 +110,8 @@ export function nodeOutput(result: ExecutionResult, nodeName: string) {
 /** One N8N_USER_FOLDER with the package installed; reuse it for a whole test file. */
 export class N8nHome {
   readonly env: NodeJS.ProcessEnv;
+  /** Told of every n8n process started here (a benchmark runner ends them all if it fails). */
+  onSpawn?: (child: ChildProcess) => void;
 
   private constructor(
     readonly folder: string,
@@ -137,21 +140,26 @@ export class N8nHome {
     };
   }
 
-  /** A fresh user folder with the packed package installed into `.n8n/nodes`. */
-  static async create(): Promise<N8nHome> {
+  /**
+   * A fresh user folder with the packed package installed into `.n8n/nodes` (benchmarks that
+   * measure n8n itself pass `withPackage: false` and install only what they bring).
+   */
+  static async create(options: { withPackage?: boolean } = {}): Promise<N8nHome> {
     node24();
     const folder = await mkdtemp(join(tmpdir(), 'eo-n8n-home-'));
     const files = join(folder, 'files');
     const nodesDir = join(folder, '.n8n', 'nodes');
     await mkdir(files, { recursive: true });
     await mkdir(nodesDir, { recursive: true });
-    const tarball = await packPackage(folder);
     await writeFile(join(nodesDir, 'package.json'), JSON.stringify({ name: 'installed-nodes', private: true, dependencies: {} }));
-    // As n8n does it: no dev or peer dependencies (n8n-workflow must be the host's), no scripts.
-    await run('npm', ['install', tarball, '--omit=dev', '--omit=peer', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], {
-      cwd: nodesDir,
-    });
-    await rm(tarball, { force: true });
+    if (options.withPackage !== false) {
+      const tarball = await packPackage(folder);
+      // As n8n does it: no dev or peer dependencies (n8n-workflow must be the host's), no scripts.
+      await run('npm', ['install', tarball, '--omit=dev', '--omit=peer', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], {
+        cwd: nodesDir,
+      });
+      await rm(tarball, { force: true });
+    }
     return new N8nHome(folder, files, await freePort());
   }
 
@@ -159,6 +167,7 @@ export class N8nHome {
   cli(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<CliResult> {
     return new Promise((done, fail) => {
       const child = spawn(node24(), [N8N_BIN, ...args], { env: { ...this.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+      this.onSpawn?.(child);
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));

@@ -43,6 +43,8 @@ test('a Process payload that is not an object names "payload" and sends nothing'
   await bed.helper.load(NODES, requestFlow(authNode(bed.emu), { operation: 'process' }), demoCredentials());
   const caught = await caughtError(bed.helper, { payload: 42 });
   expect(caught.error.message).toContain('(field: payload)');
+  // What the payload should have been, translated only now that it is needed.
+  expect(caught.error.message).toContain('msg.payload must be the Process API request as a JSON object (got number)');
   expect(bed.emu.counters().tokenRequests.total + bed.emu.counters().apiRequests).toBe(0);
 });
 

@@ -5,6 +5,9 @@
  */
 import type { NodeRedApi } from './red';
 
+/** Translations a translator remembers at most. */
+const MEMO_LIMIT = 200;
+
 type Catalogue = { [key: string]: string | Catalogue };
 export type Translate = (key: string, substitutions?: Record<string, string | number>) => string;
 
@@ -29,9 +32,21 @@ function interpolate(template: string, substitutions: Record<string, string | nu
  * t('eo-request.status.requests', { count: 2 }); // "2 requests"
  */
 export function translator(RED: Pick<NodeRedApi, '_'>, catalogue: Catalogue): Translate {
+  // The status badge asks for the same few texts ("3 requests") with every message, and each trip
+  // through the runtime's i18n costs more than the rest of the badge: answers are remembered.
+  const remembered = new Map<string, string>();
   return (key, substitutions) => {
+    const memoKey = substitutions === undefined ? key : `${key}\u0000${JSON.stringify(substitutions)}`;
+    const known = remembered.get(memoKey);
+    if (known !== undefined) return known;
     const translated = RED._(key, substitutions);
-    if (typeof translated === 'string' && translated !== key && translated.length > 0) return translated;
+    if (typeof translated === 'string' && translated !== key && translated.length > 0) {
+      // Bounded: error texts carry URLs and names, and must not pile up in a long-running runtime.
+      if (remembered.size >= MEMO_LIMIT) remembered.clear();
+      remembered.set(memoKey, translated);
+      return translated;
+    }
+    // Not remembered: the runtime may not have loaded the catalogue yet, and will answer later.
     const template = lookup(catalogue, key);
     return template === undefined ? key : interpolate(template, substitutions);
   };

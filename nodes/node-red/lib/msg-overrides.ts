@@ -100,8 +100,12 @@ export function requestBody(method: string, payload: unknown): RequestBody | und
   return payload as RequestBody;
 }
 
-/** msg.payload as the JSON object an API expects, or an EoError naming `payload`. */
-export function jsonPayload(payload: unknown, what: string, t: Translate): Record<string, unknown> {
+/**
+ * msg.payload as the JSON object an API expects, or an EoError naming `payload`. `whatKey` is the
+ * catalogue key of what the payload should be: translated only when it is wrong, since this runs
+ * for every message and a translation is a lookup through the runtime's i18n.
+ */
+export function jsonPayload(payload: unknown, whatKey: string, t: Translate): Record<string, unknown> {
   let value = payload;
   if (typeof value === 'string' && /^\s*\{/.test(value)) {
     try {
@@ -112,7 +116,7 @@ export function jsonPayload(payload: unknown, what: string, t: Translate): Recor
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value) || Buffer.isBuffer(value)) {
     const type = value === null ? 'null' : Array.isArray(value) ? 'an array' : Buffer.isBuffer(value) ? 'a Buffer' : typeof value;
-    throw new EoError('EO_INVALID_CONFIG', t('eo-request.errors.badPayload', { what, type }), { field: 'payload' });
+    throw new EoError('EO_INVALID_CONFIG', t('eo-request.errors.badPayload', { what: t(whatKey), type }), { field: 'payload' });
   }
   return value as Record<string, unknown>;
 }

@@ -13,7 +13,7 @@ export async function catalogSearch(ctx: OperationContext): Promise<void> {
   if (!Number.isInteger(limit) || limit < 1) {
     throw new EoError('EO_INVALID_CONFIG', t('eo-request.errors.badLimit', { value: String(limit) }), { field: 'catalogLimit' });
   }
-  const body = jsonPayload(msg.payload, t('eo-request.what.catalog'), t);
+  const body = jsonPayload(msg.payload, 'eo-request.what.catalog', t);
   const url = chooseUrl(config.url, msg, t, CATALOG_SEARCH_PATH);
   const result = await catalogSearchAll(
     { connection: ctx.connection, tokens: ctx.tokens, url, body, headers: checkHeaders({ accept: 'application/geo+json, application/json', ...config.headers }, t), signal: ctx.signal },

@@ -9,7 +9,7 @@ const EXTENSIONS: Record<string, string> = { 'image/tiff': 'tif', 'image/png': '
 
 export async function processRequest(ctx: OperationContext): Promise<void> {
   const { config, msg, t } = ctx;
-  const body = jsonPayload(msg.payload, t('eo-request.what.process'), t);
+  const body = jsonPayload(msg.payload, 'eo-request.what.process', t);
   const url = chooseUrl(config.url, msg, t, PROCESS_PATH);
   // Headers of an upstream message (often another response's) are not passed: they would contradict Accept.
   const headers = { accept: config.accept, ...config.headers };

@@ -7,7 +7,7 @@ export const STATISTICS_PATH = '/api/v1/statistics';
 
 export async function statisticsRequest(ctx: OperationContext): Promise<void> {
   const { config, msg, t } = ctx;
-  const body = jsonPayload(msg.payload, t('eo-request.what.statistics'), t);
+  const body = jsonPayload(msg.payload, 'eo-request.what.statistics', t);
   const url = chooseUrl(config.url, msg, t, STATISTICS_PATH);
   const headers = { accept: 'application/json', ...config.headers };
   ctx.send(await callToMessage(ctx, { method: 'POST', url, headers, body, defaultFilename: 'statistics.json' }, 'json'));
