@@ -1,4 +1,6 @@
 /** The sections `npm run bench` runs, in this order (`--only <name,...>` picks some). */
+import { runDownloads } from './downloads';
+import { runN8nDownload } from './n8n-download';
 import { runOverhead } from './overhead';
 import type { BenchSectionRunner } from './report';
 import { runTokens } from './tokens';
@@ -6,4 +8,6 @@ import { runTokens } from './tokens';
 export const SECTIONS: { name: string; run: BenchSectionRunner }[] = [
   { name: 'tokens', run: runTokens },
   { name: 'overhead', run: runOverhead },
+  { name: 'downloads', run: runDownloads },
+  { name: 'n8n', run: runN8nDownload },
 ];

@@ -3,12 +3,13 @@
  * streamed with backpressure into `<file>.part`, renamed only once the size on disk equals the
  * announced size, resumed with `Range` + `If-Range` after a cut, and skipped when unchanged.
  */
-import { createWriteStream } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type { Dispatcher } from 'undici';
 import type { BackoffPolicy } from './backoff';
 import { EoError, safeUrl } from './errors';
+import { byteCounter } from './byte-counter';
+import { createFileSink } from './file-sink';
 import { partPathOf, readMeta, sizeOf, syncToDisk, withTargetLock, writeMeta, type DownloadMeta } from './download-state';
 import { resolveRequestUrl } from './origin-policy';
 import { throttledProgress, type DownloadProgress } from './progress';
@@ -158,27 +159,22 @@ async function receive(res: PolicyResponse, ctx: ReceiveContext): Promise<Receiv
     res.body.destroy();
     return { kind: 'unchanged', status };
   }
-  let bytes = start;
-  ctx.progress.update(bytes, total);
-  // The source is read through a generator that swallows its error: pipeline would otherwise
-  // destroy the file stream and lose bytes still queued for disk, and those are what resume needs.
-  async function* counted(): AsyncGenerator<Buffer> {
-    try {
-      for await (const chunk of res.body as AsyncIterable<Buffer>) {
-        bytes += chunk.length;
-        ctx.progress.update(bytes, total);
-        yield chunk;
-      }
-    } catch (err) {
-      sourceError ??= err;
-    }
-  }
+  ctx.progress.update(start, total);
+  const counter = byteCounter(start, (bytes) => ctx.progress.update(bytes, total));
+  // The body is piped, not passed to pipeline: pipeline would destroy the file stream on a source
+  // error and lose bytes still queued for disk, and those are what resume needs. A body that
+  // closes without its end (cut connection, destroyed) ends the counter, so the queue drains.
+  res.body.once('close', () => {
+    if (!res.body.readableEnded && !counter.destroyed) counter.end();
+  });
+  res.body.pipe(counter);
   // Reading starts before the sidecar is written: undici drops buffered bytes when the
   // connection ends early, and a short body must still leave its bytes in the .part file.
   // Disk errors (ENOSPC, EACCES) and aborts propagate; a cut connection is what resume is for.
-  const writing = pipeline(counted(), createWriteStream(ctx.part, { flags: start === 0 ? 'w' : 'a', highWaterMark: BUFFER_BYTES }), { signal: ctx.signal });
-  // Marked as handled now: it may fail (abort) while the sidecar is still being written.
-  writing.catch(() => undefined);
+  const writing = pipeline(counter, createFileSink(ctx.part, { flags: start === 0 ? 'w' : 'a', highWaterMark: BUFFER_BYTES }), { signal: ctx.signal });
+  // Marked as handled now: it may fail (abort) while the sidecar is still being written. When
+  // the file side fails, the body is no longer read and must let go of its connection.
+  writing.catch(() => res.body.destroy());
   if (start === 0) {
     try {
       await ctx.onHeaders({ url: ctx.metaUrl, etag, lastModified, size: total, complete: false });

@@ -4,11 +4,12 @@
  * only once the body is complete. Unlike `downloadToFile` there is no resume or skip: a POST
  * cannot be continued with `Range`, so a cut answer is removed and reported.
  */
-import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { EoError, isEoError, safeUrl } from './errors';
+import { byteCounter } from './byte-counter';
+import { createFileSink } from './file-sink';
 import { metaPathOf, partPathOf, syncToDisk, withTargetLock } from './download-state';
 import { throttledProgress, type DownloadProgress } from './progress';
 import { eoRequest, type EoRequestOptions } from './request';
@@ -63,16 +64,13 @@ export async function saveResponseToFile(options: SaveResponseOptions): Promise<
     const expected = lengthHeader !== undefined && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : undefined;
     const progress = throttledProgress(onProgress);
     let bytes = 0;
-    async function* counted(): AsyncGenerator<Buffer> {
-      for await (const chunk of res.body as AsyncIterable<Buffer>) {
-        bytes += chunk.length;
-        progress.update(bytes, expected);
-        yield chunk;
-      }
-    }
-    const out = createWriteStream(part, { highWaterMark: BUFFER_BYTES });
+    const counter = byteCounter(0, (total) => {
+      bytes = total;
+      progress.update(bytes, expected);
+    });
+    const out = createFileSink(part, { flags: 'w', highWaterMark: BUFFER_BYTES });
     try {
-      await pipeline(counted(), out, { signal: request.signal });
+      await pipeline(res.body, counter, out, { signal: request.signal });
       if (expected !== undefined && bytes !== expected) {
         throw new EoError('EO_DOWNLOAD_INCOMPLETE', `The answer of ${safeUrl(res.url)} ended after ${bytes} of ${expected} bytes; the file was not created.`, {
           url: safeUrl(res.url),

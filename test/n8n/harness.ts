@@ -235,6 +235,8 @@ export class N8nHome {
 /** A running `n8n start` (one process: its token cache lives as long as it does). */
 export interface N8nServer {
   url: string;
+  /** Process id of the n8n main process (the benchmarks read its memory). */
+  pid: number;
   /** Everything it printed so far. */
   output(): string;
   stop(): Promise<void>;
@@ -273,7 +275,7 @@ export async function startN8n(home: N8nHome, timeoutMs = 90_000): Promise<N8nSe
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  return { url, output: () => output, stop };
+  return { url, pid: child.pid!, output: () => output, stop };
 }
 
 /** A logged-in REST session: n8n ties the auth cookie to a `browser-id` header. */
