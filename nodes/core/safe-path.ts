@@ -37,6 +37,11 @@ export function resolveInside(directory: string, filename: string): string {
   const segments = filename.split(/[\\/]+/).filter((s) => s !== '' && s !== '.');
   if (segments.includes('..')) throw refuse(filename, '".." would leave the download folder');
   if (segments.length === 0) throw refuse(filename, 'it names no file');
+  // Writers keep a body in "<name>.part" and a download its state in "<name>.meta.json": a file
+  // given such a name would be taken for another file's partial body or state, and overwritten.
+  if (/\.(part|meta\.json)$/i.test(segments[segments.length - 1])) {
+    throw refuse(filename, 'names ending in .part or .meta.json are the working files of downloads in progress');
+  }
   const root = path.resolve(directory);
   const target = path.resolve(root, ...segments);
   const rel = path.relative(root, target);

@@ -107,8 +107,10 @@ export interface StartNodeRedOptions {
   adminUsers?: AdminUser[];
   /** Extra environment of the process, e.g. NODE_EXTRA_CA_CERTS for a test https origin. */
   env?: NodeJS.ProcessEnv;
-  /** Options for Node itself, before red.js (e.g. `--cpu-prof` when profiling a benchmark). */
+  /** Options for Node itself, before red.js (e.g. `--expose-gc`, or `--cpu-prof` when profiling a benchmark). */
   nodeArgs?: string[];
+  /** More members of the settings object, as JavaScript source (e.g. a functionGlobalContext). */
+  extraSettings?: string[];
 }
 
 /** A user of the editor and Admin API when adminAuth is on. */
@@ -228,7 +230,7 @@ function adminAuthSetting(users: AdminUser[]): string {
 }
 
 /** Writes a settings file: loopback only, a fixed credential secret, no telemetry or tours. */
-function writeSettings(userDir: string, credentialSecret: string, adminUsers?: AdminUser[]): string {
+function writeSettings(userDir: string, credentialSecret: string, adminUsers?: AdminUser[], extraSettings: string[] = []): string {
   const file = path.join(userDir, 'settings.js');
   const settings = [
     '// Written by the test harness / demo: loopback only, fixed credential secret.',
@@ -239,6 +241,7 @@ function writeSettings(userDir: string, credentialSecret: string, adminUsers?: A
     `  logging: { console: { level: 'info', metrics: false, audit: false } },`,
     `  functionExternalModules: false,`,
     ...(adminUsers ? [adminAuthSetting(adminUsers)] : []),
+    ...extraSettings.map((member) => `  ${member.replace(/,\s*$/, '')},`),
     '};',
     '',
   ].join('\n');
@@ -253,7 +256,7 @@ function writeSettings(userDir: string, credentialSecret: string, adminUsers?: A
 export async function startNodeRed(options: StartNodeRedOptions): Promise<NodeRedProcess> {
   const runtime = options.runtime ?? runtimeForThisNode();
   const port = options.port ?? (await freePort());
-  const settingsFile = writeSettings(options.userDir, options.credentialSecret ?? 'eo-nodes-test-credential-secret', options.adminUsers);
+  const settingsFile = writeSettings(options.userDir, options.credentialSecret ?? 'eo-nodes-test-credential-secret', options.adminUsers, options.extraSettings);
   const redJs = path.join(repoRoot, 'node_modules', runtime.module, 'red.js');
   const args = [
     ...(options.nodeArgs ?? []),

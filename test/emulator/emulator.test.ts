@@ -606,6 +606,26 @@ describe('HTTP controls and speed', () => {
     expect(emu.log()).toHaveLength(0);
   });
 
+  test('the record of issued tokens is off by default, and once on lists every access and refresh token, in-process and over /__emulator/', async () => {
+    const ctl = (path: string) => call('GET', `${emu.url}/__emulator/${path}`);
+    const before = emu.issuedTokens();
+    const unrecorded = await clientToken();
+    expect(emu.issuedTokens()).toEqual(before);
+    emu.configure({ recordIssuedTokens: true } as Parameters<Emulator['configure']>[0]);
+    try {
+      const access = await clientToken();
+      const user = await passwordTokens();
+      const refreshed = (await call('POST', emu.endpoints.terrascope.tokenUrl, form({ grant_type: 'refresh_token', client_id: 'public', refresh_token: user.refresh_token }))).json();
+      const issued = emu.issuedTokens();
+      expect(issued.access.slice(before.access.length)).toEqual([access, user.access_token, refreshed.access_token]);
+      expect(issued.refresh.slice(before.refresh.length)).toEqual([user.refresh_token, refreshed.refresh_token]);
+      expect(issued.access).not.toContain(unrecorded);
+      expect((await ctl('issued-tokens')).json()).toEqual(issued);
+    } finally {
+      emu.configure({ recordIssuedTokens: false } as Parameters<Emulator['configure']>[0]);
+    }
+  });
+
   test('1000 concurrent token requests and 1000 concurrent API requests', async () => {
     let started = Date.now();
     const tokens = await Promise.all(Array.from({ length: 1000 }, () => clientToken()));

@@ -46,6 +46,7 @@ export async function mintToken(state: EmulatorState, o: MintOptions): Promise<s
   if (o.typ === 'Bearer' && config.opaqueTokens) {
     const token = randomBytes(24).toString('base64url');
     state.tokenRecords.set(token, { realm: o.realm, exp, typ: o.typ });
+    if (config.recordIssuedTokens) state.issued.access.push(token);
     return token;
   }
   const jti = randomUUID();
@@ -63,7 +64,9 @@ export async function mintToken(state: EmulatorState, o: MintOptions): Promise<s
   const omitExp = o.typ === 'Bearer' && config.omitExp;
   if (omitExp) state.tokenRecords.set(jti, { realm: o.realm, exp, typ: o.typ });
   else claims.exp = exp;
-  return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: state.keys.kid }).sign(state.keys.privateKey);
+  const token = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: state.keys.kid }).sign(state.keys.privateKey);
+  if (config.recordIssuedTokens) (o.typ === 'Refresh' ? state.issued.refresh : state.issued.access).push(token);
+  return token;
 }
 
 export interface VerifiedToken {

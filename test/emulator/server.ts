@@ -162,6 +162,7 @@ export async function startEmulator(options: StartOptions = {}): Promise<Emulato
     log: () => state.log.slice(),
     reset: () => state.reset(),
     revokeRefreshTokens: () => state.revokeRefreshTokens(),
+    issuedTokens: () => ({ access: [...state.issued.access], refresh: [...state.issued.refresh] }),
     close: async () => {
       await Promise.all(servers.map(closeServer));
     },

@@ -6,6 +6,7 @@ import type {
   EmulatorConfig,
   EmulatorCounters,
   FaultScript,
+  IssuedTokens,
   Realm,
   RequestLogEntry,
 } from './types';
@@ -29,6 +30,11 @@ export interface ExtraConfig {
   downloadRealms?: Realm[];
   /** Entries the request log keeps (oldest dropped first). Default 20000. */
   logLimit?: number;
+  /**
+   * Keep every access and refresh token issued, for a secret sweep that must know them. Default
+   * false, or true when the environment sets EO_EMULATOR_RECORD_TOKENS=1 (the reliability suite).
+   */
+  recordIssuedTokens?: boolean;
 }
 
 export type FullConfig = EmulatorConfig & ExtraConfig;
@@ -52,6 +58,7 @@ export function defaultConfig(): FullConfig {
     revokeUsedRefreshTokens: false,
     downloadRealms: ['terrascope'],
     logLimit: 20000,
+    recordIssuedTokens: process.env.EO_EMULATOR_RECORD_TOKENS === '1',
   };
 }
 
@@ -109,6 +116,8 @@ export class EmulatorState {
   refreshSeq = 0;
   usedRefresh = new Set<string>();
   batch = new Map<string, BatchJob>();
+  /** Tokens issued while `recordIssuedTokens` was on (kept across reset(): they stay valid). */
+  issued: IssuedTokens = { access: [], refresh: [] };
   mainUrl = '';
   secondUrl = '';
 

@@ -101,6 +101,12 @@ export interface EmulatorCounters {
   apiRequests: number;
 }
 
+/** Every token issued while the record was on (`recordIssuedTokens`), oldest first. */
+export interface IssuedTokens {
+  access: string[];
+  refresh: string[];
+}
+
 export interface StartOptions extends Partial<EmulatorConfig> {
   /** Port for the main origin; 0 (default) picks a free one. */
   port?: number;
@@ -132,5 +138,7 @@ export interface Emulator {
   reset(): void;
   /** Make every refresh token issued so far invalid (invalid_grant "Token is not active"). */
   revokeRefreshTokens(): void;
+  /** Tokens issued while `recordIssuedTokens` was on (also `GET /__emulator/issued-tokens`). */
+  issuedTokens(): IssuedTokens;
   close(): Promise<void>;
 }

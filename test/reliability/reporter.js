@@ -9,9 +9,10 @@ const FILE = path.join(DIR, 'scenarios.jsonl');
 const cell = (s) => String(s).replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 
 class ReliabilityReporter {
+  // Each run starts clean: its rows, the artefacts the secret sweep reads and the secrets it looks for.
   onRunStart() {
+    for (const stale of [FILE, path.join(DIR, 'runs'), path.join(DIR, 'secrets')]) fs.rmSync(stale, { recursive: true, force: true });
     fs.mkdirSync(DIR, { recursive: true });
-    fs.rmSync(FILE, { force: true });
   }
 
   onRunComplete() {

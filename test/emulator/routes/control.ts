@@ -18,6 +18,8 @@ export async function handleControl(emulator: Emulator, req: IncomingMessage, re
         return sendJson(res, 200, emulator.log());
       case 'GET endpoints':
         return sendJson(res, 200, { url: emulator.url, secondUrl: emulator.secondUrl, ...emulator.endpoints });
+      case 'GET issued-tokens':
+        return sendJson(res, 200, emulator.issuedTokens());
       case 'GET config':
         return sendJson(res, 200, emulator.config);
       case 'POST faults': {
