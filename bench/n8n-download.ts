@@ -10,6 +10,7 @@ import { N8N_VERSION, N8nHome, startN8n, type N8nServer } from '../test/n8n/harn
 import type { BenchContext, BenchRow, BenchSection, BenchSectionRunner } from './report';
 import { childPids, describeProcess, idleRss, mib, rssOf, watchPeakRss } from './support/downloads-memory';
 import { matchesSyntheticBody, startEmulatorProcess } from './support/downloads-emulator';
+import { trackFolder } from './support/processes';
 import { WEBHOOK_PATH, WORKFLOW_ID, downloadWorkflow, storedBinaries, terrascopeCredential } from './support/n8n-download-workflow';
 
 const MIB = 1024 * 1024;
@@ -56,6 +57,7 @@ export const runN8nDownload: BenchSectionRunner = async (ctx: BenchContext): Pro
     const emulator = await startEmulatorProcess(process.execPath);
     stops.push(emulator.stop);
     const home = await N8nHome.create();
+    trackFolder(home.folder);
     stops.push(() => home.remove());
     await home.importCredentials([terrascopeCredential(emulator.endpoints)]);
     await home.importWorkflows([downloadWorkflow()]);

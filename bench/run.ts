@@ -1,8 +1,10 @@
 /**
  * `npm run bench`: runs every section of bench/sections.ts against the emulator on this machine and
  * writes bench/results.json and bench/results.md. Options:
- *   --quick             smoke sizes (about a minute per section); never the published table
+ *   --quick             smoke sizes (about a minute per section)
  *   --only a,b          run only these sections (names as in sections.ts)
+ * Only a full run of all sections writes the published bench/results.*; a --quick or --only run
+ * writes test-artifacts/bench/results.* instead.
  * A missed goal is a result (shown in the table), not a failure: the exit code is non-zero only
  * when a section crashed. Child processes are ended whatever happens.
  */
@@ -10,9 +12,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../test/e2e/harness';
+import { N8N_CACHE } from '../test/n8n/harness';
 import { renderMarkdown, type BenchMachine, type BenchResults, type BenchSectionOutcome } from './report';
 import { SECTIONS } from './sections';
-import { killAll } from './support/processes';
+import { nodeRedVersion } from './support/node-red';
+import { killAll, removeFolders, trackFolder } from './support/processes';
 
 interface Options {
   quick: boolean;
@@ -49,8 +53,8 @@ function machine(): BenchMachine {
     cpus: cpus.length,
     cpuModel: cpus[0]?.model.trim() ?? 'unknown CPU',
     node: process.versions.node,
-    nodeRed: versionOf(path.join(repoRoot, 'node_modules', 'node-red', 'package.json')),
-    n8n: versionOf(path.join(repoRoot, '.cache', 'n8n-2.41.1', 'app', 'node_modules', 'n8n', 'package.json')),
+    nodeRed: nodeRedVersion(),
+    n8n: versionOf(path.join(N8N_CACHE, 'app', 'node_modules', 'n8n', 'package.json')),
     platform: `${os.platform()} ${os.release()}`,
   };
 }
@@ -61,7 +65,7 @@ async function main(): Promise<number> {
   const outcomes: BenchSectionOutcome[] = [];
   const chosen = SECTIONS.filter((s) => !options.only || options.only.includes(s.name));
   for (const section of chosen) {
-    const workDir = fs.mkdtempSync(path.join(os.tmpdir(), `eo-bench-${section.name}-`));
+    const workDir = trackFolder(fs.mkdtempSync(path.join(os.tmpdir(), `eo-bench-${section.name}-`)));
     const t0 = Date.now();
     const log = (line: string): void => void process.stdout.write(`[${section.name} ${((Date.now() - t0) / 1000).toFixed(0)}s] ${line}\n`);
     log('start');
@@ -76,7 +80,7 @@ async function main(): Promise<number> {
     } finally {
       // Whatever a failed section left running goes now, before the next one starts.
       killAll();
-      fs.rmSync(workDir, { recursive: true, force: true });
+      fs.rmSync(workDir, { recursive: true, force: true, maxRetries: 3 });
     }
   }
   const results: BenchResults = {
@@ -86,19 +90,28 @@ async function main(): Promise<number> {
     machine: machine(),
     outcomes,
   };
-  const outDir = path.join(repoRoot, 'bench');
+  // The published table comes only from a full run of every section.
+  const published = !options.quick && chosen.length === SECTIONS.length;
+  const outDir = published ? path.join(repoRoot, 'bench') : path.join(repoRoot, 'test-artifacts', 'bench');
+  fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(path.join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   const markdown = renderMarkdown(results);
   fs.writeFileSync(path.join(outDir, 'results.md'), markdown);
-  process.stdout.write(`\n${markdown}\nwrote bench/results.json and bench/results.md (${results.totalSeconds.toFixed(0)} s)\n`);
+  const where = path.relative(repoRoot, outDir);
+  process.stdout.write(`\n${markdown}\nwrote ${where}/results.json and ${where}/results.md (${results.totalSeconds.toFixed(0)} s)\n`);
   return outcomes.some((o) => o.error) ? 1 : 0;
 }
 
-// Child processes go with the runner, whether it ends normally, by a signal or by a crash.
-process.on('exit', killAll);
+// Child processes and scratch folders (work folders, n8n homes) go with the runner, whether it ends
+// normally, by a signal or by a crash.
+function cleanUp(): void {
+  killAll();
+  removeFolders();
+}
+process.on('exit', cleanUp);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    killAll();
+    cleanUp();
     process.exit(130);
   });
 }
@@ -107,7 +120,7 @@ main().then(
   (code) => process.exit(code),
   (err: unknown) => {
     process.stderr.write(`bench failed: ${err instanceof Error ? err.message : String(err)}\n`);
-    killAll();
+    cleanUp();
     process.exit(2);
   },
 );

@@ -25,11 +25,18 @@ export function eoRequestNode(id: string, auth: string, call: { operation: 'requ
   };
 }
 
-/** Node-RED's own http request node, with keep-alive on (as eo-request's connection pool) and fixed headers. */
-export function httpRequestNode(id: string, options: { method: 'GET' | 'POST'; url: string; ret: 'obj' | 'bin' | 'txt'; headers?: Record<string, string>; wires?: string[][] }): FlowNode {
+/**
+ * Node-RED's own http request node, with keep-alive on (as eo-request's connection pool) and fixed
+ * headers. With `senderr` a failed request goes only to Catch nodes; without, it also goes on with
+ * the error code as msg.statusCode (so it must not be caught as well, or it would count twice).
+ */
+export function httpRequestNode(
+  id: string,
+  options: { method: 'GET' | 'POST'; url: string; ret: 'obj' | 'bin' | 'txt'; headers?: Record<string, string>; wires?: string[][]; senderr?: boolean },
+): FlowNode {
   return {
     id, type: 'http request', name: '', method: options.method, ret: options.ret, paytoqs: 'ignore', url: options.url, tls: '', persist: true, proxy: '',
-    insecureHTTPParser: false, authType: '', senderr: false,
+    insecureHTTPParser: false, authType: '', senderr: options.senderr ?? false,
     headers: Object.entries(options.headers ?? {}).map(([name, value]) => ({ keyType: 'other', keyValue: name, valueType: 'other', valueValue: value })),
     x: 400, y: 80, wires: options.wires ?? [[]],
   };

@@ -10,6 +10,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { STATUS_PATTERN } from './status';
 
 const NODE_JS = String.raw`
 const { performance } = require('node:perf_hooks');
@@ -76,7 +77,7 @@ module.exports = function (RED) {
     this.on('input', (msg, send, done) => {
       let verdict;
       if (msg.error) {
-        const m = /\b([45]\d\d)\b/.exec(msg.error.message || '');
+        const m = ${STATUS_PATTERN}.exec(msg.error.message || '');
         verdict = { ok: false, why: m ? m[1] : msg.error.code || 'error', text: String(msg.error.message || '').slice(0, 300) };
       } else {
         const ok = typeof msg.statusCode === 'number' && msg.statusCode >= 200 && msg.statusCode < 300;

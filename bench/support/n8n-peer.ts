@@ -9,7 +9,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { N8nHome, type ExecutionResult } from '../../test/n8n/harness';
 import type { BenchAccount } from './bench-nodes';
-import { track } from './processes';
+import { track, trackFolder } from './processes';
+import { statusIn } from './status';
 
 /** The package name n8n's community-package loader recognises (n8n-nodes-*). */
 const PEER_PACKAGE = 'n8n-nodes-eo-bench-peer';
@@ -63,8 +64,8 @@ export interface N8nPeerPlan {
 }
 
 export interface N8nPeer {
-  /** Runs the planned workflow `name` with `n8n execute`. */
-  run(name: string): Promise<N8nPeerRun>;
+  /** Runs the planned workflow `name` with `n8n execute`; kills it and rejects after `timeoutMs`. */
+  run(name: string, timeoutMs: number): Promise<N8nPeerRun>;
   remove(): Promise<void>;
 }
 
@@ -106,7 +107,7 @@ function tally(result: ExecutionResult, seconds: number, total: number): N8nPeer
     failed += 1;
     const text = typeof error === 'string' ? error : `${error.httpCode ?? error.status ?? ''} ${error.message ?? ''}`;
     if (samples.length < 5) samples.push(JSON.stringify(error).slice(0, 400));
-    const why = /\b([45]\d\d)\b/.exec(text)?.[1] ?? 'error';
+    const why = statusIn(text);
     failures[why] = (failures[why] ?? 0) + 1;
   }
   const missing = total - items.length;
@@ -121,6 +122,7 @@ function tally(result: ExecutionResult, seconds: number, total: number): N8nPeer
 export async function createN8nPeer(plans: N8nPeerPlan[]): Promise<N8nPeer> {
   const idOf = (name: string): string => `bench${name.replace(/\W/g, '')}`;
   const home = await N8nHome.create({ withPackage: false });
+  trackFolder(home.folder);
   home.onSpawn = (child) => track(child);
   try {
     const dir = path.join(home.folder, '.n8n', 'nodes', 'node_modules', PEER_PACKAGE);
@@ -147,11 +149,11 @@ export async function createN8nPeer(plans: N8nPeerPlan[]): Promise<N8nPeer> {
     throw err;
   }
   return {
-    async run(name) {
+    async run(name, timeoutMs) {
       const plan = plans.find((p) => p.name === name);
       if (!plan) throw new Error(`no n8n workflow planned as ${name}`);
       const t0 = Date.now();
-      const result = await home.execute(idOf(name));
+      const result = await home.execute(idOf(name), {}, { timeoutMs });
       return tally(result, (Date.now() - t0) / 1000, plan.total);
     },
     remove: () => home.remove(),

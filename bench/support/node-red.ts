@@ -30,8 +30,12 @@ export async function startBenchNodeRed(workDir: string): Promise<NodeRedProcess
   return red;
 }
 
-/** Node-RED's version as its package says (for the machine facts of the report). */
+/** Node-RED's version as its package says (for the machine facts of the report and the setup lines). */
 export function nodeRedVersion(): string {
   const pkg = path.join(repoRoot, 'node_modules', 'node-red', 'package.json');
-  return (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { version: string }).version;
+  try {
+    return (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { version: string }).version;
+  } catch {
+    return 'not installed';
+  }
 }

@@ -1,11 +1,25 @@
 /**
- * Every child process a benchmark starts is registered here, so the runner can end them all when a
- * section fails, when the run is interrupted, or when the runner itself exits: a benchmark must
- * never leave an emulator or a Node-RED behind on the machine.
+ * Every child process and scratch folder a benchmark makes is registered here, so the runner can
+ * end and remove them all when a section fails, when the run is interrupted, or when the runner
+ * itself exits: a benchmark must never leave an emulator, a Node-RED or gigabytes of files behind.
  */
 import type { ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 
 const children = new Set<ChildProcess>();
+const folders = new Set<string>();
+
+/** Registers a scratch folder for {@link removeFolders}; returns it. */
+export function trackFolder(folder: string): string {
+  folders.add(folder);
+  return folder;
+}
+
+/** Removes every registered folder (synchronous: safe in an exit or signal handler). */
+export function removeFolders(): void {
+  for (const folder of folders) rmSync(folder, { recursive: true, force: true, maxRetries: 3 });
+  folders.clear();
+}
 
 /** Registers `child`; it is forgotten again once it exits. */
 export function track(child: ChildProcess): ChildProcess {

@@ -1,11 +1,13 @@
 /**
- * The "raw undici" peer of the request-overhead section, run as its own Node process so it gets a
- * process (and event loop) to itself exactly as Node-RED does: an undici Agent with a static bearer
- * token, keeping `concurrency` requests in flight until `total` have completed.
- *   node undici-load.js '<json LoadJob>'   → prints one JSON line (UndiciLoadResult)
+ * The "raw undici" peer of the request-overhead section: one Node process of its own for the whole
+ * section (an event loop to itself, as Node-RED has), keeping its Agent, its connections and its
+ * warmed-up code from round to round exactly as Node-RED does. It is driven over IPC: each job
+ * (with the access token, which never appears on a command line) is answered with one result.
  */
+import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
+import { stopChild, track } from './processes';
 
 export interface UndiciLoadJob {
   url: string;
@@ -16,8 +18,6 @@ export interface UndiciLoadJob {
   accept?: string;
   total: number;
   concurrency: number;
-  /** Requests sent first and not counted: a fresh process has cold code and no connections yet. */
-  warmup?: number;
 }
 
 export interface UndiciLoadResult {
@@ -27,16 +27,13 @@ export interface UndiciLoadResult {
   latencies: number[];
 }
 
-async function runJob(job: UndiciLoadJob): Promise<UndiciLoadResult> {
-  const dispatcher = new Agent({ keepAliveTimeout: 4_000 });
-  if (job.warmup) await measure(job, dispatcher, job.warmup);
-  const result = await measure(job, dispatcher, job.total);
-  await dispatcher.close();
-  return result;
-}
+type Reply = { result: UndiciLoadResult } | { error: string };
 
-async function measure(job: UndiciLoadJob, dispatcher: Agent, total: number): Promise<UndiciLoadResult> {
+async function measure(job: UndiciLoadJob, dispatcher: Agent): Promise<UndiciLoadResult> {
   const bodyText = job.body === undefined ? undefined : JSON.stringify(job.body);
+  const headers: Record<string, string> = { authorization: `Bearer ${job.token}` };
+  if (job.accept) headers.accept = job.accept;
+  if (bodyText !== undefined) headers['content-type'] = 'application/json';
   const latencies: number[] = [];
   let started = 0;
   let ok = 0;
@@ -45,9 +42,6 @@ async function measure(job: UndiciLoadJob, dispatcher: Agent, total: number): Pr
   const one = async (): Promise<void> => {
     const start = performance.now();
     try {
-      const headers: Record<string, string> = { authorization: `Bearer ${job.token}` };
-      if (job.accept) headers.accept = job.accept;
-      if (bodyText !== undefined) headers['content-type'] = 'application/json';
       const res = await request(job.url, { method: job.method, headers, body: bodyText, dispatcher });
       // Read the answer as a client would (JSON parsed, anything else as bytes).
       if (/json/.test(String(res.headers['content-type'] ?? ''))) await res.body.json();
@@ -60,36 +54,56 @@ async function measure(job: UndiciLoadJob, dispatcher: Agent, total: number): Pr
     latencies.push(Math.round((performance.now() - start) * 1000) / 1000);
   };
   const worker = async (): Promise<void> => {
-    while (started < total) {
+    while (started < job.total) {
       started += 1;
       await one();
     }
   };
-  await Promise.all(Array.from({ length: Math.min(job.concurrency, total) }, worker));
+  await Promise.all(Array.from({ length: Math.min(job.concurrency, job.total) }, worker));
   const elapsedMs = performance.now() - t0;
   return { ok, failed, elapsedMs, latencies };
 }
 
-if (require.main === module) {
-  runJob(JSON.parse(process.argv[2]) as UndiciLoadJob).then(
-    (result) => process.stdout.write(`${JSON.stringify(result)}\n`),
-    (err: unknown) => {
-      process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
-      process.exit(1);
-    },
-  );
+/** The worker: one Agent for its whole life, one job at a time from the parent. */
+function serve(): void {
+  const dispatcher = new Agent({ keepAliveTimeout: 4_000 });
+  process.on('message', (job: UndiciLoadJob) => {
+    measure(job, dispatcher).then(
+      (result) => process.send!({ result } satisfies Reply),
+      (err: unknown) => process.send!({ error: (err as Error).stack ?? String(err) } satisfies Reply),
+    );
+  });
+  process.on('disconnect', () => void dispatcher.close().finally(() => process.exit(0)));
 }
 
-/** Runs `job` in a fresh Node process (the one running this script) and returns its result. */
-export async function runUndiciLoad(job: UndiciLoadJob): Promise<UndiciLoadResult> {
-  const { spawn } = await import('node:child_process');
-  const { track } = await import('./processes');
-  const child = track(spawn(process.execPath, [__filename, JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'pipe'] }));
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString('utf8')));
-  child.stderr!.on('data', (c: Buffer) => (err += c.toString('utf8')));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  if (code !== 0) throw new Error(`the undici peer exited with ${code}: ${err.slice(0, 1000)}`);
-  return JSON.parse(out.trim().split('\n').pop()!) as UndiciLoadResult;
+if (require.main === module) serve();
+
+export interface UndiciWorker {
+  run(job: UndiciLoadJob): Promise<UndiciLoadResult>;
+  stop(): Promise<void>;
+}
+
+/** Starts the worker process (the Node running this script); jobs run one after another. */
+export function startUndiciWorker(): UndiciWorker {
+  const child = track(spawn(process.execPath, [__filename], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  return {
+    run: (job) =>
+      new Promise((resolve, reject) => {
+        if (exited) return reject(new Error('the undici worker has exited'));
+        const onExit = (code: number | null): void => reject(new Error(`the undici worker exited with ${code} during a job`));
+        child.once('exit', onExit);
+        child.once('message', (reply: Reply) => {
+          child.off('exit', onExit);
+          if ('error' in reply) reject(new Error(`the undici worker failed: ${reply.error.slice(0, 1000)}`));
+          else resolve(reply.result);
+        });
+        child.send(job);
+      }),
+    async stop() {
+      if (child.connected) child.disconnect();
+      await stopChild(child);
+    },
+  };
 }

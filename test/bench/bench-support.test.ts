@@ -4,7 +4,9 @@
  * section must show as such).
  */
 import { renderMarkdown, type BenchResults } from '../../bench/report';
-import { countsFor } from '../../bench/support/emulator-log';
+import { fetchToken } from '../../bench/support/bench-nodes';
+import { completeLog, countsFor } from '../../bench/support/emulator-log';
+import { statusIn } from '../../bench/support/status';
 import { percentile } from '../../bench/support/stats';
 import { defaultConfig } from '../emulator/state';
 import type { Emulator } from '../emulator/types';
@@ -13,12 +15,9 @@ import { useEmulator } from '../support/fixtures';
 let emu: Emulator;
 useEmulator((started) => (emu = started));
 
-async function token(clientId: string): Promise<string> {
-  const res = await fetch(emu.endpoints.sentinelHub.tokenUrl, {
-    method: 'POST',
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: `${clientId}-secret` }),
-  });
-  return ((await res.json()) as { access_token: string }).access_token;
+function token(clientId: string): Promise<string> {
+  const { tokenUrl, baseUrl } = emu.endpoints.sentinelHub;
+  return fetchToken({ tokenUrl, baseUrl, clientId, clientSecret: `${clientId}-secret` });
 }
 
 async function get(bearer: string): Promise<number> {
@@ -43,6 +42,24 @@ test('token requests, API calls and 401s are told apart per OAuth client', async
   const span = (times: number[]) => (Math.max(...times) - Math.min(...times)) / 1000;
   expect(countsFor(log, 'peer-a')).toEqual({ tokenRequests: 1, apiRequests: 2, api401: 0, apiSpanS: span(apiTimes([a])) });
   expect(countsFor(log, 'peer-b')).toEqual({ tokenRequests: 3, apiRequests: 2, api401: 1, apiSpanS: span(apiTimes([b, expired])) });
+  // A window counts only what came within that many seconds of the client's first request.
+  const late = log.filter((e) => e.form?.client_id === 'peer-b').at(-1);
+  const shifted = log.map((e) => (e === late ? { ...e, time: e.time + 60_000 } : e));
+  expect(countsFor(shifted, 'peer-b', 30).tokenRequests).toBe(2);
+  expect(countsFor(shifted, 'peer-b').tokenRequests).toBe(3);
+});
+
+test('a log that reached the emulator\'s limit is refused, not counted', () => {
+  const log = emu.log();
+  expect(completeLog(log, log.length + 1)).toBe(log);
+  expect(() => completeLog(log, log.length)).toThrow(/reached its limit/);
+});
+
+test('the status a failure names', () => {
+  expect(statusIn('Request failed with status code 401')).toBe('401');
+  expect(statusIn('upstream answered 503 Service Unavailable')).toBe('503');
+  expect(statusIn('connect ECONNREFUSED 127.0.0.1:4010')).toBe('error');
+  expect(statusIn('took 1401 ms', 'ETIMEDOUT')).toBe('ETIMEDOUT');
 });
 
 test('percentiles by nearest rank', () => {

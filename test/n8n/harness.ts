@@ -163,17 +163,31 @@ export class N8nHome {
     return new N8nHome(folder, files, await freePort());
   }
 
-  /** Runs `n8n <args>` to completion. */
-  cli(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  /**
+   * Runs `n8n <args>` to completion. After `timeoutMs` (default 180 s) the child is killed and the
+   * promise rejects: a hung n8n must not block a test or a benchmark forever.
+   */
+  cli(args: string[], extraEnv: NodeJS.ProcessEnv = {}, options: { timeoutMs?: number } = {}): Promise<CliResult> {
+    const timeoutMs = options.timeoutMs ?? 180_000;
     return new Promise((done, fail) => {
       const child = spawn(node24(), [N8N_BIN, ...args], { env: { ...this.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
       this.onSpawn?.(child);
       let stdout = '';
       let stderr = '';
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        fail(new Error(`n8n ${args.join(' ')} did not finish within ${timeoutMs / 1000} s and was killed:\n${stdout.slice(-1000)}\n${stderr.slice(-1000)}`));
+      }, timeoutMs);
       child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-      child.on('error', fail);
-      child.on('close', (code) => done({ code, stdout, stderr }));
+      child.on('error', (err) => {
+        clearTimeout(timer);
+        fail(err);
+      });
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        done({ code, stdout, stderr });
+      });
     });
   }
 
@@ -199,9 +213,9 @@ export class N8nHome {
     await rm(file, { force: true });
   }
 
-  /** `n8n execute --id=<id> --rawOutput`, with the run data parsed. */
-  async execute(id: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<ExecutionResult> {
-    const result = await this.cli(['execute', `--id=${id}`, '--rawOutput'], extraEnv);
+  /** `n8n execute --id=<id> --rawOutput`, with the run data parsed (`timeoutMs` as for {@link cli}). */
+  async execute(id: string, extraEnv: NodeJS.ProcessEnv = {}, options: { timeoutMs?: number } = {}): Promise<ExecutionResult> {
+    const result = await this.cli(['execute', `--id=${id}`, '--rawOutput'], extraEnv, options);
     const lines = result.stdout.split('\n');
     const start = lines.indexOf('{');
     if (start < 0) return result;
