@@ -3,14 +3,14 @@
  * streamed with backpressure into `<file>.part`, renamed only once the size on disk equals the
  * announced size, resumed with `Range` + `If-Range` after a cut, and skipped when unchanged.
  */
-import { rename } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type { Dispatcher } from 'undici';
 import type { BackoffPolicy } from './backoff';
 import { EoError, safeUrl } from './errors';
 import { byteCounter } from './byte-counter';
 import { createFileSink } from './file-sink';
-import { partPathOf, readMeta, sizeOf, syncToDisk, withTargetLock, writeMeta, type DownloadMeta } from './download-state';
+import { metaPathOf, partPathOf, readMeta, sizeOf, syncToDisk, withTargetLock, writeMeta, type DownloadMeta } from './download-state';
 import { resolveRequestUrl } from './origin-policy';
 import { throttledProgress, type DownloadProgress } from './progress';
 import type { Connection } from './connection';
@@ -40,6 +40,12 @@ export interface DownloadOptions {
   timeoutMs?: number;
   /** Range requests after a cut or a short body, per call. Default 5. */
   maxResumes?: number;
+  /**
+   * `true` (default): a download that fails keeps its `.part` file and state, and the next run
+   * continues from them. `false`: a failed download removes them, and its error says the next run
+   * starts over; for callers whose folder does not outlive the call (a private temporary folder).
+   */
+  keepPartial?: boolean;
   /** Retries of each request after 5xx or a failed connection. Default 3. */
   maxRetries?: number;
   maxRedirects?: number;
@@ -207,7 +213,25 @@ export async function downloadToFile(options: DownloadOptions): Promise<Download
   const part = partPathOf(target);
   await assertNotSymlink(part, filename);
   await assertNotSymlink(`${target}.meta.json`, filename);
-  return withTargetLock(target, () => run(options, url, target, part));
+  return withTargetLock(target, async () => {
+    try {
+      return await run(options, url, target, part);
+    } catch (err) {
+      // The failure is what the caller must see, not a second one while tidying up.
+      if (options.keepPartial === false) await dropPartial(target, part).catch(() => undefined);
+      throw err;
+    }
+  });
+}
+
+/**
+ * Removes what a failed download left for a resume: the `.part` file and a sidecar that describes
+ * it. A sidecar that still describes a complete file from an earlier run stays with that file.
+ */
+async function dropPartial(target: string, part: string): Promise<void> {
+  await rm(part, { force: true });
+  const meta = await readMeta(target);
+  if (meta?.complete !== true) await rm(metaPathOf(target), { force: true });
 }
 
 async function run(options: DownloadOptions, url: URL, target: string, part: string): Promise<DownloadResult> {
@@ -340,7 +364,10 @@ async function run(options: DownloadOptions, url: URL, target: string, part: str
         `The download of ${metaUrl} stopped at ${have} of ${expected ?? 'an unknown number of'} bytes after ${maxResumes} resume${maxResumes === 1 ? '' : 's'}; the file was not created.`,
         {
           url: metaUrl,
-          hint: `The partial data is kept in ${partPathOf(target).split(/[\\/]/).pop()} and the next run continues from it.`,
+          hint:
+            options.keepPartial === false
+              ? 'Nothing partial was kept: running again downloads the file from the start.'
+              : `The partial data is kept in ${partPathOf(target).split(/[\\/]/).pop()} and the next run continues from it.`,
         },
       );
     }

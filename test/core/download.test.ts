@@ -132,6 +132,27 @@ describe('downloadToFile', () => {
     expect(existsSync(`${final}.part`)).toBe(false);
   });
 
+  it('with keepPartial: false, a failed download removes its .part and state, keeps every detail of the error and says the next run starts over', async () => {
+    const directory = freshDir();
+    emu.fault({ route: '^GET /download/', shortBodyBytes: 100_000 });
+    const err = await expectEoError(downloadToFile(options({ directory, maxResumes: 1, keepPartial: false })), 'EO_DOWNLOAD_INCOMPLETE');
+    expect(err.message).toMatch(new RegExp(`stopped at \\d+ of ${emu.config.worldCoverTileBytes} bytes after 1 resume; the file was not created`));
+    expect(err.hint).toBe('Nothing partial was kept: running again downloads the file from the start.');
+    expect(err.message.endsWith(err.hint ?? '-')).toBe(true);
+    expect(err.message).not.toMatch(/\.part|continues from it/);
+    expect(err.url).toBe(new URL(TILE.url, emu.endpoints.terrascope.baseUrl).href.replace(/\?.*$/, ''));
+    // The bytes did reach the disk (a resume was sent), and were removed once the download gave up.
+    expect(downloads().filter((e) => e.headers.range !== undefined)).toHaveLength(1);
+    expect(readdirSync(directory)).toEqual([]);
+
+    emu.reset();
+    const again = await downloadToFile(options({ directory, keepPartial: false }));
+    expect(downloads()[0].headers.range).toBeUndefined();
+    expect(again.resumed).toBe(0);
+    expect(await sha256(again.path)).toBe(cleanSha);
+    expect(readdirSync(directory).sort()).toEqual([TILE.filename, `${TILE.filename}.meta.json`]);
+  });
+
   it('never appends a different version: a 206 that ignored If-Range (other ETag) starts the file over', async () => {
     const directory = freshDir();
     const size = emu.config.worldCoverTileBytes;

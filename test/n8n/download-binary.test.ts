@@ -1,7 +1,8 @@
 /**
  * The n8n node's download (transport `downloadBinary`) when the connection is cut on every
- * attempt: the core's own error promises that the `.part` file lets the next run continue, but
- * the node's temporary folder is removed, so the error must say the next run starts over.
+ * attempt: the node's temporary folder is removed whatever happens, so the error must not promise
+ * a `.part` file for the next run (the core's default) but say the next run starts over, and keep
+ * every other detail the core put in it.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -35,7 +36,9 @@ test('a download cut on every attempt fails saying the next run starts over, and
     expect(err).toMatchObject({ code: 'EO_DOWNLOAD_INCOMPLETE' });
     expect(err.message).toMatch(/stopped at \d+ of 100000 bytes after 5 resumes; the file was not created/);
     expect(err.message).not.toMatch(/\.part|continues from it/);
-    expect(err.hint).toMatch(/from the start/);
+    expect(err.hint).toBe('Nothing partial was kept: running again downloads the file from the start.');
+    expect(err.message.endsWith(err.hint ?? '-')).toBe(true);
+    expect(err.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/download\/synthetic\/100000\.bin$/);
     expect(prepareBinaryData).not.toHaveBeenCalled();
     expect(fs.readdirSync(tmp)).toEqual([]);
   } finally {

@@ -8,15 +8,16 @@ import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtemp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Emulator } from '../emulator/types';
 import { DEMO_CLIENT, DEMO_USER } from '../emulator/server';
+import { repoRoot } from '../e2e/harness';
 
 const run = promisify(execFile);
 
 /** The repository root, from test/n8n or, compiled for the benchmarks, from dist/test/n8n. */
-export const ROOT = ((here: string) => (basename(here) === 'dist' ? dirname(here) : here))(resolve(__dirname, '../..'));
+export const ROOT = repoRoot;
 export const N8N_VERSION = '2.41.1';
 export const N8N_CACHE = join(ROOT, '.cache', `n8n-${N8N_VERSION}`);
 const N8N_BIN = join(N8N_CACHE, 'app', 'node_modules', 'n8n', 'bin', 'n8n');

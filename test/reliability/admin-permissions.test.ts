@@ -65,7 +65,7 @@ afterAll(async () => {
   if (red) fs.writeFileSync(path.join(artifacts, 'node-red-output.log'), red.output());
   if (emu) keepEmulatorRecord(emu, artifacts);
   await emu?.close();
-  fs.rmSync(work, { recursive: true, force: true });
+  if (work) fs.rmSync(work, { recursive: true, force: true });
 });
 
 test('without a login both endpoints refuse, and no token is requested', async () => {

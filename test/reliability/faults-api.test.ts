@@ -15,19 +15,17 @@ import { tempDir } from '../e2e/harness';
 import { bodyBytes, COMMON_UNAUTHORIZED_BODY, rateLimitFault, syntheticSource } from '../emulator/server';
 import type { Emulator } from '../emulator/types';
 import { artifactDir, rememberSecrets } from './hygiene';
-import { NodeRedBench, type BenchAuth, type BenchRun, type BenchTarget } from './support/node-red-bench';
+import { PROCESS_REQUEST, runtimeHealthy } from './support/fault-checks';
+import { FAULT_TEST_TIMEOUT_MS, FaultBed, RUN_TIMEOUT_MS, type FaultBedAuth, type FaultBedRun, type FaultBedTarget } from './support/fault-bed';
 import { apiRequests, byClient, errorCode, errorMessage, grantsText, logMark, outcomeText, Scenario, tokenRequests, type GrantCounts } from './support/observe';
 import { loopbackCertificate, startTlsFront, type LoopbackCertificate, type TlsFront } from './support/tls-front';
+
+jest.setTimeout(FAULT_TEST_TIMEOUT_MS);
 
 const ARTIFACTS = artifactDir('faults-api');
 const GROUP = 'API';
 const ENGINE = 'Node-RED';
 
-const PROCESS_REQUEST = {
-  input: { bounds: { bbox: [12.44, 41.87, 12.54, 41.93] }, data: [{ type: 'sentinel-2-l2a' }] },
-  output: { width: 16, height: 16, responses: [{ identifier: 'default', format: { type: 'image/png' } }] },
-  evalscript: '//VERSION=3\nfunction setup(){return{input:["B04"],output:{bands:1}}}\nfunction evaluatePixel(s){return[s.B04]}',
-};
 /** Four WorldCover tiles (the box crosses two tile borders). */
 const WORLDCOVER_BBOX = '2.9,50.9,3.1,51.1';
 const TILE_BYTES = 64 * 1024;
@@ -36,9 +34,10 @@ const suffix = randomBytes(6).toString('hex');
 const client = { clientId: 'faults-api-client', clientSecret: `faults-api-secret-${suffix}` };
 const user = { username: 'faults-api-user', password: `faults-api-password-${suffix}` };
 const tlsUser = { username: 'faults-api-tls-user', password: `faults-api-tls-password-${suffix}` };
-rememberSecrets([client.clientSecret, user.password, tlsUser.password]);
+rememberSecrets([client.clientSecret], 'client secret');
+rememberSecrets([user.password, tlsUser.password], 'password');
 
-let bench: NodeRedBench;
+let bed: FaultBed;
 let certificate: LoopbackCertificate;
 let front: TlsFront | undefined;
 /** Holds the test certificate and its key: not an artefact (a key is nothing to publish). */
@@ -46,18 +45,18 @@ const tlsDir = tempDir('eo-faults-tls');
 
 beforeAll(async () => {
   certificate = await loopbackCertificate(tlsDir);
-  bench = await NodeRedBench.start({
+  bed = await FaultBed.start({
     env: { NODE_EXTRA_CA_CERTS: certificate.certFile },
     setup: async (emulator: Emulator, files: string) => {
       emulator.configure({ clients: [client], users: [user, tlsUser], worldCoverTileBytes: TILE_BYTES });
       front = await startTlsFront(certificate, emulator.url);
       const e = emulator.endpoints;
-      const auths: BenchAuth[] = [
+      const auths: FaultBedAuth[] = [
         { id: 'auth-sh', provider: 'sentinel-hub', tokenUrl: e.sentinelHub.tokenUrl, baseUrl: e.sentinelHub.baseUrl, credentials: client },
         { id: 'auth-ts', provider: 'terrascope', tokenUrl: e.terrascope.tokenUrl, baseUrl: e.terrascope.baseUrl, credentials: user },
         { id: 'auth-tls', provider: 'terrascope', tokenUrl: e.terrascope.tokenUrl, baseUrl: front.url, credentials: tlsUser },
       ];
-      const targets: BenchTarget[] = [
+      const targets: FaultBedTarget[] = [
         { id: 'req-process', auth: 'auth-sh', props: { operation: 'process', accept: 'image/png', output: 'buffer' } },
         { id: 'req-process-file', auth: 'auth-sh', props: { operation: 'process', accept: 'image/png', output: 'file', directory: path.join(files, 'process') } },
         { id: 'req-batch', auth: 'auth-sh', props: { operation: 'request', method: 'POST', url: '/api/v2/batch/process', output: 'json' } },
@@ -71,66 +70,68 @@ beforeAll(async () => {
   });
   // Tokens first, so the scenarios below count only the token requests their faults cause.
   const warm = [
-    await bench.run('req-process', { payload: PROCESS_REQUEST }),
-    await bench.run('req-download', { url: '/download/synthetic/1024.bin', filename: 'warm.bin' }),
-    await bench.run('req-tls', { url: '/download/synthetic/1024.bin', filename: 'warm.bin' }),
+    await bed.run('req-process', { payload: PROCESS_REQUEST }),
+    await bed.run('req-download', { url: '/download/synthetic/1024.bin', filename: 'warm.bin' }),
+    await bed.run('req-tls', { url: '/download/synthetic/1024.bin', filename: 'warm.bin' }),
   ];
   for (const r of warm) if (r.errors.length) throw new Error(`warm-up failed: ${outcomeText(r)}`);
-}, 240_000);
+}, 240_000 + 3 * RUN_TIMEOUT_MS);
 
 afterAll(async () => {
   await front?.close();
   fs.rmSync(tlsDir, { recursive: true, force: true });
-  if (!bench) return;
-  bench.saveArtifacts(ARTIFACTS);
-  await bench.stop();
+  if (!bed) return;
+  bed.saveArtifacts(ARTIFACTS);
+  await bed.stop();
 }, 60_000);
 
 beforeEach(() => {
-  bench.emulator.clearFaults();
+  bed.emulator.clearFaults();
+  bed.startScenario();
+});
+
+afterEach(() => {
+  bed?.reportUnfinished();
 });
 
 interface Measured {
-  run: BenchRun;
+  run: FaultBedRun;
   /** Token requests of every identity of this file. */
   tokens: GrantCounts;
   mark: number;
 }
 
 async function measure(target: string, msg: Record<string, unknown>, count = 1): Promise<Measured> {
-  const mark = logMark(bench.emulator);
-  const r = await bench.run(target, msg, { count });
-  const all = tokenRequests(bench.emulator, mark, (e) => byClient(client.clientId)(e) || byClient('public')(e));
+  const mark = logMark(bed.emulator);
+  const r = await bed.run(target, msg, { count });
+  const all = tokenRequests(bed.emulator, mark, (e) => byClient(client.clientId)(e) || byClient('public')(e));
   return { run: r, tokens: all, mark };
 }
 
 /** The runtime is up, lost no error, and (faults cleared) a normal call still works on the cached token. */
 async function healthy(s: Scenario): Promise<void> {
-  const alive = await bench.alive();
-  const trouble = bench.runtimeTrouble();
-  bench.emulator.clearFaults();
+  await runtimeHealthy(bed, s);
+  bed.emulator.clearFaults();
   const after = await measure('req-process', { payload: PROCESS_REQUEST });
   const works = ok(after.run) && (after.run.outputs[0].bufferLength ?? 0) > 0 && after.tokens.total === 0;
-  s.observe(`runtime ${alive ? 'up' : 'DOWN'}, ${trouble.length} unhandled, next call ${works ? 'OK' : outcomeText(after.run)}`);
-  s.check('runtime up (Admin API answers)', alive);
-  s.check('no unhandled rejection / uncaught exception', trouble.length === 0);
+  s.observe(`next call ${works ? 'OK' : `${outcomeText(after.run)}, token requests ${grantsText(after.tokens)}`}`);
   s.check('a following normal call succeeds without a token request', works);
 }
 
-const ok = (r: BenchRun, count = 1): boolean => r.errors.length === 0 && r.outputs.length === count;
+const ok = (r: FaultBedRun, count = 1): boolean => r.errors.length === 0 && r.outputs.length === count;
 const syntheticBody = (size: number): Buffer => bodyBytes(syntheticSource(size));
 function identical(file: string, size: number): boolean {
   return fs.existsSync(file) && fs.readFileSync(file).equals(syntheticBody(size));
 }
-const dlFiles = (prefix: string): string[] => bench.filesIn('dl').filter((f) => f.startsWith(prefix));
+const dlFiles = (prefix: string): string[] => bed.filesIn('dl').filter((f) => f.startsWith(prefix));
 
 describe('API faults (Node-RED)', () => {
   it('401 in the middle of a flow (tile 2 of 4): one new token, all tiles complete', async () => {
-    bench.emulator.fault({ route: '^GET /download/', status: 401, body: COMMON_UNAUTHORIZED_BODY, headers: { 'www-authenticate': 'Bearer' }, after: 1, times: 1 });
+    bed.emulator.fault({ route: '^GET /download/', status: 401, body: COMMON_UNAUTHORIZED_BODY, headers: { 'www-authenticate': 'Bearer' }, after: 1, times: 1 });
     const m = await measure('req-worldcover', {}, 4);
-    const tiles = bench.filesIn('wc');
-    const complete = tiles.filter((f) => f.endsWith('.tif') && fs.statSync(path.join(bench.files, 'wc', f)).size === TILE_BYTES);
-    const downloads = apiRequests(bench.emulator, m.mark, /^GET \/download\//);
+    const tiles = bed.filesIn('wc');
+    const complete = tiles.filter((f) => f.endsWith('.tif') && fs.statSync(path.join(bed.files, 'wc', f)).size === TILE_BYTES);
+    const downloads = apiRequests(bed.emulator, m.mark, /^GET \/download\//);
     const s = new Scenario(GROUP, ENGINE, '401 in the middle of a flow (WorldCover tile 2 of 4)', '4 tiles complete; 1 token request (refresh); the 401 call replayed once')
       .observe(`${m.run.outputs.length} tiles out, ${m.run.errors.length} errors`)
       .observe(`token requests ${grantsText(m.tokens)}; ${downloads.length} download requests`)
@@ -144,9 +145,9 @@ describe('API faults (Node-RED)', () => {
   });
 
   it('401 that persists: one token renewal, then a clear 401 error', async () => {
-    bench.emulator.fault({ route: '^POST /api/v1/process$', status: 401, body: COMMON_UNAUTHORIZED_BODY, headers: { 'www-authenticate': 'Bearer' } });
+    bed.emulator.fault({ route: '^POST /api/v1/process$', status: 401, body: COMMON_UNAUTHORIZED_BODY, headers: { 'www-authenticate': 'Bearer' } });
     const m = await measure('req-process', { payload: PROCESS_REQUEST });
-    const calls = apiRequests(bench.emulator, m.mark, /^POST \/api\/v1\/process$/);
+    const calls = apiRequests(bed.emulator, m.mark, /^POST \/api\/v1\/process$/);
     const s = new Scenario(GROUP, ENGINE, '401 on every call', 'Catch: EO_HTTP_STATUS 401 with a hint; 1 token request; 2 calls (one replay)')
       .observe(outcomeText(m.run))
       .observe(`token requests ${grantsText(m.tokens)}; ${calls.length} calls`)
@@ -154,7 +155,7 @@ describe('API faults (Node-RED)', () => {
       .check('message names 401', /401/.test(errorMessage(m.run)))
       .check('1 token request', m.tokens.total === 1)
       .check('2 calls', calls.length === 2);
-    bench.emulator.clearFaults();
+    bed.emulator.clearFaults();
     const again = await measure('req-process', { payload: PROCESS_REQUEST });
     s.observe(`then ${outcomeText(again.run)}`).check('next request succeeds', ok(again.run));
     await healthy(s);
@@ -163,9 +164,9 @@ describe('API faults (Node-RED)', () => {
 
   it('429 with Retry-After in milliseconds: waits that long, one more call, result', async () => {
     const waitMs = 1200;
-    bench.emulator.fault(rateLimitFault('^POST /api/v1/process$', waitMs, { times: 1 }));
+    bed.emulator.fault(rateLimitFault('^POST /api/v1/process$', waitMs, { times: 1 }));
     const m = await measure('req-process', { payload: PROCESS_REQUEST });
-    const calls = apiRequests(bench.emulator, m.mark, /^POST \/api\/v1\/process$/);
+    const calls = apiRequests(bed.emulator, m.mark, /^POST \/api\/v1\/process$/);
     const gap = calls.length >= 2 ? calls[1].time - calls[0].time : NaN;
     const s = new Scenario(GROUP, ENGINE, `429, Retry-After: ${waitMs} (ms)`, `waits ≥ ${waitMs} ms, 2 calls, result; 0 token requests`)
       .observe(outcomeText(m.run))
@@ -179,9 +180,9 @@ describe('API faults (Node-RED)', () => {
   });
 
   it('429 asking for longer than the 60 s limit: a clear rate-limit error at once', async () => {
-    bench.emulator.fault(rateLimitFault('^POST /api/v1/process$', 120_000));
+    bed.emulator.fault(rateLimitFault('^POST /api/v1/process$', 120_000));
     const m = await measure('req-process', { payload: PROCESS_REQUEST });
-    const calls = apiRequests(bench.emulator, m.mark, /^POST \/api\/v1\/process$/);
+    const calls = apiRequests(bed.emulator, m.mark, /^POST \/api\/v1\/process$/);
     const s = new Scenario(GROUP, ENGINE, '429, Retry-After: 120000 (ms)', 'Catch: EO_RATE_LIMITED naming the wait; 1 call; 0 token requests')
       .observe(outcomeText(m.run))
       .observe(`${calls.length} calls; token requests ${grantsText(m.tokens)}`)
@@ -194,9 +195,9 @@ describe('API faults (Node-RED)', () => {
   });
 
   it('503 twice on Process (a read-only POST): retried, result', async () => {
-    bench.emulator.fault({ route: '^POST /api/v1/process$', status: 503, body: { error: { status: 503, reason: 'Service Unavailable' } }, times: 2 });
+    bed.emulator.fault({ route: '^POST /api/v1/process$', status: 503, body: { error: { status: 503, reason: 'Service Unavailable' } }, times: 2 });
     const m = await measure('req-process', { payload: PROCESS_REQUEST });
-    const calls = apiRequests(bench.emulator, m.mark, /^POST \/api\/v1\/process$/);
+    const calls = apiRequests(bed.emulator, m.mark, /^POST \/api\/v1\/process$/);
     const s = new Scenario(GROUP, ENGINE, '503 twice (Process)', 'result after 3 calls; 0 token requests')
       .observe(outcomeText(m.run))
       .observe(`${calls.length} calls; token requests ${grantsText(m.tokens)}`)
@@ -208,9 +209,9 @@ describe('API faults (Node-RED)', () => {
   });
 
   it('500 on every attempt of a download: 3 retries, a clear error, no file', async () => {
-    bench.emulator.fault({ route: '^GET /download/synthetic/', status: 500, body: { error: 'Internal Server Error' } });
+    bed.emulator.fault({ route: '^GET /download/synthetic/', status: 500, body: { error: 'Internal Server Error' } });
     const m = await measure('req-download', { url: '/download/synthetic/8192.bin', filename: 'e500.bin' });
-    const calls = apiRequests(bench.emulator, m.mark, /^GET \/download\//);
+    const calls = apiRequests(bed.emulator, m.mark, /^GET \/download\//);
     const left = dlFiles('e500');
     const s = new Scenario(GROUP, ENGINE, '500 on every attempt (download)', 'Catch: EO_HTTP_STATUS 500 "still failed after 3 retries"; 4 calls; no file')
       .observe(outcomeText(m.run))
@@ -225,9 +226,9 @@ describe('API faults (Node-RED)', () => {
   });
 
   it('502 on a batch creation (not safe to repeat): not retried, a clear error', async () => {
-    bench.emulator.fault({ route: '^POST /api/v2/batch/process$', status: 502, body: '<html>Bad Gateway</html>', headers: { 'content-type': 'text/html' } });
+    bed.emulator.fault({ route: '^POST /api/v2/batch/process$', status: 502, body: '<html>Bad Gateway</html>', headers: { 'content-type': 'text/html' } });
     const m = await measure('req-batch', { payload: { processRequest: PROCESS_REQUEST, tilingGrid: { id: 1, resolution: 10 } } });
-    const calls = apiRequests(bench.emulator, m.mark, /^POST \/api\/v2\/batch\/process$/);
+    const calls = apiRequests(bed.emulator, m.mark, /^POST \/api\/v2\/batch\/process$/);
     const s = new Scenario(GROUP, ENGINE, '502 on batch creation (POST)', 'Catch: EO_HTTP_STATUS 502 "not retried"; 1 call')
       .observe(outcomeText(m.run))
       .observe(`${calls.length} calls; token requests ${grantsText(m.tokens)}`)
@@ -241,11 +242,11 @@ describe('API faults (Node-RED)', () => {
 
   it('a reset halfway through a download: resumed with Range, byte-identical', async () => {
     const size = 300_000;
-    bench.emulator.fault({ route: '^GET /download/synthetic/', resetAfterBytes: size / 2, times: 1 });
+    bed.emulator.fault({ route: '^GET /download/synthetic/', resetAfterBytes: size / 2, times: 1 });
     const m = await measure('req-download', { url: `/download/synthetic/${size}.bin`, filename: 'reset-once.bin' });
-    const calls = apiRequests(bench.emulator, m.mark, /^GET \/download\//);
+    const calls = apiRequests(bed.emulator, m.mark, /^GET \/download\//);
     const ranged = calls.filter((c) => typeof c.headers.range === 'string').length;
-    const same = identical(path.join(bench.files, 'dl', 'reset-once.bin'), size);
+    const same = identical(path.join(bed.files, 'dl', 'reset-once.bin'), size);
     const s = new Scenario(GROUP, ENGINE, 'connection reset at 50 % (once)', 'resumed with Range; complete, byte-identical; 0 token requests')
       .observe(outcomeText(m.run))
       .observe(`${calls.length} calls (${ranged} with Range), resumed ${String((m.run.outputs[0]?.eo as { resumed?: number } | undefined)?.resumed ?? 0)}; byte-identical ${same}; files: ${dlFiles('reset-once').join(', ')}`)
@@ -260,15 +261,15 @@ describe('API faults (Node-RED)', () => {
 
   it('resets on every attempt: a clear error, only .part on disk; the next run resumes to a byte-identical file', async () => {
     const size = 400_000;
-    bench.emulator.fault({ route: '^GET /download/synthetic/', resetAfterBytes: 40_000 });
+    bed.emulator.fault({ route: '^GET /download/synthetic/', resetAfterBytes: 40_000 });
     const m = await measure('req-download', { url: `/download/synthetic/${size}.bin`, filename: 'reset-always.bin' });
     const afterFailure = dlFiles('reset-always');
-    const partFile = path.join(bench.files, 'dl', 'reset-always.bin.part');
+    const partFile = path.join(bed.files, 'dl', 'reset-always.bin.part');
     const partSize = fs.existsSync(partFile) ? fs.statSync(partFile).size : 0;
-    bench.emulator.clearFaults();
+    bed.emulator.clearFaults();
     const again = await measure('req-download', { url: `/download/synthetic/${size}.bin`, filename: 'reset-always.bin' });
-    const calls = apiRequests(bench.emulator, again.mark, /^GET \/download\//);
-    const same = identical(path.join(bench.files, 'dl', 'reset-always.bin'), size);
+    const calls = apiRequests(bed.emulator, again.mark, /^GET \/download\//);
+    const same = identical(path.join(bed.files, 'dl', 'reset-always.bin'), size);
     const s = new Scenario(GROUP, ENGINE, 'connection reset on every attempt', 'Catch: EO_DOWNLOAD_INCOMPLETE; only .part (+ .meta.json), no file; next run resumes (1 Range call), byte-identical')
       .observe(outcomeText(m.run))
       .observe(`files after: ${afterFailure.join(', ')} (.part ${partSize} bytes)`)
@@ -285,10 +286,10 @@ describe('API faults (Node-RED)', () => {
 
   it('a download body shorter than Content-Length: resumed, byte-identical', async () => {
     const size = 300_000;
-    bench.emulator.fault({ route: '^GET /download/synthetic/', shortBodyBytes: 100_000, times: 1 });
+    bed.emulator.fault({ route: '^GET /download/synthetic/', shortBodyBytes: 100_000, times: 1 });
     const m = await measure('req-download', { url: `/download/synthetic/${size}.bin`, filename: 'short.bin' });
-    const calls = apiRequests(bench.emulator, m.mark, /^GET \/download\//);
-    const same = identical(path.join(bench.files, 'dl', 'short.bin'), size);
+    const calls = apiRequests(bed.emulator, m.mark, /^GET \/download\//);
+    const same = identical(path.join(bed.files, 'dl', 'short.bin'), size);
     const s = new Scenario(GROUP, ENGINE, 'body shorter than Content-Length (download)', 'resumed with Range; complete, byte-identical')
       .observe(outcomeText(m.run))
       .observe(`${calls.length} calls, 2nd Range ${String(calls[1]?.headers.range ?? 'none')}; byte-identical ${same}; files: ${dlFiles('short').join(', ')}`)
@@ -302,11 +303,11 @@ describe('API faults (Node-RED)', () => {
   });
 
   it('a Process answer shorter than Content-Length, saved to a file: a clear error, no file', async () => {
-    bench.emulator.fault({ route: '^POST /api/v1/process$', shortBodyBytes: 200, times: 1 });
+    bed.emulator.fault({ route: '^POST /api/v1/process$', shortBodyBytes: 200, times: 1 });
     const m = await measure('req-process-file', { payload: PROCESS_REQUEST, filename: 'short.png' });
-    const left = bench.filesIn('process');
+    const left = bed.filesIn('process');
     const again = await measure('req-process-file', { payload: PROCESS_REQUEST, filename: 'short.png' });
-    const after = bench.filesIn('process');
+    const after = bed.filesIn('process');
     const s = new Scenario(GROUP, ENGINE, 'body shorter than Content-Length (Process → file)', 'Catch: EO_DOWNLOAD_INCOMPLETE; no file, no .part; next run writes the file')
       .observe(outcomeText(m.run))
       .observe(`files after: ${left.join(', ') || 'none'}; then ${outcomeText(again.run)}, files: ${after.join(', ')}`)
@@ -320,9 +321,9 @@ describe('API faults (Node-RED)', () => {
   });
 
   it('a Process answer shorter than Content-Length, read into memory: retried, result', async () => {
-    bench.emulator.fault({ route: '^POST /api/v1/process$', shortBodyBytes: 200, times: 1 });
+    bed.emulator.fault({ route: '^POST /api/v1/process$', shortBodyBytes: 200, times: 1 });
     const m = await measure('req-process', { payload: PROCESS_REQUEST });
-    const calls = apiRequests(bench.emulator, m.mark, /^POST \/api\/v1\/process$/);
+    const calls = apiRequests(bed.emulator, m.mark, /^POST \/api\/v1\/process$/);
     const full = (m.run.outputs[0]?.bufferLength ?? 0) > 200;
     const s = new Scenario(GROUP, ENGINE, 'body shorter than Content-Length (Process → buffer)', 'retried (read-only POST); full result; 2 calls')
       .observe(outcomeText(m.run))
@@ -335,10 +336,10 @@ describe('API faults (Node-RED)', () => {
   });
 
   it('a redirect to another origin: followed without the token', async () => {
-    bench.emulator.fault({ route: '^GET /stac$', origin: 'main', status: 302, redirectTo: 'second:/stac' });
+    bed.emulator.fault({ route: '^GET /stac$', origin: 'main', status: 302, redirectTo: 'second:/stac' });
     const m = await measure('req-stac', { url: '/stac' });
-    const main = apiRequests(bench.emulator, m.mark, /^GET \/stac$/).filter((e) => e.origin === 'main');
-    const second = apiRequests(bench.emulator, m.mark, /^GET \/stac$/).filter((e) => e.origin === 'second');
+    const main = apiRequests(bed.emulator, m.mark, /^GET \/stac$/).filter((e) => e.origin === 'main');
+    const second = apiRequests(bed.emulator, m.mark, /^GET \/stac$/).filter((e) => e.origin === 'second');
     const tokenSent = second.some((e) => e.headers.authorization !== undefined);
     const s = new Scenario(GROUP, ENGINE, '302 to another origin (public STAC)', 'result from the other origin; Authorization not sent there')
       .observe(outcomeText(m.run))
@@ -352,9 +353,9 @@ describe('API faults (Node-RED)', () => {
   });
 
   it('a redirect to another origin that wants a token: a clear error saying the token stays home', async () => {
-    bench.emulator.fault({ route: '^POST /api/v1/process$', origin: 'main', status: 307, redirectTo: 'second:/api/v1/process' });
+    bed.emulator.fault({ route: '^POST /api/v1/process$', origin: 'main', status: 307, redirectTo: 'second:/api/v1/process' });
     const m = await measure('req-process', { payload: PROCESS_REQUEST });
-    const second = apiRequests(bench.emulator, m.mark, /^POST \/api\/v1\/process$/).filter((e) => e.origin === 'second');
+    const second = apiRequests(bed.emulator, m.mark, /^POST \/api\/v1\/process$/).filter((e) => e.origin === 'second');
     const s = new Scenario(GROUP, ENGINE, '307 to another origin (Process)', 'Catch: EO_HTTP_STATUS 401 "redirected to … never receives the access token"; no token sent there')
       .observe(outcomeText(m.run))
       .observe(`other origin asked ${second.length}×, with token ${second.filter((e) => e.headers.authorization).length}×; token requests ${grantsText(m.tokens)}`)
@@ -367,11 +368,11 @@ describe('API faults (Node-RED)', () => {
   });
 
   it('a redirect from https to http: refused, nothing sent to the http URL, no file', async () => {
-    bench.emulator.fault({ route: '^GET /download/synthetic/2048.bin$', status: 302, redirectTo: 'main:/download/synthetic/2049.bin' });
+    bed.emulator.fault({ route: '^GET /download/synthetic/2048.bin$', status: 302, redirectTo: 'main:/download/synthetic/2049.bin' });
     const m = await measure('req-tls', { url: '/download/synthetic/2048.bin', filename: 'insecure.bin' });
-    const asked = apiRequests(bench.emulator, m.mark, /^GET \/download\/synthetic\/(2048|2049)\.bin$/);
-    const left = bench.filesIn('tls').filter((f) => f.startsWith('insecure'));
-    bench.emulator.clearFaults();
+    const asked = apiRequests(bed.emulator, m.mark, /^GET \/download\/synthetic\/(2048|2049)\.bin$/);
+    const left = bed.filesIn('tls').filter((f) => f.startsWith('insecure'));
+    bed.emulator.clearFaults();
     const again = await measure('req-tls', { url: '/download/synthetic/2048.bin', filename: 'secure.bin' });
     const s = new Scenario(GROUP, ENGINE, 'redirect https → http (download)', 'Catch: EO_INSECURE_REDIRECT; the http URL never asked; no file; then OK over https')
       .observe(outcomeText(m.run))
@@ -380,7 +381,7 @@ describe('API faults (Node-RED)', () => {
       .check('message says https to plain http', /https to plain http/.test(errorMessage(m.run)))
       .check('the http URL was never asked', asked.length === 1 && asked[0].path.endsWith('2048.bin'))
       .check('no file', left.length === 0)
-      .check('next download over https works', ok(again.run) && identical(path.join(bench.files, 'tls', 'secure.bin'), 2048))
+      .check('next download over https works', ok(again.run) && identical(path.join(bed.files, 'tls', 'secure.bin'), 2048))
       .check('0 token requests', m.tokens.total === 0);
     await healthy(s);
     s.finish();

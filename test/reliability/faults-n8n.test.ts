@@ -13,6 +13,7 @@ import type { Emulator } from '../emulator/types';
 import { EO_REQUEST_TYPE, N8nHome, nodeOutput, type ExecutionResult } from '../n8n/harness';
 import { processParameters } from '../n8n/workflows';
 import { artifactDir, keepEmulatorRecord, rememberSecrets } from './hygiene';
+import { BLAMES_CREDENTIALS } from './support/fault-checks';
 import { byClient, excerpt, grantsText, logMark, Scenario, tokenRequests, type GrantCounts } from './support/observe';
 
 jest.setTimeout(180_000);
@@ -28,7 +29,8 @@ const badClient = { clientId: 'faults-n8n-bad', clientSecret: `faults-n8n-bad-se
 /** What the Bad credentials credential holds instead of badClient.clientSecret. */
 const wrongSecret = `faults-n8n-wrong-secret-${suffix}`;
 const user = { username: 'faults-n8n-user', password: `faults-n8n-password-${suffix}` };
-rememberSecrets([downClient.clientSecret, badClient.clientSecret, wrongSecret, user.password]);
+rememberSecrets([downClient.clientSecret, badClient.clientSecret, wrongSecret], 'client secret');
+rememberSecrets([user.password], 'password');
 
 const CUT_SIZE = 300_000;
 const OK_SIZE = 4096;
@@ -148,8 +150,6 @@ async function execute(id: string): Promise<Executed> {
     trouble: output.split('\n').filter((l) => /Unhandled|uncaught exception/i.test(l)),
   };
 }
-
-const BLAMES_CREDENTIALS = /client id|client secret|password|credential|rejected/i;
 
 /** The item a Continue On Fail node put out. */
 function item(result: ExecutionResult, name: string) {

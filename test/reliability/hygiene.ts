@@ -3,6 +3,11 @@
  * keeps its logs, debug messages, errors, flows.json, n8n execution data and the emulator's
  * record of non-token requests under test-artifacts/reliability/runs/<name>/, and names the
  * secrets it used (kept apart, under secrets/, which the sweep does not search).
+ *
+ * secrets/values.jsonl holds those values in plain text, since the sweep must know what to look
+ * for; it stays on the machine (test-artifacts/ is not published) and is cleared at every run
+ * start. Nothing else prints a value: the table's rows and a failing scenario's message pass
+ * through redactSecrets, and the sweep reports file and kind only.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -75,6 +80,18 @@ export function rememberedSecrets(file = SECRETS_FILE): RememberedSecret[] {
     if (!seen.has(entry.value)) seen.set(entry.value, entry);
   }
   return [...seen.values()];
+}
+
+/** The ways a plain value may be written down: as is, URL-encoded, inside a JSON string. */
+export function writtenForms(value: string): string[] {
+  return [...new Set([value, encodeURIComponent(value), JSON.stringify(value).slice(1, -1)])];
+}
+
+/** `text` with every remembered secret (in each written form) replaced by its kind, as ‹kind›. */
+export function redactSecrets(text: string, secrets: RememberedSecret[] = rememberedSecrets()): string {
+  let out = text;
+  for (const s of secrets) for (const form of writtenForms(s.value)) if (out.includes(form)) out = out.split(form).join(`‹${s.kind}›`);
+  return out;
 }
 
 /** Bearer tokens the emulator saw in Authorization headers (a fallback when its record was off). */

@@ -14,9 +14,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { rememberedSecrets, RUNS_DIR, SECRETS_FILE, type RememberedSecret } from './hygiene';
+import { redactSecrets, rememberedSecrets, RUNS_DIR, SECRETS_FILE, type RememberedSecret } from './hygiene';
 import { recordScenario, RELIABILITY_ARTIFACTS } from './scenarios';
-import { sweepForSecrets } from './support/secret-sweep';
+import { describeHits, sweepForSecrets } from './support/secret-sweep';
 
 const GROUP = 'Secrets';
 
@@ -48,19 +48,26 @@ test('the sweep finds a planted secret in every written form, and names the file
     const result = sweepForSecrets([dir], secrets, [path.join(dir, 'skipped.txt')]);
     const found = result.hits.map((h) => `${h.file}: ${h.kind}`).sort();
     const expected = [`a${path.sep}b${path.sep}blob.bin: refresh token`, `a${path.sep}b${path.sep}msg.json: access token`, `a${path.sep}log.txt: client secret`];
-    const report = JSON.stringify(result.hits);
-    const pass = JSON.stringify(found) === JSON.stringify(expected) && !secrets.some((s) => report.includes(s.value)) && result.files === 4;
+    // What a failing sweep prints (see the next test) and what it returns: file and kind, no value.
+    const report = `${JSON.stringify(result.hits)}\n${describeHits(result.hits).join('\n')}`;
+    const valuesShown = secrets.filter((s) => report.includes(s.value)).map((s) => s.kind);
+    // What the table and a failing scenario print passes through redactSecrets: each form becomes its kind.
+    const redacted = redactSecrets(`sent client_secret=${encodeURIComponent(secret)}, got {"t":"${access}"} and ${refresh}`, secrets);
+    const redactedWell = redacted === 'sent client_secret=‹client secret›, got {"t":"‹access token›"} and ‹refresh token›';
+    const pass = JSON.stringify(found) === JSON.stringify(expected) && valuesShown.length === 0 && result.files === 4 && redactedWell;
     recordScenario({
       group: GROUP,
       engine: 'core',
       scenario: 'the sweep itself, on planted files (URL-encoded secret, token in JSON, token in binary)',
-      expected: '3 hits (file and kind), clean and skipped files quiet, no value in the report',
-      observed: `${result.hits.length} hits in ${result.files} files searched: ${found.join('; ')}`,
+      expected: '3 hits (file and kind), clean and skipped files quiet, no value in the report; a redacted line shows kinds only',
+      observed: `${result.hits.length} hits in ${result.files} files searched: ${found.join('; ')}; values in the report: ${valuesShown.length}; redacted line ${redactedWell ? 'shows kinds only' : 'WRONG'}`,
       pass,
     });
     expect(found).toEqual(expected);
     expect(result.files).toBe(4);
-    for (const s of secrets) expect(report).not.toContain(s.value);
+    // Compared as kinds, so a failure here does not print the value either.
+    expect(valuesShown).toEqual([]);
+    expect(redactedWell).toBe(true);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -70,7 +77,7 @@ test('no secret used by the suite appears in any log, message, error, flow, exec
   const secrets = rememberedSecrets();
   const result = sweepForSecrets([RELIABILITY_ARTIFACTS], secrets, [path.dirname(SECRETS_FILE)]);
   const runs = fs.existsSync(RUNS_DIR) ? fs.readdirSync(RUNS_DIR).length : 0;
-  const where = result.hits.map((h) => `${h.file} (${h.kind})`);
+  const where = describeHits(result.hits);
   const pass = secrets.length > 0 && runs > 0 && result.hits.length === 0;
   recordScenario({
     group: GROUP,

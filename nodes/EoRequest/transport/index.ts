@@ -10,8 +10,6 @@ import type { IBinaryData, IExecuteFunctions } from 'n8n-workflow';
 import {
   catalogSearchAll,
   downloadToFile,
-  EoError,
-  isEoError,
   eoRequest,
   type CatalogSearchAllResult,
   type DownloadResult,
@@ -51,28 +49,11 @@ export interface DownloadedBinary {
 export async function downloadBinary(ctx: IExecuteFunctions, eo: EoContext, url: string, fileName: string): Promise<DownloadedBinary> {
   const folder = await mkdtemp(join(tmpdir(), 'eo-n8n-'));
   try {
-    const download = await downloadToFile({ ...eo, url, directory: folder, filename: 'download.bin', overwrite: 'always' }).catch((err: unknown) => {
-      throw withoutResumePromise(err);
-    });
+    // The folder goes away below, so nothing partial may be promised for a later run.
+    const download = await downloadToFile({ ...eo, url, directory: folder, filename: 'download.bin', overwrite: 'always', keepPartial: false });
     const binary = await ctx.helpers.prepareBinaryData(createReadStream(download.path), fileName, mimeTypeOf(fileName));
     return { binary, download };
   } finally {
     await rm(folder, { recursive: true, force: true });
   }
-}
-
-/**
- * The core says a cut download keeps its `.part` file for the next run to continue. Here the
- * temporary folder is removed whatever happens, so that promise would mislead: the error keeps
- * what happened and says instead that the next run starts over.
- */
-function withoutResumePromise(err: unknown): unknown {
-  if (!isEoError(err, 'EO_DOWNLOAD_INCOMPLETE') || !err.hint?.includes('.part')) return err;
-  const what = err.message.endsWith(err.hint) ? err.message.slice(0, -err.hint.length).trimEnd() : err.message;
-  return new EoError('EO_DOWNLOAD_INCOMPLETE', what, {
-    url: err.url,
-    status: err.status,
-    hint: 'Nothing partial was kept: running the node again downloads the file from the start.',
-    cause: err.cause,
-  });
 }

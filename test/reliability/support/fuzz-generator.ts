@@ -7,6 +7,9 @@
 import { prng } from '../../emulator/http';
 
 /** Which eo-request node of the fuzz flow a message goes to. */
+/** An absolute file name outside the sandbox: the fuzz test checks it is neither created nor changed. */
+export const ABSOLUTE_OUTSIDE = '/tmp/eo-fuzz-absolute.bin';
+
 export type FuzzTarget = 'request-auto' | 'request-post' | 'request-file' | 'download' | 'process';
 export const FUZZ_TARGETS: FuzzTarget[] = ['request-auto', 'request-post', 'request-file', 'download', 'process'];
 
@@ -83,7 +86,7 @@ export function generateMessages(seed: number, count: number, places: FuzzPlaces
   const filenames = (): Encoded =>
     pick<Encoded>([
       'ok.bin', 'sub/dir/ok.bin', '..cache/inside.bin', 'ok.bin.part', 'ok.bin.meta.json', '../escape.bin', '../../escape.bin', '..', '.', './', 'a/../../escape.bin',
-      '..\\escape.bin', 'sub\\..\\..\\escape.bin', `${places.outsideDir}/absolute.bin`, '/tmp/eo-fuzz-absolute.bin', 'C:\\escape.bin', 'c:escape.bin', 'C:/escape.bin',
+      '..\\escape.bin', 'sub\\..\\..\\escape.bin', `${places.outsideDir}/absolute.bin`, ABSOLUTE_OUTSIDE, 'C:\\escape.bin', 'c:escape.bin', 'C:/escape.bin',
       '\\\\server\\share\\escape.bin', 'nul\0.bin', 'ok.bin\0../../escape.bin', 'link-dir/through-link.bin', 'link-file.bin', 'link-dir/../escape.bin', `${'n'.repeat(300)}.bin`,
       `${'d/'.repeat(200)}deep.bin`, 'ünïcødé.bin', ' ', '', 'CON', 'a:b.bin', 123, null, {}, ['ok.bin'], { $buf: bytes(12) }, true,
     ]);

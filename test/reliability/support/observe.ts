@@ -4,8 +4,9 @@
  * fails the test with the checks that did not hold.
  */
 import type { Emulator, RequestLogEntry } from '../../emulator/types';
+import { redactSecrets } from '../hygiene';
 import { recordScenario } from '../scenarios';
-import type { BenchRun } from './node-red-bench';
+import type { FaultBedRun } from './fault-bed';
 
 export type Grant = 'client_credentials' | 'password' | 'refresh_token';
 export type GrantCounts = Record<Grant, number> & { total: number };
@@ -70,7 +71,7 @@ export function excerpt(text: string, max = 200): string {
 }
 
 /** "error EO_X: <message>" or "result: <n> message(s), status 200, 1234 bytes". */
-export function outcomeText(run: BenchRun): string {
+export function outcomeText(run: FaultBedRun): string {
   if (run.errors.length > 0) {
     const e = run.errors[0].error;
     return `Catch: ${e?.code ?? 'no code'} "${excerpt(e?.message ?? '')}"${run.outputs.length ? ` (+${run.outputs.length} output)` : ''}`;
@@ -81,11 +82,11 @@ export function outcomeText(run: BenchRun): string {
 }
 
 /** The error code the Catch node saw, if any. */
-export function errorCode(run: BenchRun): string | undefined {
+export function errorCode(run: FaultBedRun): string | undefined {
   return run.errors[0]?.error?.code;
 }
 
-export function errorMessage(run: BenchRun): string {
+export function errorMessage(run: FaultBedRun): string {
   return run.errors[0]?.error?.message ?? '';
 }
 
@@ -118,11 +119,17 @@ export class Scenario {
     return this;
   }
 
-  /** Records the row; throws listing the checks that failed (so the test fails with them). */
+  /**
+   * Records the row; throws listing the checks that failed (so the test fails with them). The
+   * observed facts quote messages, so a leaked secret is replaced by its kind before the row is
+   * written or the failure printed (the sweep still finds it in the run's artefacts).
+   */
   finish(): void {
     const failed = this.checks.filter((c) => !c.ok).map((c) => c.what);
-    const observed = failed.length ? `${this.facts.join('; ')}; NOT: ${failed.join(', ')}` : this.facts.join('; ');
+    const facts = redactSecrets(this.facts.join('; '));
+    const observed = failed.length ? `${facts}; NOT: ${failed.join(', ')}` : facts;
     recordScenario({ group: this.group, engine: this.engine, scenario: this.scenario, expected: this.expected, observed, pass: failed.length === 0 && this.checks.length > 0 });
+    if (this.checks.length === 0) throw new Error(`${this.scenario}: no checks, nothing was verified`);
     if (failed.length) throw new Error(`${this.scenario}: ${failed.join('; ')}\nobserved: ${observed}`);
   }
 }

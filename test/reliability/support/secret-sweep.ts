@@ -9,7 +9,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { RememberedSecret, SecretKind } from '../hygiene';
+import { writtenForms, type RememberedSecret, type SecretKind } from '../hygiene';
 
 export interface SweepHit {
   /** The file, relative to the root it was found under. */
@@ -30,11 +30,6 @@ function isTokenShaped(value: string): boolean {
   return /^[A-Za-z0-9_.-]+$/.test(value) && value.length >= 16;
 }
 
-/** The ways a plain secret may be written down: as is, URL-encoded, inside a JSON string. */
-function writtenForms(value: string): string[] {
-  return [...new Set([value, encodeURIComponent(value), JSON.stringify(value).slice(1, -1)])];
-}
-
 function filesUnder(root: string, skip: Set<string>): string[] {
   if (!fs.existsSync(root)) return [];
   const out: string[] = [];
@@ -45,6 +40,11 @@ function filesUnder(root: string, skip: Set<string>): string[] {
     else if (entry.isFile()) out.push(full);
   }
   return out;
+}
+
+/** The hits as a test reports them: "file (kind)", never the value. */
+export function describeHits(hits: SweepHit[]): string[] {
+  return hits.map((h) => `${h.file} (${h.kind})`);
 }
 
 /**

@@ -26,7 +26,10 @@ export interface SoakFlow {
 /** Where the test reads (and empties) the recorded outcomes, and the memory probe. */
 export const RESULTS_ROUTE = '/soak-results';
 export const MEMORY_ROUTE = '/soak-memory';
-/** POST here and the timers keep ticking but send nothing more (the flows drain). */
+/**
+ * POST here and the timers keep ticking but send nothing more (the flows drain); the answer,
+ * `{ stopped: true, sent }`, counts the messages sent in all (none can follow it).
+ */
 export const STOP_ROUTE = '/soak-stop';
 
 /**
@@ -67,7 +70,8 @@ return null;`;
 
 /** The message each operation sends; downloads take a size from the list in turn and a unique file name. */
 function buildMessage(flow: SoakFlow, sizes: number[]): string {
-  const tag = `if (global.get('soakStop')) return null;\nmsg.soakFlow = ${JSON.stringify(flow.id)};`;
+  // Counted as sent here, so the test can tell whether every message ended in a result or an error.
+  const tag = `if (global.get('soakStop')) return null;\nglobal.set('soakSent', (global.get('soakSent') || 0) + 1);\nmsg.soakFlow = ${JSON.stringify(flow.id)};`;
   if (flow.operation === 'process') return `${tag}\nmsg.payload = ${JSON.stringify(PROCESS_REQUEST)};\nreturn msg;`;
   if (flow.operation === 'catalog') return `${tag}\nmsg.payload = ${JSON.stringify(CATALOG_SEARCH)};\nreturn msg;`;
   return `${tag}
@@ -127,7 +131,7 @@ export function soakFlows(emulator: Emulator, identities: SoakIdentity[], flows:
     { id: 'soak-memory-in', type: 'http in', z: tab, name: '', url: MEMORY_ROUTE, method: 'get', upload: false, swaggerDoc: '', x: 100, y: 760, wires: [['soak-memory-read']] },
     { id: 'soak-memory-read', type: 'function', z: tab, name: '', func: "msg.payload = global.get('soakMemory')();\nreturn msg;", outputs: 1, x: 300, y: 760, wires: [['soak-http-out']] },
     { id: 'soak-stop-in', type: 'http in', z: tab, name: '', url: STOP_ROUTE, method: 'post', upload: false, swaggerDoc: '', x: 100, y: 820, wires: [['soak-stop-set']] },
-    { id: 'soak-stop-set', type: 'function', z: tab, name: '', func: "global.set('soakStop', true);\nmsg.payload = { stopped: true };\nreturn msg;", outputs: 1, x: 300, y: 820, wires: [['soak-http-out']] },
+    { id: 'soak-stop-set', type: 'function', z: tab, name: '', func: "global.set('soakStop', true);\nmsg.payload = { stopped: true, sent: global.get('soakSent') || 0 };\nreturn msg;", outputs: 1, x: 300, y: 820, wires: [['soak-http-out']] },
     { id: 'soak-http-out', type: 'http response', z: tab, name: '', statusCode: '', headers: {}, x: 500, y: 730, wires: [] },
   );
   return nodes;

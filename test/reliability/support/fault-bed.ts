@@ -4,6 +4,9 @@
  * a Catch node for the tab, and an http-in route that sends a message to one target. A scenario
  * sets the emulator's faults, calls `run(target, msg)` and gets back what came out of the
  * target and what the Catch node saw, as recorded by the test collector (test/e2e/flows.ts).
+ * A test file calls startScenario() in beforeEach (runtime trouble is then looked for in that
+ * scenario's output only) and reportUnfinished() in afterEach (Node-RED's output is printed when
+ * jest's timeout ended a test that was still waiting).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,7 +17,7 @@ import type { Emulator } from '../../emulator/types';
 import { keepEmulatorRecord } from '../hygiene';
 
 /** An EO Auth config node. Credentials are stored by Node-RED in flows_cred.json, never in flows.json. */
-export interface BenchAuth {
+export interface FaultBedAuth {
   id: string;
   provider: 'sentinel-hub' | 'cdse' | 'terrascope';
   tokenUrl: string;
@@ -23,14 +26,14 @@ export interface BenchAuth {
 }
 
 /** An EO Request node, with its flows.json properties (operation, url, output, directory, ...). */
-export interface BenchTarget {
+export interface FaultBedTarget {
   id: string;
   auth: string;
   props: Record<string, unknown>;
 }
 
 /** What one message through a target produced. */
-export interface BenchRun {
+export interface FaultBedRun {
   /** Messages the target sent. */
   outputs: Collected[];
   /** Messages the Catch node received (done(err) of the target). */
@@ -42,7 +45,7 @@ const CATCH = 'faults-catch';
 const RUN_ROUTE = '/eo-fault-run';
 
 /** The tab: route → targets → debug, and catch → debug (collectors are added beside the debug nodes). */
-function benchFlows(auths: BenchAuth[], targets: BenchTarget[]): FlowNode[] {
+function faultBedFlows(auths: FaultBedAuth[], targets: FaultBedTarget[]): FlowNode[] {
   const ids = targets.map((t) => t.id);
   const router = `
 const targets = ${JSON.stringify(ids)};
@@ -67,12 +70,26 @@ return out;`;
   return withCollectors(nodes);
 }
 
+/** How long run() waits for a result by default; a test that calls run() must allow more (see FAULT_TEST_TIMEOUT_MS). */
+export const RUN_TIMEOUT_MS = 60_000;
+/** Per-test jest timeout for the fault files: a scenario makes up to three runs (fault, recovery, health). */
+export const FAULT_TEST_TIMEOUT_MS = 3 * RUN_TIMEOUT_MS + 30_000;
+
+/** The end of Node-RED's output, where the reason for a missing result usually is. */
+function tail(output: string): string {
+  return output.slice(-3000);
+}
+
 /** Output lines that mean the runtime lost control of an error. */
 const RUNTIME_TROUBLE = /Uncaught Exception|unhandledRejection|UnhandledPromiseRejection|Unhandled promise rejection/i;
 
-export class NodeRedBench {
+export class FaultBed {
   /** Every message collected by every run, kept for the artefact folder. */
   private readonly seen: Collected[] = [];
+  /** Where the current scenario's part of the Node-RED output begins. */
+  private scenarioStart = 0;
+  /** The run() still waiting for its result, if any. */
+  private pending: { target: string; since: number; abandoned: boolean } | undefined;
 
   private constructor(
     readonly stack: Stack,
@@ -87,19 +104,23 @@ export class NodeRedBench {
    */
   static async start(options: {
     env?: NodeJS.ProcessEnv;
-    setup: (emulator: Emulator, files: string) => Promise<{ auths: BenchAuth[]; targets: BenchTarget[] }> | { auths: BenchAuth[]; targets: BenchTarget[] };
-  }): Promise<NodeRedBench> {
+    setup: (emulator: Emulator, files: string) => Promise<{ auths: FaultBedAuth[]; targets: FaultBedTarget[] }> | { auths: FaultBedAuth[]; targets: FaultBedTarget[] };
+  }): Promise<FaultBed> {
     const workDir = tempDir('eo-faults');
     const files = path.join(workDir, 'files');
     fs.mkdirSync(files, { recursive: true });
-    const stack = await startStack({ workDir, deployExamples: false, env: options.env });
+    let stack: Stack | undefined;
     try {
+      stack = await startStack({ workDir, deployExamples: false, env: options.env });
       const { auths, targets } = await options.setup(stack.emulator, files);
-      await stack.nodeRed.deploy(benchFlows(auths, targets));
-      return new NodeRedBench(stack, workDir, files);
+      await stack.nodeRed.deploy(faultBedFlows(auths, targets));
+      return new FaultBed(stack, workDir, files);
     } catch (err) {
-      await stack.stop();
-      throw err;
+      // What Node-RED printed is the clue to a failed start; the folder must not outlive it.
+      const said = stack ? `\nNode-RED said:\n${tail(stack.nodeRed.output())}` : '';
+      await stack?.stop();
+      fs.rmSync(workDir, { recursive: true, force: true });
+      throw said ? new Error(`${(err as Error).message ?? String(err)}${said}`, { cause: err }) : err;
     }
   }
 
@@ -111,23 +132,51 @@ export class NodeRedBench {
    * Sends `msg` to `target` and waits until it has sent `count` messages or the Catch node has
    * seen an error, then a little longer, so a second (unexpected) message would be seen too.
    */
-  async run(target: string, msg: Record<string, unknown> = {}, options: { count?: number; timeoutMs?: number } = {}): Promise<BenchRun> {
+  async run(target: string, msg: Record<string, unknown> = {}, options: { count?: number; timeoutMs?: number } = {}): Promise<FaultBedRun> {
     const red = this.stack.nodeRed;
     const count = options.count ?? 1;
-    await clearCollected(red);
-    await red.whenStarted(() => red.request('POST', RUN_ROUTE, { target, msg }));
-    const end = Date.now() + (options.timeoutMs ?? 60_000);
-    const split = (all: Collected[]): BenchRun => ({ outputs: all.filter((c) => c.from === target), errors: all.filter((c) => c.from === CATCH) });
-    let now = split(await collected(red));
-    while (now.errors.length === 0 && now.outputs.length < count) {
-      if (Date.now() > end) throw new Error(`${target}: no result within the time limit; Node-RED said:\n${red.output().slice(-3000)}`);
-      await new Promise((r) => setTimeout(r, 100));
-      now = split(await collected(red));
+    const pending = { target, since: Date.now(), abandoned: false };
+    this.pending = pending;
+    try {
+      await clearCollected(red);
+      await red.whenStarted(() => red.request('POST', RUN_ROUTE, { target, msg }));
+      const end = Date.now() + (options.timeoutMs ?? RUN_TIMEOUT_MS);
+      const split = (all: Collected[]): FaultBedRun => ({ outputs: all.filter((c) => c.from === target), errors: all.filter((c) => c.from === CATCH) });
+      let now = split(await collected(red));
+      while (now.errors.length === 0 && now.outputs.length < count) {
+        if (pending.abandoned) throw new Error(`${target}: abandoned, the test ended first`);
+        if (Date.now() > end) throw new Error(`${target}: no result within ${Math.round((options.timeoutMs ?? RUN_TIMEOUT_MS) / 1000)} s; Node-RED said:\n${tail(red.output())}`);
+        await new Promise((r) => setTimeout(r, 100));
+        now = split(await collected(red));
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      const all = await collected(red);
+      this.seen.push(...all);
+      return split(all);
+    } finally {
+      if (this.pending === pending) this.pending = undefined;
     }
-    await new Promise((r) => setTimeout(r, 300));
-    const all = await collected(red);
-    this.seen.push(...all);
-    return split(all);
+  }
+
+  /**
+   * Call in `beforeEach`: from now on, runtimeTrouble() looks only at what Node-RED prints for
+   * this scenario, so an unhandled rejection is blamed on the scenario that caused it alone.
+   */
+  startScenario(): void {
+    this.scenarioStart = this.stack.nodeRed.output().length;
+  }
+
+  /**
+   * Call in `afterEach`: when jest's own timeout ended a test while run() was still waiting, jest
+   * says only "Exceeded timeout"; this prints what Node-RED said meanwhile, and stops the wait.
+   */
+  reportUnfinished(): void {
+    const pending = this.pending;
+    if (!pending) return;
+    pending.abandoned = true;
+    this.pending = undefined;
+    const waited = ((Date.now() - pending.since) / 1000).toFixed(0);
+    console.error(`${pending.target}: the test ended while still waiting for a result (${waited} s); Node-RED said:\n${tail(this.stack.nodeRed.output())}`);
   }
 
   /** True when the process runs and its Admin API answers. */
@@ -142,10 +191,11 @@ export class NodeRedBench {
     }
   }
 
-  /** Lines of the Node-RED output that report an unhandled rejection or uncaught exception. */
+  /** Lines Node-RED printed since startScenario() that report an unhandled rejection or uncaught exception. */
   runtimeTrouble(): string[] {
     return this.stack.nodeRed
       .output()
+      .slice(this.scenarioStart)
       .split('\n')
       .filter((line) => RUNTIME_TROUBLE.test(line));
   }
