@@ -11,7 +11,7 @@ import path from 'node:path';
 import { installPackage, nodeRed5Runtime, packPackage, startNodeRed, tempDir, type NodeRedProcess } from '../e2e/harness';
 import { DEMO_CLIENT, DEMO_USER, startEmulator } from '../emulator/server';
 import type { Emulator } from '../emulator/types';
-import { artifactDir, keepEmulatorRecord, redactSecrets, rememberSecrets } from './hygiene';
+import { artifactDir, keepEmulatorRecord, keepNodeRedRecord, redactSecrets, rememberSecrets } from './hygiene';
 import { recordScenario } from './scenarios';
 import { FUZZ_ROUTE, fuzzFlows } from './support/fuzz-flows';
 import { ABSOLUTE_OUTSIDE, describeMix, generateMessages, type FuzzMessage } from './support/fuzz-generator';
@@ -66,11 +66,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await red?.stop();
-  if (red) {
-    fs.writeFileSync(path.join(artifacts, 'node-red-output.log'), red.output());
-    const flowsFile = path.join(red.userDir, 'flows.json');
-    if (fs.existsSync(flowsFile)) fs.copyFileSync(flowsFile, path.join(artifacts, 'flows.json'));
-  }
+  if (red) keepNodeRedRecord(red, artifacts);
   if (emulator) {
     keepEmulatorRecord(emulator, artifacts);
     await emulator.close();

@@ -123,3 +123,13 @@ export function keepEmulatorRecord(emulator: Emulator, dir: string): void {
     .map((e) => ({ ...e, headers: Object.fromEntries(Object.entries(e.headers).filter(([k]) => k !== 'authorization')) }));
   fs.writeFileSync(path.join(dir, 'emulator-requests.json'), JSON.stringify(entries, null, 1));
 }
+
+/**
+ * Keeps what a Node-RED process left for the sweep: its output and its flows.json (never
+ * flows_cred.json: that is the credential store, where the secrets belong).
+ */
+export function keepNodeRedRecord(red: { output(): string; userDir: string }, dir: string): void {
+  fs.writeFileSync(path.join(dir, 'node-red-output.log'), red.output());
+  const flows = path.join(red.userDir, 'flows.json');
+  if (fs.existsSync(flows)) fs.copyFileSync(flows, path.join(dir, 'flows.json'));
+}

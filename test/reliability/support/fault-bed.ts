@@ -14,7 +14,7 @@ import { clearCollected, collected, withCollectors, type Collected, type FlowNod
 import { tempDir } from '../../e2e/harness';
 import { startStack, type Stack } from '../../e2e/stack';
 import type { Emulator } from '../../emulator/types';
-import { keepEmulatorRecord } from '../hygiene';
+import { keepEmulatorRecord, keepNodeRedRecord } from '../hygiene';
 
 /** An EO Auth config node. Credentials are stored by Node-RED in flows_cred.json, never in flows.json. */
 export interface FaultBedAuth {
@@ -212,10 +212,8 @@ export class FaultBed {
    * (flows_cred.json is the credential store and stays behind) and the emulator's record.
    */
   saveArtifacts(dir: string): void {
-    fs.writeFileSync(path.join(dir, 'node-red-output.log'), this.stack.nodeRed.output());
+    keepNodeRedRecord(this.stack.nodeRed, dir);
     fs.writeFileSync(path.join(dir, 'collected-messages.json'), JSON.stringify(this.seen, null, 1));
-    const flows = path.join(this.stack.userDir, 'flows.json');
-    if (fs.existsSync(flows)) fs.copyFileSync(flows, path.join(dir, 'flows.json'));
     keepEmulatorRecord(this.emulator, dir);
   }
 
