@@ -12,6 +12,33 @@ export function isAllowedOrigin(connection: Pick<Connection, 'allowedOrigins'>, 
   return connection.allowedOrigins.includes(origin);
 }
 
+/** URLs already resolved for a connection: a flow sends the same few paths with every message. */
+interface ResolvedUrls {
+  baseUrl: string;
+  allowedOrigins: readonly string[];
+  baseOrigin: string;
+  hrefs: Map<string, string>;
+}
+
+/** Resolved URLs remembered per connection at most (messages may carry URLs of their own). */
+const RESOLVED_LIMIT = 256;
+const resolvedByConnection = new WeakMap<object, ResolvedUrls>();
+
+function resolvedUrls(connection: Pick<Connection, 'baseUrl' | 'allowedOrigins'>): ResolvedUrls {
+  let known = resolvedByConnection.get(connection);
+  // A connection is built once; should its fields ever change, what was checked against them is dropped.
+  if (!known || known.baseUrl !== connection.baseUrl || known.allowedOrigins !== connection.allowedOrigins) {
+    known = { baseUrl: connection.baseUrl, allowedOrigins: connection.allowedOrigins, baseOrigin: new URL(connection.baseUrl).origin, hrefs: new Map() };
+    resolvedByConnection.set(connection, known);
+  }
+  return known;
+}
+
+/** The origin of the connection's base URL. */
+export function baseOrigin(connection: Pick<Connection, 'baseUrl' | 'allowedOrigins'>): string {
+  return resolvedUrls(connection).baseOrigin;
+}
+
 /**
  * Turns the URL a user typed into the URL to call. Relative URLs resolve against the base URL
  * (keeping its path prefix); absolute URLs must be on an allowed origin, because the first
@@ -20,6 +47,17 @@ export function isAllowedOrigin(connection: Pick<Connection, 'allowedOrigins'>, 
  * @throws EoError `EO_ORIGIN_NOT_ALLOWED` (field `url`) or `EO_INVALID_CONFIG` (field `url`).
  */
 export function resolveRequestUrl(connection: Pick<Connection, 'baseUrl' | 'allowedOrigins'>, url: string): URL {
+  const known = resolvedUrls(connection);
+  const href = known.hrefs.get(url);
+  // A fresh URL object each time: callers own what they get. Only URLs that passed are remembered.
+  if (href !== undefined) return new URL(href);
+  const resolved = checkRequestUrl(connection, url);
+  if (known.hrefs.size >= RESOLVED_LIMIT) known.hrefs.clear();
+  known.hrefs.set(url, resolved.href);
+  return resolved;
+}
+
+function checkRequestUrl(connection: Pick<Connection, 'baseUrl' | 'allowedOrigins'>, url: string): URL {
   const text = url.trim();
   if (!text) throw new EoError('EO_INVALID_CONFIG', 'The request URL is empty: give a path such as /api/v1/process.', { field: 'url' });
   let resolved: URL;

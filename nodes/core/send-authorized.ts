@@ -15,7 +15,7 @@ import { ERROR_BODY_LIMIT, httpStatusError, parseErrorBody, unauthorizedHint } f
 import { backoffDelay, DEFAULT_BACKOFF, parseRetryAfter, sleep, type BackoffPolicy } from './backoff';
 import { EoError, isEoError, safeUrl } from './errors';
 import { defaultDispatcher } from './http';
-import { isAllowedOrigin, isRedirectStatus, redirectStep, resolveRequestUrl } from './origin-policy';
+import { baseOrigin, isAllowedOrigin, isRedirectStatus, redirectStep, resolveRequestUrl } from './origin-policy';
 import type { Connection } from './connection';
 import {
   BODY_HEADERS,
@@ -314,7 +314,7 @@ export async function sendAuthorized<T>(options: SendOptions, hooks: SendHooks<T
 
     const status = res.statusCode;
     // Milliseconds are the provider API's own dialect; another origin (a STAC server) speaks HTTP's seconds.
-    const retryAfterUnit = url.origin === new URL(connection.baseUrl).origin ? connection.retryAfterUnit : 's';
+    const retryAfterUnit = url.origin === baseOrigin(connection) ? connection.retryAfterUnit : 's';
     const retryAfterMs = parseRetryAfter(res.headers['retry-after'], retryAfterUnit);
 
     if (status === 401 && authorized && token) {

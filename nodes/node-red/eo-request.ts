@@ -6,7 +6,7 @@
  * cancels whatever is still running so a redeploy leaves nothing behind.
  */
 import path from 'node:path';
-import { EoError } from '../core';
+import { EoError, type Connection, type TokenProvider } from '../core';
 import { isEoAuthHandle, type EoAuthHandle } from './lib/auth-handle';
 import { translator } from './lib/messages';
 import { toNodeError } from './lib/node-error';
@@ -44,6 +44,10 @@ export = function eoRequest(RED: NodeRedApi): void {
     });
     const running = new Map<AbortController, Promise<void>>();
     let closing = false;
+    // The connection never changes for this node's life (a changed eo-auth restarts its users), and
+    // the token provider looks its tokens up on every call: both are taken once, not per message.
+    let connection: Connection | undefined;
+    let tokens: TokenProvider | undefined;
 
     node.on('input', (msg, send, done) => {
       if (problem) {
@@ -52,10 +56,12 @@ export = function eoRequest(RED: NodeRedApi): void {
       }
       const controller = new AbortController();
       const id = board.begin();
+      connection ??= auth!.connection();
+      tokens ??= auth!.tokens();
       const ctx: OperationContext = {
         config,
-        connection: auth!.connection(),
-        tokens: auth!.tokens(),
+        connection,
+        tokens,
         msg,
         signal: controller.signal,
         t,

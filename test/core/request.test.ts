@@ -68,6 +68,25 @@ describe('origin and redirect policy (unit)', () => {
     expect((err as EoError).message).not.toContain('token=1');
   });
 
+  it('resolves a URL seen before afresh: a caller changing its copy changes nothing for the next call', () => {
+    const conn = { baseUrl: 'https://services.sentinel-hub.com/base', allowedOrigins: ['https://services.sentinel-hub.com'] };
+    const first = resolveRequestUrl(conn, '/api/v1/process');
+    first.pathname = '/elsewhere';
+    first.searchParams.set('x', '1');
+    const second = resolveRequestUrl(conn, '/api/v1/process');
+    expect(second).not.toBe(first);
+    expect(second.href).toBe('https://services.sentinel-hub.com/base/api/v1/process');
+  });
+
+  it('checks a remembered URL again when the connection it was checked against changes', () => {
+    const conn = { baseUrl: 'https://a.example/base', allowedOrigins: ['https://a.example', 'https://b.example'] };
+    expect(resolveRequestUrl(conn, 'https://b.example/x').href).toBe('https://b.example/x');
+    conn.allowedOrigins = ['https://a.example'];
+    expect(() => resolveRequestUrl(conn, 'https://b.example/x')).toThrow(expect.objectContaining({ code: 'EO_ORIGIN_NOT_ALLOWED' }));
+    conn.baseUrl = 'https://a.example/other';
+    expect(resolveRequestUrl(conn, '/x').href).toBe('https://a.example/other/x');
+  });
+
   it('refuses an https → http redirect', () => {
     const from = new URL('https://services.terrascope.be/download/x.tif');
     expect(() => redirectStep(from, 302, 'http://mirror.example/x.tif', 'GET')).toThrow(
