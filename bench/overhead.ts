@@ -1,17 +1,20 @@
 /**
  * Section 2, request overhead: small authenticated GETs and Process POSTs through eo-request in a
  * real Node-RED, against raw undici (its own process, static bearer token) and against Node-RED's
- * core http request node with a static bearer header, same emulator, same concurrency. The three
- * peers take turns in rounds, in an order that rotates every round, so drift on a busy machine
- * hits them alike; all three stay warm (same warm-up, processes and connections kept) throughout.
+ * core http request node with a static bearer header, same emulator, same concurrency. A fourth
+ * peer, the same undici call as a minimal node inside the same Node-RED (undici-node.ts), shows
+ * what Node-RED's runtime itself costs. The peers take turns in rounds, in an order that rotates
+ * every round, so drift on a busy machine hits them alike; all stay warm (same warm-up, processes
+ * and connections kept) throughout.
  */
 import type { BenchContext, BenchRow, BenchSection, BenchSectionRunner } from './report';
 import { eoAuthNode, eoRequestNode, fetchToken, httpRequestNode, PROCESS_BODY, SMALL_GET_PATH, type BenchAccount } from './support/bench-nodes';
 import { startEmulatorProcess } from './support/emulator-process';
 import { loadFlow, runLoad, type LoadResult } from './support/load-flow';
 import { nodeRedVersion, startBenchNodeRed } from './support/node-red';
-import { percentile, round, throughput } from './support/stats';
+import { percentile, round, shareOfGap, throughput } from './support/stats';
 import { startUndiciWorker } from './support/undici-load';
+import { installedWith, undiciNode, undiciVersion } from './support/undici-node';
 import { DEMO_CLIENT } from '../test/emulator/state';
 
 const CONCURRENCY = 8;
@@ -73,6 +76,11 @@ function flows(account: BenchAccount, token: string): object[] {
       nodes: [httpRequestNode('core-post-node', { method: 'POST', url: url('/api/v1/process'), ret: 'bin', headers: { ...bearer, Accept: 'image/png' } })],
       entries: ['core-post-node'], exits: ['core-post-node'], caught: [],
     }),
+    ...loadFlow('inside-get', { nodes: [undiciNode('inside-get-node', { method: 'GET', url: url(SMALL_GET_PATH), token })], entries: ['inside-get-node'], exits: ['inside-get-node'], caught: ['inside-get-node'] }),
+    ...loadFlow('inside-post', {
+      nodes: [undiciNode('inside-post-node', { method: 'POST', url: url('/api/v1/process'), token, accept: 'image/png' })],
+      entries: ['inside-post-node'], exits: ['inside-post-node'], caught: ['inside-post-node'],
+    }),
   ];
 }
 
@@ -114,20 +122,21 @@ export const runOverhead: BenchSectionRunner = async (ctx: BenchContext): Promis
       const account: BenchAccount = { tokenUrl: emulator.endpoints.sentinelHub.tokenUrl, baseUrl: emulator.endpoints.sentinelHub.baseUrl, ...DEMO_CLIENT };
       const token = await fetchToken(account);
       await red.deploy(flows(account, token));
-      const undici = startUndiciWorker();
+      const undici = startUndiciWorker(require.resolve('undici', { paths: [installedWith(red.userDir)] }));
       stopUndici = () => undici.stop();
       const perRound = Math.ceil(total / ROUNDS);
       const tallies: Record<string, Tally> = {};
-      for (const w of WORKLOADS) for (const peer of ['eo', 'core', 'undici']) tallies[`${peer}-${w.key}`] = emptyTally();
+      for (const w of WORKLOADS) for (const peer of ['eo', 'core', 'undici', 'inside']) tallies[`${peer}-${w.key}`] = emptyTally();
 
       const nodeRedRun = async (name: string, n: number): Promise<LoadResult> =>
         runLoad(red, name, { total: n, concurrency: CONCURRENCY, body: name.endsWith('post') ? PROCESS_BODY : undefined }, 120_000);
       const undiciRun = (w: Workload, n: number) =>
         undici.run({ url: account.baseUrl + w.path, method: w.method, token, body: w.body, accept: w.accept, total: n, concurrency: CONCURRENCY });
-      const peers: { name: 'eo' | 'core' | 'undici'; run: (w: Workload, n: number) => Promise<{ ok: number; failed: number; elapsedMs: number; latencies: number[]; failures?: LoadResult['failures'] }> }[] = [
+      const peers: { name: 'eo' | 'core' | 'undici' | 'inside'; run: (w: Workload, n: number) => Promise<{ ok: number; failed: number; elapsedMs: number; latencies: number[]; failures?: LoadResult['failures'] }> }[] = [
         { name: 'eo', run: (w, n) => nodeRedRun(`eo-${w.key}`, n) },
         { name: 'core', run: (w, n) => nodeRedRun(`core-${w.key}`, n) },
         { name: 'undici', run: undiciRun },
+        { name: 'inside', run: (w, n) => nodeRedRun(`inside-${w.key}`, n) },
       ];
 
       ctx.log(`warm-up: ${warmup} requests per peer and workload`);
@@ -146,10 +155,20 @@ export const runOverhead: BenchSectionRunner = async (ctx: BenchContext): Promis
         }
       }
       const table: BenchRow[] = [];
+      const installedUndici = undiciVersion(installedWith(red.userDir));
       for (const w of WORKLOADS) {
-        table.push(...rows(w, tallies[`eo-${w.key}`], tallies[`undici-${w.key}`], 'raw undici', 0.9));
-        // How far any client could get ahead of the core node here: raw undici's lead in the same rounds.
+        // How much of eo-request's gap to raw undici any node pays for running inside Node-RED: the
+        // same undici call as a node, against raw undici in the same rounds.
         const undiciRate = tallies[`undici-${w.key}`].rates;
+        const oursOverRaw = percentile(tallies[`eo-${w.key}`].rates.map((rate, i) => rate / undiciRate[i]), 50);
+        const insideOverRaw = percentile(tallies[`inside-${w.key}`].rates.map((rate, i) => rate / undiciRate[i]), 50);
+        const share = shareOfGap(oursOverRaw, insideOverRaw);
+        const runtimeNote =
+          `Same rounds: undici in Node-RED reaches ${round(insideOverRaw, 2)}× raw undici (throughput, median)` +
+          (share === undefined ? '.' : `, so Node-RED's runtime accounts for ${share > 0 ? `${Math.round(share * 100)}%` : 'none'} of eo-request's gap to raw undici.`);
+        table.push(...rows(w, tallies[`eo-${w.key}`], tallies[`undici-${w.key}`], 'raw undici', 0.9, runtimeNote));
+        table.push(...rows(w, tallies[`eo-${w.key}`], tallies[`inside-${w.key}`], 'undici in Node-RED', 0.9));
+        // How far any client could get ahead of the core node here: raw undici's lead in the same rounds.
         const ceiling = round(percentile(tallies[`core-${w.key}`].rates.map((rate, i) => undiciRate[i] / rate), 50), 2);
         table.push(...rows(w, tallies[`eo-${w.key}`], tallies[`core-${w.key}`], 'core http request node', 1.5, `Same rounds: raw undici ÷ core node ${ceiling}× (throughput, median).`));
       }
@@ -158,7 +177,10 @@ export const runOverhead: BenchSectionRunner = async (ctx: BenchContext): Promis
         setup:
           `${perRound * ROUNDS} requests per peer and workload (${ROUNDS} interleaved rounds after ${warmup} warm-up; throughput = median of the rounds), ${CONCURRENCY} in flight, emulator in its own process. ` +
           `eo-request and the core http request node (keep-alive on, static bearer header) in Node-RED ${nodeRedVersion()}, driven and timed by a driver/sink node pair in the same runtime (the same for both); ` +
-          'raw undici: an Agent in one Node process of its own for the whole section, same warm-up, same static token (sent over IPC). Peer order rotates every round. Latency = message in → message out (Node-RED) or request → body read (undici).',
+          'raw undici: an Agent in one Node process of its own for the whole section, same warm-up, same static token (sent over IPC). ' +
+          'undici in Node-RED: the same call (Agent options, static token, body read) as a minimal node in the same Node-RED. ' +
+          `Every peer runs the undici ${installedUndici} that npm installed with our package. ` +
+          'Peer order rotates every round. Latency = message in → message out (Node-RED) or request → body read (undici).',
         rows: table,
       };
     } finally {

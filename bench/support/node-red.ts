@@ -1,12 +1,13 @@
 /**
  * A real Node-RED 5 with this package installed from its tarball (the e2e harness), started for a
- * benchmark with the load generator's node types in its `nodes/` folder.
+ * benchmark with the load generator's node types (and raw undici as a node) in its `nodes/` folder.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { installPackage, nodeRed5Runtime, packPackage, repoRoot, startNodeRed, type NodeRedProcess } from '../../test/e2e/harness';
 import { installLoadNodes } from './load-nodes';
 import { track } from './processes';
+import { installUndiciNode } from './undici-node';
 
 /**
  * Packs and installs the package into `<workDir>/node-red` and starts Node-RED 5 there. With
@@ -20,6 +21,7 @@ export async function startBenchNodeRed(workDir: string): Promise<NodeRedProcess
   fs.mkdirSync(packDir, { recursive: true });
   await installPackage(userDir, await packPackage(packDir), runtime.nodeBin);
   installLoadNodes(userDir);
+  installUndiciNode(userDir);
   const profileDir = process.env.BENCH_CPU_PROF;
   const red = await startNodeRed({
     userDir,

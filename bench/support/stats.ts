@@ -18,3 +18,12 @@ export function round(value: number, digits = 2): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
 }
+
+/**
+ * How much of ours's shortfall against a reference a third peer shows as well, both as ratios to
+ * that reference (1 = as fast): (1 − peer) ÷ (1 − ours). E.g. ours 0.7×, peer 0.85×: half of ours's
+ * gap. Undefined when ours has no shortfall to share out.
+ */
+export function shareOfGap(oursRatio: number, peerRatio: number): number | undefined {
+  return oursRatio < 1 ? (1 - peerRatio) / (1 - oursRatio) : undefined;
+}

@@ -2,11 +2,13 @@
  * The "raw undici" peer of the request-overhead section: one Node process of its own for the whole
  * section (an event loop to itself, as Node-RED has), keeping its Agent, its connections and its
  * warmed-up code from round to round exactly as Node-RED does. It is driven over IPC: each job
- * (with the access token, which never appears on a command line) is answered with one result.
+ * (with the access token, which never appears on a command line) is answered with one result. It
+ * loads the undici our installed package got (npm picks 7 or 8 by Node version), so the peers
+ * differ in what they do, not in which undici does it.
  */
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
 import { stopChild, track } from './processes';
 
 export interface UndiciLoadJob {
@@ -29,7 +31,12 @@ export interface UndiciLoadResult {
 
 type Reply = { result: UndiciLoadResult } | { error: string };
 
-async function measure(job: UndiciLoadJob, dispatcher: Agent): Promise<UndiciLoadResult> {
+/** The Agent's options; the "undici inside Node-RED" node (undici-node.ts) uses the same. */
+export const UNDICI_AGENT_OPTIONS = { keepAliveTimeout: 4_000 };
+
+type Undici = typeof import('undici');
+
+async function measure(job: UndiciLoadJob, dispatcher: Agent, request: Undici['request']): Promise<UndiciLoadResult> {
   const bodyText = job.body === undefined ? undefined : JSON.stringify(job.body);
   const headers: Record<string, string> = { authorization: `Bearer ${job.token}` };
   if (job.accept) headers.accept = job.accept;
@@ -65,10 +72,12 @@ async function measure(job: UndiciLoadJob, dispatcher: Agent): Promise<UndiciLoa
 }
 
 /** The worker: one Agent for its whole life, one job at a time from the parent. */
-function serve(): void {
-  const dispatcher = new Agent({ keepAliveTimeout: 4_000 });
+function serve(undiciPath: string): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const undici = require(undiciPath) as Undici;
+  const dispatcher = new undici.Agent(UNDICI_AGENT_OPTIONS);
   process.on('message', (job: UndiciLoadJob) => {
-    measure(job, dispatcher).then(
+    measure(job, dispatcher, undici.request).then(
       (result) => process.send!({ result } satisfies Reply),
       (err: unknown) => process.send!({ error: (err as Error).stack ?? String(err) } satisfies Reply),
     );
@@ -76,16 +85,19 @@ function serve(): void {
   process.on('disconnect', () => void dispatcher.close().finally(() => process.exit(0)));
 }
 
-if (require.main === module) serve();
+if (require.main === module) serve(process.argv[2]);
 
 export interface UndiciWorker {
   run(job: UndiciLoadJob): Promise<UndiciLoadResult>;
   stop(): Promise<void>;
 }
 
-/** Starts the worker process (the Node running this script); jobs run one after another. */
-export function startUndiciWorker(): UndiciWorker {
-  const child = track(spawn(process.execPath, [__filename], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+/**
+ * Starts the worker process (the Node running this script) with the undici at `undiciPath`;
+ * jobs run one after another.
+ */
+export function startUndiciWorker(undiciPath: string): UndiciWorker {
+  const child = track(spawn(process.execPath, [__filename, undiciPath], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
   let exited = false;
   child.once('exit', () => (exited = true));
   return {

@@ -7,7 +7,7 @@ import { renderMarkdown, type BenchResults } from '../../bench/report';
 import { fetchToken } from '../../bench/support/bench-nodes';
 import { completeLog, countsFor } from '../../bench/support/emulator-log';
 import { statusIn } from '../../bench/support/status';
-import { percentile } from '../../bench/support/stats';
+import { percentile, shareOfGap } from '../../bench/support/stats';
 import { defaultConfig } from '../emulator/state';
 import type { Emulator } from '../emulator/types';
 import { useEmulator } from '../support/fixtures';
@@ -68,6 +68,14 @@ test('percentiles by nearest rank', () => {
   expect(percentile(values, 99)).toBe(10);
   expect(percentile(values, 10)).toBe(1);
   expect(percentile([], 50)).toBeNaN();
+});
+
+test('the share of ours\'s gap to a reference that another peer shows too', () => {
+  expect(shareOfGap(0.7, 0.85)).toBeCloseTo(0.5);
+  expect(shareOfGap(0.7, 0.7)).toBeCloseTo(1);
+  expect(shareOfGap(0.8, 1.04)).toBeCloseTo(-0.2);
+  expect(shareOfGap(1, 0.9)).toBeUndefined();
+  expect(shareOfGap(1.1, 0.9)).toBeUndefined();
 });
 
 test('the table marks a missed goal and a crashed section', () => {
