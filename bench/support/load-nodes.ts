@@ -108,10 +108,15 @@ const NODE_HTML = `<script type="text/javascript">
 </script>
 `;
 
-/** Writes the two node types into `<userDir>/nodes/`, where Node-RED finds them at start. */
-export function installLoadNodes(userDir: string): void {
+/** Writes a node type (`<name>.js` + `<name>.html`) into `<userDir>/nodes/`, where Node-RED finds it at start. */
+export function installUserNode(userDir: string, name: string, js: string, html: string): void {
   const dir = path.join(userDir, 'nodes');
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'bench-load.js'), NODE_JS);
-  fs.writeFileSync(path.join(dir, 'bench-load.html'), NODE_HTML);
+  fs.writeFileSync(path.join(dir, `${name}.js`), js);
+  fs.writeFileSync(path.join(dir, `${name}.html`), html);
+}
+
+/** Writes the driver and sink node types into the user folder. */
+export function installLoadNodes(userDir: string): void {
+  installUserNode(userDir, 'bench-load', NODE_JS, NODE_HTML);
 }

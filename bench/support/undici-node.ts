@@ -7,10 +7,10 @@
  * eo-request itself costs. It loads the very undici our package got installed with. Written, as
  * the driver and sink (load-nodes.ts), into the user directory's `nodes/` folder.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { FlowNode } from '../../test/e2e/flows';
 import { UNDICI_AGENT_OPTIONS } from './undici-load';
+import { installUserNode } from './load-nodes';
 
 const PACKAGE_NAME = '@eo-nodes/n8n-nodes-earth-observation';
 
@@ -48,10 +48,7 @@ const NODE_HTML = `<script type="text/javascript">
 
 /** Writes the node type into `<userDir>/nodes/`, where Node-RED finds it at start. */
 export function installUndiciNode(userDir: string): void {
-  const dir = path.join(userDir, 'nodes');
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'bench-undici.js'), NODE_JS);
-  fs.writeFileSync(path.join(dir, 'bench-undici.html'), NODE_HTML);
+  installUserNode(userDir, 'bench-undici', NODE_JS, NODE_HTML);
 }
 
 /** A `bench-undici` node calling `url` with a static bearer token (kept in the node's credentials). */

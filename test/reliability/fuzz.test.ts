@@ -11,7 +11,7 @@ import path from 'node:path';
 import { installPackage, nodeRed5Runtime, packPackage, startNodeRed, tempDir, type NodeRedProcess } from '../e2e/harness';
 import { DEMO_CLIENT, DEMO_USER, startEmulator } from '../emulator/server';
 import type { Emulator } from '../emulator/types';
-import { artifactDir, keepEmulatorRecord, keepNodeRedRecord, redactSecrets, rememberSecrets } from './hygiene';
+import { artifactDir, closeAndKeep, redactSecrets, rememberSecrets } from './hygiene';
 import { recordScenario } from './scenarios';
 import { FUZZ_ROUTE, fuzzFlows } from './support/fuzz-flows';
 import { ABSOLUTE_OUTSIDE, describeMix, generateMessages, type FuzzMessage } from './support/fuzz-generator';
@@ -65,12 +65,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await red?.stop();
-  if (red) keepNodeRedRecord(red, artifacts);
-  if (emulator) {
-    keepEmulatorRecord(emulator, artifacts);
-    await emulator.close();
-  }
+  await closeAndKeep(artifacts, red, emulator);
   await witness?.close();
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });

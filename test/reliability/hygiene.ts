@@ -133,3 +133,13 @@ export function keepNodeRedRecord(red: { output(): string; userDir: string }, di
   const flows = path.join(red.userDir, 'flows.json');
   if (fs.existsSync(flows)) fs.copyFileSync(flows, path.join(dir, 'flows.json'));
 }
+
+/** Ends a file's Node-RED and emulator and keeps what both left for the sweep. */
+export async function closeAndKeep(dir: string, red: { stop(): Promise<unknown>; output(): string; userDir: string } | undefined, emulator: Emulator | undefined): Promise<void> {
+  await red?.stop();
+  if (red) keepNodeRedRecord(red, dir);
+  if (emulator) {
+    keepEmulatorRecord(emulator, dir);
+    await emulator.close();
+  }
+}

@@ -13,7 +13,7 @@ import { installPackage, nodeRed5Runtime, packPackage, startNodeRed, tempDir, ty
 import { prng } from '../emulator/http';
 import { bodyBytes, DEMO_CLIENT, DEMO_USER, rateLimitFault, startEmulator, syntheticSource } from '../emulator/server';
 import type { Emulator, FaultScript, RequestLogEntry } from '../emulator/types';
-import { artifactDir, keepEmulatorRecord, keepNodeRedRecord, redactSecrets, rememberSecrets } from './hygiene';
+import { artifactDir, closeAndKeep, redactSecrets, rememberSecrets } from './hygiene';
 import { recordScenario } from './scenarios';
 import { MEMORY_PROBE_SETTING, MEMORY_ROUTE, RESULTS_ROUTE, soakFlows, STOP_ROUTE, type SoakFlow, type SoakIdentity } from './support/soak-flows';
 import { idealTokenRequests, jwtClaims, slope } from './support/soak-metrics';
@@ -102,12 +102,7 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  await red?.stop();
-  if (red) keepNodeRedRecord(red, artifacts);
-  if (emulator) {
-    keepEmulatorRecord(emulator, artifacts);
-    await emulator.close();
-  }
+  await closeAndKeep(artifacts, red, emulator);
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });
 
