@@ -12,10 +12,19 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { installPackage, nodeRed5Runtime, packPackage, repoRoot, startNodeRed, type NodeRedProcess } from '../test/e2e/harness';
+import { installPackage, nodeRed5Runtime, startNodeRed, type NodeRedProcess } from '../test/support/node-red-process';
+import { packPackage } from '../test/support/package-tarball';
+import { repoRoot } from '../test/support/paths';
 import type { BenchContext, BenchRow, BenchSection, BenchSectionRunner } from './report';
 import { idleRss, mib, watchPeakRss } from './support/downloads-memory';
-import { matchesSyntheticBody, primeEmulator, startEmulatorProcess, syntheticPath, terrascopeToken, type EmulatorProcess } from './support/downloads-emulator';
+import {
+  matchesSyntheticBody,
+  primeEmulator,
+  startEmulatorProcess,
+  syntheticPath,
+  terrascopeToken,
+  type EmulatorProcess,
+} from './support/downloads-emulator';
 import { coreDownloadFlow, downloadThroughFlow, ourDownloadFlow } from './support/downloads-node-red';
 
 const MIB = 1024 * 1024;
@@ -53,7 +62,10 @@ interface RawClient {
 
 async function startRawClient(nodeBin: string, undiciPath: string): Promise<RawClient> {
   const script = path.join(repoRoot, 'dist', 'bench', 'support', 'downloads-raw-client.js');
-  const child: ChildProcess = spawn(nodeBin, [script, undiciPath], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, NODE_OPTIONS: '' } });
+  const child: ChildProcess = spawn(nodeBin, [script, undiciPath], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
   const replies: ((line: string) => void)[] = [];
   createInterface({ input: child.stdout! }).on('line', (line) => replies.shift()?.(line));
   const next = () => new Promise<string>((resolve) => replies.push(resolve));
@@ -104,7 +116,9 @@ async function round(c: Contender, m: Measured, files: string, size: number, log
   removeDownload(file);
   if (check.ok) m.times.push(ms);
   else m.failures.push(check.why ?? 'failed');
-  log(`  ${c.name}: ${check.ok ? `${Math.round(size / MIB / (ms / 1000))} MiB/s` : `FAILED (${check.why})`}, peak RSS ${mib(peak - m.idle)} MiB above idle (${mib(m.idle)} MiB)`);
+  log(
+    `  ${c.name}: ${check.ok ? `${Math.round(size / MIB / (ms / 1000))} MiB/s` : `FAILED (${check.why})`}, peak RSS ${mib(peak - m.idle)} MiB above idle (${mib(m.idle)} MiB)`,
+  );
 }
 
 /** MiB per second over all verified transfers, or undefined when none completed. */
@@ -122,7 +136,8 @@ function rows(ours: Measured, raw: Measured, rawBig: Measured, core: Measured, s
   const oursRate = throughput(ours, size) ?? 0;
   const rawRate = throughput(raw, size);
   const coreRate = throughput(core, size);
-  const failed = (m: Measured) => (m.failures.length ? `${m.name}: ${m.failures.length} of ${m.rounds} transfers failed (${m.failures[0]})` : undefined);
+  const failed = (m: Measured) =>
+    m.failures.length ? `${m.name}: ${m.failures.length} of ${m.rounds} transfers failed (${m.failures[0]})` : undefined;
   const rawRatio = rawRate ? oursRate / rawRate : undefined;
   const rawBigRate = throughput(rawBig, size);
   const bigOverDefault = rawBigRate && rawRate ? round2(rawBigRate / rawRate) : undefined;
@@ -209,7 +224,10 @@ export const runDownloads: BenchSectionRunner = async (ctx: BenchContext): Promi
     await installPackage(oursDir, await packPackage(ctx.workDir), runtime.nodeBin);
     const coreDir = path.join(ctx.workDir, 'node-red-core');
     mkdirSync(coreDir, { recursive: true });
-    const [oursRed, coreRed] = await Promise.all([startNodeRed({ userDir: oursDir, runtime }), startNodeRed({ userDir: coreDir, runtime })]);
+    const [oursRed, coreRed] = await Promise.all([
+      startNodeRed({ userDir: oursDir, runtime }),
+      startNodeRed({ userDir: coreDir, runtime }),
+    ]);
     stops.push(
       () => oursRed.stop(),
       () => coreRed.stop(),
@@ -223,7 +241,11 @@ export const runDownloads: BenchSectionRunner = async (ctx: BenchContext): Promi
     const ours: Contender = { name: 'ours', pid: oursRed.child.pid!, download: viaFlow(oursRed) };
     const rawC: Contender = { name: 'raw undici', pid: raw.pid, download: (url, file) => raw.download(base + url, file) };
     // The same client with ours's buffer size: what the buffer size alone is worth, in the same run.
-    const rawBigC: Contender = { name: 'raw undici, 1 MiB buffers', pid: raw.pid, download: (url, file) => raw.download(base + url, file, MIB) };
+    const rawBigC: Contender = {
+      name: 'raw undici, 1 MiB buffers',
+      pid: raw.pid,
+      download: (url, file) => raw.download(base + url, file, MIB),
+    };
     const core: Contender = { name: 'core node', pid: coreRed.child.pid!, download: viaFlow(coreRed) };
     const freshToken = async () => {
       raw.token = await terrascopeToken(emulator.endpoints);
@@ -234,7 +256,11 @@ export const runDownloads: BenchSectionRunner = async (ctx: BenchContext): Promi
     const oursM = await prepare(ours, files);
     const rawM = await prepare(rawC, files);
     const rawBigM = await prepare(rawBigC, files);
-    const measured = new Map<Contender, Measured>([[ours, oursM], [rawC, rawM], [rawBigC, rawBigM]]);
+    const measured = new Map<Contender, Measured>([
+      [ours, oursM],
+      [rawC, rawM],
+      [rawBigC, rawBigM],
+    ]);
     const contenders = [...measured.keys()];
     for (let i = 0; i < rounds; i++) {
       await freshToken();
@@ -252,7 +278,7 @@ export const runDownloads: BenchSectionRunner = async (ctx: BenchContext): Promi
       setup:
         `A ${sizeLabel} body (the emulator's /download/synthetic/${size}.bin, Terrascope bearer token) written to a file on local disk; ` +
         `ours and raw undici (default buffers, and 1 MiB buffers) ${rounds} transfers each, the core node one. Node ${runtime.nodeBin === process.execPath ? process.version : 'bundled'} runs Node-RED 5, the raw undici client (undici ${undiciVersion(undiciPath)}, the copy installed with our package) and the emulator, each in its own process. ` +
-        'Every file is compared byte for byte with the emulator\'s deterministic body.',
+        "Every file is compared byte for byte with the emulator's deterministic body.",
       rows: rows(oursM, rawM, rawBigM, coreM, size, sizeLabel),
     };
   } finally {
@@ -271,4 +297,3 @@ function undiciVersion(resolved: string): string {
     return '?';
   }
 }
-

@@ -6,7 +6,7 @@
  * with the emulator's body, then deleted.
  */
 import { rm } from 'node:fs/promises';
-import { N8N_VERSION, N8nHome, startN8n, type N8nServer } from '../test/n8n/harness';
+import { N8N_VERSION, N8nHome, startN8n, type N8nServer } from '../test/support/n8n-process';
 import type { BenchContext, BenchRow, BenchSection, BenchSectionRunner } from './report';
 import { childPids, describeProcess, idleRss, mib, rssOf, watchPeakRss } from './support/downloads-memory';
 import { matchesSyntheticBody, startEmulatorProcess } from './support/downloads-emulator';
@@ -79,7 +79,9 @@ export const runN8nDownload: BenchSectionRunner = async (ctx: BenchContext): Pro
     const peak = watch.stop();
     const childAbove = watchChildren.map(({ pid, watch: w }) => ({ pid, above: w.stop() - (childIdle.get(pid) ?? 0) }));
     const above = peak - idle;
-    ctx.log(`  n8n: ${result.ok ? `${Math.round(size / MIB / seconds)} MiB/s` : `FAILED (${result.why})`}, main process peak RSS ${mib(above)} MiB above idle (${mib(idle)} MiB)`);
+    ctx.log(
+      `  n8n: ${result.ok ? `${Math.round(size / MIB / seconds)} MiB/s` : `FAILED (${result.why})`}, main process peak RSS ${mib(above)} MiB above idle (${mib(idle)} MiB)`,
+    );
 
     const childNote = children.length
       ? `child processes of n8n (not counted): ${childAbove.map(({ pid, above: a }) => `${describeProcess(pid)} (pid ${pid}) ${mib(a)} MiB above idle`).join('; ')}`
@@ -91,7 +93,7 @@ export const runN8nDownload: BenchSectionRunner = async (ctx: BenchContext): Pro
       goal: `≤ ${GOAL_MIB} MiB above idle`,
       met: result.ok && above <= GOAL_MIB * MIB,
       note: [
-        result.ok ? 'the stored binary matched the emulator\'s body byte for byte' : `the download FAILED: ${result.why}`,
+        result.ok ? "the stored binary matched the emulator's body byte for byte" : `the download FAILED: ${result.why}`,
         `idle RSS after start and a 1 MiB warm-up run: ${mib(idle)} MiB`,
         childNote,
       ].join('; '),
@@ -109,4 +111,3 @@ export const runN8nDownload: BenchSectionRunner = async (ctx: BenchContext): Pro
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
   }
 };
-

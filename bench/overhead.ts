@@ -8,7 +8,15 @@
  * and connections kept) throughout.
  */
 import type { BenchContext, BenchRow, BenchSection, BenchSectionRunner } from './report';
-import { eoAuthNode, eoRequestNode, fetchToken, httpRequestNode, PROCESS_BODY, SMALL_GET_PATH, type BenchAccount } from './support/bench-nodes';
+import {
+  eoAuthNode,
+  eoRequestNode,
+  fetchToken,
+  httpRequestNode,
+  PROCESS_BODY,
+  SMALL_GET_PATH,
+  type BenchAccount,
+} from './support/bench-nodes';
 import { startEmulatorProcess } from './support/emulator-process';
 import { loadFlow, runLoad, type LoadResult } from './support/load-flow';
 import { nodeRedVersion, startBenchNodeRed } from './support/node-red';
@@ -69,17 +77,48 @@ function flows(account: BenchAccount, token: string): object[] {
   const url = (path: string): string => account.baseUrl + path;
   return [
     eoAuthNode('bench-auth', account),
-    ...loadFlow('eo-get', { nodes: [eoRequestNode('eo-get-node', 'bench-auth', { operation: 'request', path: SMALL_GET_PATH })], entries: ['eo-get-node'], exits: ['eo-get-node'], caught: ['eo-get-node'] }),
-    ...loadFlow('eo-post', { nodes: [eoRequestNode('eo-post-node', 'bench-auth', { operation: 'process', accept: 'image/png' })], entries: ['eo-post-node'], exits: ['eo-post-node'], caught: ['eo-post-node'] }),
-    ...loadFlow('core-get', { nodes: [httpRequestNode('core-get-node', { method: 'GET', url: url(SMALL_GET_PATH), ret: 'obj', headers: bearer })], entries: ['core-get-node'], exits: ['core-get-node'], caught: [] }),
-    ...loadFlow('core-post', {
-      nodes: [httpRequestNode('core-post-node', { method: 'POST', url: url('/api/v1/process'), ret: 'bin', headers: { ...bearer, Accept: 'image/png' } })],
-      entries: ['core-post-node'], exits: ['core-post-node'], caught: [],
+    ...loadFlow('eo-get', {
+      nodes: [eoRequestNode('eo-get-node', 'bench-auth', { operation: 'request', path: SMALL_GET_PATH })],
+      entries: ['eo-get-node'],
+      exits: ['eo-get-node'],
+      caught: ['eo-get-node'],
     }),
-    ...loadFlow('inside-get', { nodes: [undiciNode('inside-get-node', { method: 'GET', url: url(SMALL_GET_PATH), token })], entries: ['inside-get-node'], exits: ['inside-get-node'], caught: ['inside-get-node'] }),
+    ...loadFlow('eo-post', {
+      nodes: [eoRequestNode('eo-post-node', 'bench-auth', { operation: 'process', accept: 'image/png' })],
+      entries: ['eo-post-node'],
+      exits: ['eo-post-node'],
+      caught: ['eo-post-node'],
+    }),
+    ...loadFlow('core-get', {
+      nodes: [httpRequestNode('core-get-node', { method: 'GET', url: url(SMALL_GET_PATH), ret: 'obj', headers: bearer })],
+      entries: ['core-get-node'],
+      exits: ['core-get-node'],
+      caught: [],
+    }),
+    ...loadFlow('core-post', {
+      nodes: [
+        httpRequestNode('core-post-node', {
+          method: 'POST',
+          url: url('/api/v1/process'),
+          ret: 'bin',
+          headers: { ...bearer, Accept: 'image/png' },
+        }),
+      ],
+      entries: ['core-post-node'],
+      exits: ['core-post-node'],
+      caught: [],
+    }),
+    ...loadFlow('inside-get', {
+      nodes: [undiciNode('inside-get-node', { method: 'GET', url: url(SMALL_GET_PATH), token })],
+      entries: ['inside-get-node'],
+      exits: ['inside-get-node'],
+      caught: ['inside-get-node'],
+    }),
     ...loadFlow('inside-post', {
       nodes: [undiciNode('inside-post-node', { method: 'POST', url: url('/api/v1/process'), token, accept: 'image/png' })],
-      entries: ['inside-post-node'], exits: ['inside-post-node'], caught: ['inside-post-node'],
+      entries: ['inside-post-node'],
+      exits: ['inside-post-node'],
+      caught: ['inside-post-node'],
     }),
   ];
 }
@@ -94,14 +133,27 @@ function rows(w: Workload, ours: Tally, peer: Tally, peerName: string, goal: num
   const roundRatios = ours.rates.map((rate, i) => rate / peer.rates[i]);
   const list: BenchRow[] = [
     {
-      metric: `${w.label}: throughput`, ours: round(percentile(ours.rates, 50), 0), peer: round(percentile(peer.rates, 50), 0), peerName, unit: 'req/s',
-      ratio: round(percentile(roundRatios, 50), 2), ratioMeaning: `ours ÷ peer, median of ${roundRatios.length} rounds`,
+      metric: `${w.label}: throughput`,
+      ours: round(percentile(ours.rates, 50), 0),
+      peer: round(percentile(peer.rates, 50), 0),
+      peerName,
+      unit: 'req/s',
+      ratio: round(percentile(roundRatios, 50), 2),
+      ratioMeaning: `ours ÷ peer, median of ${roundRatios.length} rounds`,
     },
   ];
   for (const p of [50, 99]) {
     const o = percentile(ours.latencies, p);
     const q = percentile(peer.latencies, p);
-    list.push({ metric: `${w.label}: p${p} latency`, ours: round(o, 2), peer: round(q, 2), peerName, unit: 'ms', ratio: speed(q, o), ratioMeaning: 'peer ÷ ours (speed)' });
+    list.push({
+      metric: `${w.label}: p${p} latency`,
+      ours: round(o, 2),
+      peer: round(q, 2),
+      peerName,
+      unit: 'ms',
+      ratio: speed(q, o),
+      ratioMeaning: 'peer ÷ ours (speed)',
+    });
   }
   for (const row of list) {
     row.goal = `≥ ${goal}×`;
@@ -119,7 +171,11 @@ export const runOverhead: BenchSectionRunner = async (ctx: BenchContext): Promis
   try {
     const red = await startBenchNodeRed(ctx.workDir);
     try {
-      const account: BenchAccount = { tokenUrl: emulator.endpoints.sentinelHub.tokenUrl, baseUrl: emulator.endpoints.sentinelHub.baseUrl, ...DEMO_CLIENT };
+      const account: BenchAccount = {
+        tokenUrl: emulator.endpoints.sentinelHub.tokenUrl,
+        baseUrl: emulator.endpoints.sentinelHub.baseUrl,
+        ...DEMO_CLIENT,
+      };
       const token = await fetchToken(account);
       await red.deploy(flows(account, token));
       const undici = startUndiciWorker(require.resolve('undici', { paths: [installedWith(red.userDir)] }));
@@ -131,8 +187,22 @@ export const runOverhead: BenchSectionRunner = async (ctx: BenchContext): Promis
       const nodeRedRun = async (name: string, n: number): Promise<LoadResult> =>
         runLoad(red, name, { total: n, concurrency: CONCURRENCY, body: name.endsWith('post') ? PROCESS_BODY : undefined }, 120_000);
       const undiciRun = (w: Workload, n: number) =>
-        undici.run({ url: account.baseUrl + w.path, method: w.method, token, body: w.body, accept: w.accept, total: n, concurrency: CONCURRENCY });
-      const peers: { name: 'eo' | 'core' | 'undici' | 'inside'; run: (w: Workload, n: number) => Promise<{ ok: number; failed: number; elapsedMs: number; latencies: number[]; failures?: LoadResult['failures'] }> }[] = [
+        undici.run({
+          url: account.baseUrl + w.path,
+          method: w.method,
+          token,
+          body: w.body,
+          accept: w.accept,
+          total: n,
+          concurrency: CONCURRENCY,
+        });
+      const peers: {
+        name: 'eo' | 'core' | 'undici' | 'inside';
+        run: (
+          w: Workload,
+          n: number,
+        ) => Promise<{ ok: number; failed: number; elapsedMs: number; latencies: number[]; failures?: LoadResult['failures'] }>;
+      }[] = [
         { name: 'eo', run: (w, n) => nodeRedRun(`eo-${w.key}`, n) },
         { name: 'core', run: (w, n) => nodeRedRun(`core-${w.key}`, n) },
         { name: 'undici', run: undiciRun },
@@ -160,17 +230,40 @@ export const runOverhead: BenchSectionRunner = async (ctx: BenchContext): Promis
         // How much of eo-request's gap to raw undici any node pays for running inside Node-RED: the
         // same undici call as a node, against raw undici in the same rounds.
         const undiciRate = tallies[`undici-${w.key}`].rates;
-        const oursOverRaw = percentile(tallies[`eo-${w.key}`].rates.map((rate, i) => rate / undiciRate[i]), 50);
-        const insideOverRaw = percentile(tallies[`inside-${w.key}`].rates.map((rate, i) => rate / undiciRate[i]), 50);
+        const oursOverRaw = percentile(
+          tallies[`eo-${w.key}`].rates.map((rate, i) => rate / undiciRate[i]),
+          50,
+        );
+        const insideOverRaw = percentile(
+          tallies[`inside-${w.key}`].rates.map((rate, i) => rate / undiciRate[i]),
+          50,
+        );
         const share = shareOfGap(oursOverRaw, insideOverRaw);
         const runtimeNote =
           `Same rounds: undici in Node-RED reaches ${round(insideOverRaw, 2)}× raw undici (throughput, median)` +
-          (share === undefined ? '.' : `, so Node-RED's runtime accounts for ${share > 0 ? `${Math.round(share * 100)}%` : 'none'} of eo-request's gap to raw undici.`);
+          (share === undefined
+            ? '.'
+            : `, so Node-RED's runtime accounts for ${share > 0 ? `${Math.round(share * 100)}%` : 'none'} of eo-request's gap to raw undici.`);
         table.push(...rows(w, tallies[`eo-${w.key}`], tallies[`undici-${w.key}`], 'raw undici', 0.9, runtimeNote));
         table.push(...rows(w, tallies[`eo-${w.key}`], tallies[`inside-${w.key}`], 'undici in Node-RED', 0.9));
         // How far any client could get ahead of the core node here: raw undici's lead in the same rounds.
-        const ceiling = round(percentile(tallies[`core-${w.key}`].rates.map((rate, i) => undiciRate[i] / rate), 50), 2);
-        table.push(...rows(w, tallies[`eo-${w.key}`], tallies[`core-${w.key}`], 'core http request node', 1.5, `Same rounds: raw undici ÷ core node ${ceiling}× (throughput, median).`));
+        const ceiling = round(
+          percentile(
+            tallies[`core-${w.key}`].rates.map((rate, i) => undiciRate[i] / rate),
+            50,
+          ),
+          2,
+        );
+        table.push(
+          ...rows(
+            w,
+            tallies[`eo-${w.key}`],
+            tallies[`core-${w.key}`],
+            'core http request node',
+            1.5,
+            `Same rounds: raw undici ÷ core node ${ceiling}× (throughput, median).`,
+          ),
+        );
       }
       return {
         title: '2. Request overhead',

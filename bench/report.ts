@@ -106,7 +106,9 @@ export function renderMarkdown(results: BenchResults): string {
       for (const r of section.rows) {
         const peer = r.peer === undefined ? '–' : `${cell(r.peer)} ${r.unit}${r.peerName ? ` (${cell(r.peerName)})` : ''}`;
         const ratio = r.ratio === undefined ? '–' : `${cell(r.ratio)}×${r.ratioMeaning ? ` (${cell(r.ratioMeaning)})` : ''}`;
-        lines.push(`| ${cell(r.metric)} | ${cell(r.ours)} ${cell(r.unit)} | ${peer} | ${ratio} | ${cell(r.goal)} | ${metCell(r.met)} | ${cell(r.note)} |`);
+        lines.push(
+          `| ${cell(r.metric)} | ${cell(r.ours)} ${cell(r.unit)} | ${peer} | ${ratio} | ${cell(r.goal)} | ${metCell(r.met)} | ${cell(r.note)} |`,
+        );
       }
     }
   }

@@ -11,8 +11,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { repoRoot } from '../test/e2e/harness';
-import { N8N_CACHE } from '../test/n8n/harness';
+import { repoRoot } from '../test/support/paths';
+import { N8N_CACHE } from '../test/support/n8n-process';
 import { renderMarkdown, type BenchMachine, type BenchResults, type BenchSectionOutcome } from './report';
 import { SECTIONS } from './sections';
 import { nodeRedVersion } from './support/node-red';
@@ -31,7 +31,10 @@ function parseArgs(args: string[]): Options {
     else if (arg === '--only' || arg.startsWith('--only=')) {
       const value = arg.includes('=') ? arg.slice('--only='.length) : args[++i];
       if (!value) throw new Error('--only needs a list of section names, e.g. --only tokens,overhead');
-      options.only = value.split(',').map((s) => s.trim()).filter(Boolean);
+      options.only = value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     } else throw new Error(`unknown option ${arg} (use --quick and --only <name,...>)`);
   }
   const unknown = options.only?.filter((name) => !SECTIONS.some((s) => s.name === name)) ?? [];
@@ -75,7 +78,12 @@ async function main(): Promise<number> {
       log('done');
     } catch (err) {
       const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
-      outcomes.push({ name: section.name, seconds: (Date.now() - t0) / 1000, sections: [], error: message.split('\n').slice(0, 6).join(' / ') });
+      outcomes.push({
+        name: section.name,
+        seconds: (Date.now() - t0) / 1000,
+        sections: [],
+        error: message.split('\n').slice(0, 6).join(' / '),
+      });
       log(`FAILED: ${message}`);
     } finally {
       // Whatever a failed section left running goes now, before the next one starts.

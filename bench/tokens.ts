@@ -8,9 +8,9 @@
  * when n8n cannot run, its rows say so. Each peer has an OAuth client of its own, so the emulator's
  * log tells their requests apart.
  */
-import { DEFAULT_REFRESH_MARGIN_MS } from '../nodes/core/token-cache';
+import { DEFAULT_REFRESH_MARGIN_MS } from '../nodes/core/auth/token-cache';
 import type { EmulatorClient } from '../test/emulator/types';
-import type { FlowNode } from '../test/e2e/flows';
+import type { FlowNode } from '../test/support/flows';
 import type { BenchContext, BenchRow, BenchSection, BenchSectionRunner } from './report';
 import { eoAuthNode, eoRequestNode, SMALL_GET_PATH, type BenchAccount } from './support/bench-nodes';
 import { completeLog, countsFor, type ClientCounts } from './support/emulator-log';
@@ -44,7 +44,12 @@ interface PeerRun {
 }
 
 function account(emulator: EmulatorProcess, clientId: string): BenchAccount {
-  return { tokenUrl: emulator.endpoints.sentinelHub.tokenUrl, baseUrl: emulator.endpoints.sentinelHub.baseUrl, clientId, clientSecret: `${clientId}-secret` };
+  return {
+    tokenUrl: emulator.endpoints.sentinelHub.tokenUrl,
+    baseUrl: emulator.endpoints.sentinelHub.baseUrl,
+    clientId,
+    clientSecret: `${clientId}-secret`,
+  };
 }
 
 function eoTargets(prefix: string, auth: string, count: number): { nodes: FlowNode[]; ids: string[] } {
@@ -75,7 +80,16 @@ function ratio(peer: number, ours: number, digits = 1): number {
 /** A row against n8n: its figure when it ran, else "not measured" and no verdict. */
 function n8nRow(row: BenchRow, n8n: N8nOutcome, peer: (run: Extract<N8nOutcome, { measured: true }>) => Partial<BenchRow>): BenchRow {
   const base: BenchRow = { ...row, peerName: 'n8n (preAuthentication)' };
-  if (!n8n.measured) return { ...base, peer: undefined, ratio: undefined, ratioMeaning: undefined, goal: undefined, met: undefined, note: `n8n not measured: ${n8n.reason}` };
+  if (!n8n.measured)
+    return {
+      ...base,
+      peer: undefined,
+      ratio: undefined,
+      ratioMeaning: undefined,
+      goal: undefined,
+      met: undefined,
+      note: `n8n not measured: ${n8n.reason}`,
+    };
   return { ...base, ...peer(n8n) };
 }
 
@@ -160,51 +174,114 @@ export const runTokens: BenchSectionRunner = async (ctx: BenchContext): Promise<
         `long run tokens: eo ${eo.counts.tokenRequests} (from ${floor} to the ideal ${ideal}), naive ${naive.counts.tokenRequests}, ` +
           `n8n ${longN8nOutcome.measured ? `${n8nAll.tokenRequests} (${n8nInT.tokenRequests} in its first ${longRunS} s)` : 'not measured'}`,
       );
-      for (const [who, r] of [['eo-request', eo.result], ['naive', naive.result], ...(longN8nOutcome.measured ? [['n8n', longN8nOutcome.run] as const] : [])] as const) {
+      for (const [who, r] of [
+        ['eo-request', eo.result],
+        ['naive', naive.result],
+        ...(longN8nOutcome.measured ? [['n8n', longN8nOutcome.run] as const] : []),
+      ] as const) {
         if (r.failed > 0) ctx.log(`long run, ${who}: ${r.failed} failed, e.g. ${(r.samples ?? []).slice(0, 2).join(' | ')}`);
       }
 
       const coldRows: BenchRow[] = [
         {
-          metric: `cold burst: token requests for ${BURST} concurrent requests (${BURST_NODES} nodes)`, ours: coldEo.counts.tokenRequests,
-          peer: coldNaive.counts.tokenRequests, peerName: 'naive flow (token per message)', unit: 'requests',
-          ratio: ratio(coldNaive.counts.tokenRequests, coldEo.counts.tokenRequests), ratioMeaning: 'peer ÷ ours',
-          goal: '= 1', met: coldEo.counts.tokenRequests === 1, note: failedNote(coldEo.result, 'eo-request') + failedNote(coldNaive.result, 'naive') || undefined,
+          metric: `cold burst: token requests for ${BURST} concurrent requests (${BURST_NODES} nodes)`,
+          ours: coldEo.counts.tokenRequests,
+          peer: coldNaive.counts.tokenRequests,
+          peerName: 'naive flow (token per message)',
+          unit: 'requests',
+          ratio: ratio(coldNaive.counts.tokenRequests, coldEo.counts.tokenRequests),
+          ratioMeaning: 'peer ÷ ours',
+          goal: '= 1',
+          met: coldEo.counts.tokenRequests === 1,
+          note: failedNote(coldEo.result, 'eo-request') + failedNote(coldNaive.result, 'naive') || undefined,
         },
-        n8nRow({ metric: `cold burst: token requests for ${BURST} concurrent requests`, ours: coldEo.counts.tokenRequests, unit: 'requests' }, coldN8nOutcome, (m) => ({
-          peer: coldN8nCounts.tokenRequests, ratio: ratio(coldN8nCounts.tokenRequests, coldEo.counts.tokenRequests), ratioMeaning: 'peer ÷ ours',
-          goal: '= 1', met: coldEo.counts.tokenRequests === 1, note: `${failedNote(m.run, 'n8n')}${N8N_PEER_NOTE}`,
-        })),
+        n8nRow(
+          { metric: `cold burst: token requests for ${BURST} concurrent requests`, ours: coldEo.counts.tokenRequests, unit: 'requests' },
+          coldN8nOutcome,
+          (m) => ({
+            peer: coldN8nCounts.tokenRequests,
+            ratio: ratio(coldN8nCounts.tokenRequests, coldEo.counts.tokenRequests),
+            ratioMeaning: 'peer ÷ ours',
+            goal: '= 1',
+            met: coldEo.counts.tokenRequests === 1,
+            note: `${failedNote(m.run, 'n8n')}${N8N_PEER_NOTE}`,
+          }),
+        ),
         {
-          metric: 'cold burst: failed requests seen by the flow', ours: coldEo.result.failed, peer: coldNaive.result.failed, peerName: 'naive flow',
-          unit: 'requests', goal: '= 0', met: coldEo.result.failed === 0,
+          metric: 'cold burst: failed requests seen by the flow',
+          ours: coldEo.result.failed,
+          peer: coldNaive.result.failed,
+          peerName: 'naive flow',
+          unit: 'requests',
+          goal: '= 0',
+          met: coldEo.result.failed === 0,
           note: coldN8nOutcome.measured ? `n8n: ${coldN8nOutcome.run.failed}` : `n8n not measured: ${coldN8nOutcome.reason}`,
         },
       ];
       const idealMet = eo.counts.tokenRequests >= floor && eo.counts.tokenRequests <= ideal && eo.counts.api401 === 0;
       const longRows: BenchRow[] = [
-        n8nRow({ metric: 'long run: 401s answered by the API (each a wasted round trip)', ours: eo.counts.api401, unit: '401s', goal: '= 0', met: eo.counts.api401 === 0 }, longN8nOutcome, () => ({
-          peer: n8nAll.api401, note: 'n8n refetches its token only after a 401, so every expiry costs a failed call, then a token request and a retry.',
-        })),
+        n8nRow(
+          {
+            metric: 'long run: 401s answered by the API (each a wasted round trip)',
+            ours: eo.counts.api401,
+            unit: '401s',
+            goal: '= 0',
+            met: eo.counts.api401 === 0,
+          },
+          longN8nOutcome,
+          () => ({
+            peer: n8nAll.api401,
+            note: 'n8n refetches its token only after a 401, so every expiry costs a failed call, then a token request and a retry.',
+          }),
+        ),
         {
-          metric: `long run: token requests (⌈${longRunS} ÷ ${lifetimeS}⌉ = ${floor} … ideal ⌈${longRunS} ÷ (${lifetimeS} − ${marginS})⌉ = ${ideal})`, ours: eo.counts.tokenRequests,
-          peer: naive.counts.tokenRequests, peerName: 'naive flow', unit: 'requests', ratio: ratio(naive.counts.tokenRequests, eo.counts.tokenRequests), ratioMeaning: 'peer ÷ ours',
-          goal: `${floor} ≤ ours ≤ ${ideal}, API 401s = 0`, met: idealMet, note: failedNote(naive.result, 'naive') || undefined,
+          metric: `long run: token requests (⌈${longRunS} ÷ ${lifetimeS}⌉ = ${floor} … ideal ⌈${longRunS} ÷ (${lifetimeS} − ${marginS})⌉ = ${ideal})`,
+          ours: eo.counts.tokenRequests,
+          peer: naive.counts.tokenRequests,
+          peerName: 'naive flow',
+          unit: 'requests',
+          ratio: ratio(naive.counts.tokenRequests, eo.counts.tokenRequests),
+          ratioMeaning: 'peer ÷ ours',
+          goal: `${floor} ≤ ours ≤ ${ideal}, API 401s = 0`,
+          met: idealMet,
+          note: failedNote(naive.result, 'naive') || undefined,
         },
-        n8nRow({ metric: `long run: token requests in the first ${longRunS} s of each one's requests`, ours: eoInT.tokenRequests, unit: 'requests' }, longN8nOutcome, () => ({
-          peer: n8nInT.tokenRequests, ratio: ratio(n8nInT.tokenRequests, eoInT.tokenRequests, 2), ratioMeaning: 'peer ÷ ours',
-          note:
-            `${N8N_PEER_NOTE} n8n took ${Math.round(n8nAll.apiSpanS)} s for its ${longTotal} requests (eo-request ${Math.round(eo.counts.apiSpanS)} s; ` +
-            `HTTP Request batching pauses after each batch), ${n8nAll.tokenRequests} token requests in all; counted over the same ${longRunS} s from each one's first request.`,
-        })),
+        n8nRow(
+          {
+            metric: `long run: token requests in the first ${longRunS} s of each one's requests`,
+            ours: eoInT.tokenRequests,
+            unit: 'requests',
+          },
+          longN8nOutcome,
+          () => ({
+            peer: n8nInT.tokenRequests,
+            ratio: ratio(n8nInT.tokenRequests, eoInT.tokenRequests, 2),
+            ratioMeaning: 'peer ÷ ours',
+            note:
+              `${N8N_PEER_NOTE} n8n took ${Math.round(n8nAll.apiSpanS)} s for its ${longTotal} requests (eo-request ${Math.round(eo.counts.apiSpanS)} s; ` +
+              `HTTP Request batching pauses after each batch), ${n8nAll.tokenRequests} token requests in all; counted over the same ${longRunS} s from each one's first request.`,
+          }),
+        ),
         {
-          metric: 'long run: 401s that reached the flow', ours: flow401(eo.result), peer: flow401(naive.result), peerName: 'naive flow', unit: '401s',
-          goal: '= 0', met: flow401(eo.result) === 0,
-          note: longN8nOutcome.measured ? `n8n: ${flow401(longN8nOutcome.run)} (its one retry after a 401 hides them from the workflow).` : `n8n not measured: ${longN8nOutcome.reason}`,
+          metric: 'long run: 401s that reached the flow',
+          ours: flow401(eo.result),
+          peer: flow401(naive.result),
+          peerName: 'naive flow',
+          unit: '401s',
+          goal: '= 0',
+          met: flow401(eo.result) === 0,
+          note: longN8nOutcome.measured
+            ? `n8n: ${flow401(longN8nOutcome.run)} (its one retry after a 401 hides them from the workflow).`
+            : `n8n not measured: ${longN8nOutcome.reason}`,
         },
         {
-          metric: 'long run: failed requests seen by the flow', ours: eo.result.failed, peer: naive.result.failed, peerName: 'naive flow',
-          unit: 'requests', goal: '= 0', met: eo.result.failed === 0,
+          metric: 'long run: failed requests seen by the flow',
+          ours: eo.result.failed,
+          peer: naive.result.failed,
+          peerName: 'naive flow',
+          unit: 'requests',
+          goal: '= 0',
+          met: eo.result.failed === 0,
           note: `${failedNote(eo.result, 'eo-request')}${longN8nOutcome.measured ? `n8n: ${longN8nOutcome.run.failed} (${failuresText(longN8nOutcome.run) || 'none'}).` : `n8n not measured: ${longN8nOutcome.reason}`}`,
         },
       ];

@@ -3,7 +3,7 @@
  * forms and Node-RED's eo-auth dialog are generated from the same list (nodes/core/providers.ts).
  */
 import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
-import { PROVIDERS, type CredentialField, type ProviderId } from '../nodes/core/providers';
+import { PROVIDERS, type CredentialField, type ProviderId } from '../nodes/core';
 
 function optionsOf(field: CredentialField): INodePropertyOptions[] | undefined {
   return field.type === 'options' ? field.options?.map((o) => ({ name: o.label, value: o.value })) : undefined;

@@ -25,16 +25,46 @@ describe('package.json', () => {
   });
 });
 
+/** Every .ts file under `dir`, at any depth, relative to the repository root. */
+function sourcesUnder(dir: string): string[] {
+  return fs
+    .readdirSync(path.join(root, dir), { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => path.join(dir, f));
+}
+
+/** The relative module specifiers a source file imports or re-exports. */
+function relativeImports(file: string): string[] {
+  const text = fs.readFileSync(path.join(root, file), 'utf8');
+  return [...text.matchAll(/(?:from|import|require)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g)].map((m) => m[1]);
+}
+
 describe('core sources', () => {
-  test('never import an engine', () => {
-    const dir = path.join(root, 'nodes/core');
-    for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
-      const text = fs.readFileSync(path.join(dir, file), 'utf8');
+  test('never import an engine, in any folder of the core', () => {
+    const files = sourcesUnder('nodes/core');
+    // The core has sub-folders: a check that read only the top level would miss most of it.
+    expect(files.some((f) => f.split(path.sep).length > 3)).toBe(true);
+    for (const file of files) {
+      const text = fs.readFileSync(path.join(root, file), 'utf8');
       expect({ file, engineImport: /from ['"](node-red|n8n-workflow|n8n-core)|require\(['"](node-red|n8n-workflow)/.test(text) }).toEqual({
         file,
         engineImport: false,
       });
     }
+  });
+
+  test('the adapters reach the core only through its index', () => {
+    const coreDir = path.join(root, 'nodes/core');
+    const adapters = [...sourcesUnder('nodes/node-red'), ...sourcesUnder('nodes/EoRequest'), ...sourcesUnder('credentials')];
+    expect(adapters.length).toBeGreaterThan(10);
+    const deeper: string[] = [];
+    for (const file of adapters) {
+      for (const spec of relativeImports(file)) {
+        const target = path.resolve(root, path.dirname(file), spec);
+        if (target.startsWith(coreDir + path.sep) && target !== path.join(coreDir, 'index')) deeper.push(`${file} → ${spec}`);
+      }
+    }
+    expect(deeper).toEqual([]);
   });
 });
 
@@ -60,6 +90,8 @@ describe('compiled output', () => {
     const listing = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' }));
     const files: string[] = listing[0].files.map((f: { path: string }) => f.path);
     expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'dist/nodes/core/index.js']));
-    expect(files.filter((f) => f.startsWith('dist/test/') || f.startsWith('test/') || f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
+    expect(files.filter((f) => f.startsWith('dist/test/') || f.startsWith('test/') || (f.endsWith('.ts') && !f.endsWith('.d.ts')))).toEqual(
+      [],
+    );
   });
 });

@@ -1,5 +1,5 @@
 /** Node-RED nodes the benchmark flows are made of: our eo-auth/eo-request, and the core http request node. */
-import type { FlowNode } from '../../test/e2e/flows';
+import type { FlowNode } from '../../test/support/flows';
 
 /** A client the emulator accepts, and where its tokens come from. */
 export interface BenchAccount {
@@ -11,17 +11,46 @@ export interface BenchAccount {
 
 export function eoAuthNode(id: string, account: BenchAccount): FlowNode {
   return {
-    id, type: 'eo-auth', name: `bench ${account.clientId}`, provider: 'sentinel-hub', tokenUrl: account.tokenUrl, baseUrl: account.baseUrl,
-    grant: 'client_credentials', clientAuth: 'body', extraOrigins: '', credentials: { clientId: account.clientId, clientSecret: account.clientSecret },
+    id,
+    type: 'eo-auth',
+    name: `bench ${account.clientId}`,
+    provider: 'sentinel-hub',
+    tokenUrl: account.tokenUrl,
+    baseUrl: account.baseUrl,
+    grant: 'client_credentials',
+    clientAuth: 'body',
+    extraOrigins: '',
+    credentials: { clientId: account.clientId, clientSecret: account.clientSecret },
   };
 }
 
 /** An eo-request node: a custom GET of `path`, or a Process request answered as `accept`. */
-export function eoRequestNode(id: string, auth: string, call: { operation: 'request'; path: string } | { operation: 'process'; accept: string }): FlowNode {
+export function eoRequestNode(
+  id: string,
+  auth: string,
+  call: { operation: 'request'; path: string } | { operation: 'process'; accept: string },
+): FlowNode {
   return {
-    id, type: 'eo-request', name: '', auth, operation: call.operation, method: 'GET', url: call.operation === 'request' ? call.path : '', headers: [],
-    accept: call.operation === 'process' ? call.accept : 'image/tiff', output: 'auto', directory: '', filename: '', overwrite: 'if-changed',
-    catalogLimit: 100, catalogSplit: false, year: '', bbox: '', x: 400, y: 80, wires: [[]],
+    id,
+    type: 'eo-request',
+    name: '',
+    auth,
+    operation: call.operation,
+    method: 'GET',
+    url: call.operation === 'request' ? call.path : '',
+    headers: [],
+    accept: call.operation === 'process' ? call.accept : 'image/tiff',
+    output: 'auto',
+    directory: '',
+    filename: '',
+    overwrite: 'if-changed',
+    catalogLimit: 100,
+    catalogSplit: false,
+    year: '',
+    bbox: '',
+    x: 400,
+    y: 80,
+    wires: [[]],
   };
 }
 
@@ -32,13 +61,38 @@ export function eoRequestNode(id: string, auth: string, call: { operation: 'requ
  */
 export function httpRequestNode(
   id: string,
-  options: { method: 'GET' | 'POST'; url: string; ret: 'obj' | 'bin' | 'txt'; headers?: Record<string, string>; wires?: string[][]; senderr?: boolean },
+  options: {
+    method: 'GET' | 'POST';
+    url: string;
+    ret: 'obj' | 'bin' | 'txt';
+    headers?: Record<string, string>;
+    wires?: string[][];
+    senderr?: boolean;
+  },
 ): FlowNode {
   return {
-    id, type: 'http request', name: '', method: options.method, ret: options.ret, paytoqs: 'ignore', url: options.url, tls: '', persist: true, proxy: '',
-    insecureHTTPParser: false, authType: '', senderr: options.senderr ?? false,
-    headers: Object.entries(options.headers ?? {}).map(([name, value]) => ({ keyType: 'other', keyValue: name, valueType: 'other', valueValue: value })),
-    x: 400, y: 80, wires: options.wires ?? [[]],
+    id,
+    type: 'http request',
+    name: '',
+    method: options.method,
+    ret: options.ret,
+    paytoqs: 'ignore',
+    url: options.url,
+    tls: '',
+    persist: true,
+    proxy: '',
+    insecureHTTPParser: false,
+    authType: '',
+    senderr: options.senderr ?? false,
+    headers: Object.entries(options.headers ?? {}).map(([name, value]) => ({
+      keyType: 'other',
+      keyValue: name,
+      valueType: 'other',
+      valueValue: value,
+    })),
+    x: 400,
+    y: 80,
+    wires: options.wires ?? [[]],
   };
 }
 

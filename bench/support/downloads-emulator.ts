@@ -10,7 +10,7 @@ import { bodyBytes } from '../../test/emulator/bodies';
 import { syntheticSource } from '../../test/emulator/sources';
 import { DEMO_USER } from '../../test/emulator/state';
 import type { EmulatorEndpoints } from '../../test/emulator/types';
-import { repoRoot } from '../../test/e2e/harness';
+import { repoRoot } from '../../test/support/paths';
 
 /** A running emulator process. */
 export interface EmulatorProcess {
@@ -28,7 +28,10 @@ export function syntheticPath(bytes: number): string {
 /** Starts `dist/test/emulator/cli.js` on free ports with Node 24 (`nodeBin`) and waits for its URL. */
 export async function startEmulatorProcess(nodeBin: string): Promise<EmulatorProcess> {
   const cli = path.join(repoRoot, 'dist', 'test', 'emulator', 'cli.js');
-  const child = spawn(nodeBin, [cli, '--port', '0', '--second-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
+  const child = spawn(nodeBin, [cli, '--port', '0', '--second-port', '0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
@@ -87,10 +90,11 @@ export async function matchesSyntheticBody(file: string, bytes: number): Promise
     const size = (await handle.stat()).size;
     if (size !== bytes) return { ok: false, why: `${size} bytes on disk, ${bytes} expected` };
     const block = Buffer.allocUnsafe(4 * 1024 * 1024);
-    for (let pos = 0; pos < size; ) {
+    for (let pos = 0; pos < size;) {
       const { bytesRead } = await handle.read(block, 0, Math.min(block.length, size - pos), pos);
       if (bytesRead === 0) return { ok: false, why: `the file ended early at ${pos}` };
-      if (!block.subarray(0, bytesRead).equals(bodyBytes(src, pos, pos + bytesRead))) return { ok: false, why: `content differs in the 4 MiB block at byte ${pos}` };
+      if (!block.subarray(0, bytesRead).equals(bodyBytes(src, pos, pos + bytesRead)))
+        return { ok: false, why: `content differs in the 4 MiB block at byte ${pos}` };
       pos += bytesRead;
     }
     return { ok: true };

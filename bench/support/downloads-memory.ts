@@ -40,7 +40,7 @@ export function childPids(pid: number): number[] {
 
 /** What `pid` runs, for saying which process a figure belongs to: the package of its script, e.g. "@n8n/task-runner". */
 export function describeProcess(pid: number): string {
-  let args: string[] = [];
+  let args: string[];
   try {
     args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
   } catch {

@@ -6,8 +6,8 @@
  * A Catch node answers with status 500 and the error, so a failure never leaves the call hanging.
  * Request body: `{"url": <path under the Terrascope base URL>, "filename": <name in the folder>}`.
  */
-import type { FlowNode } from '../../test/e2e/flows';
-import type { NodeRedProcess } from '../../test/e2e/harness';
+import type { FlowNode } from '../../test/support/flows';
+import type { NodeRedProcess } from '../../test/support/node-red-process';
 import { DEMO_USER } from '../../test/emulator/state';
 import type { EmulatorEndpoints } from '../../test/emulator/types';
 
@@ -15,17 +15,35 @@ import type { EmulatorEndpoints } from '../../test/emulator/types';
 export const DOWNLOAD_ROUTE = '/bench/download';
 
 const SUMMARY = 'msg.payload = { bytes: Buffer.isBuffer(msg.payload) ? msg.payload.length : msg.eo && msg.eo.bytes };\nreturn msg;';
-const FAILED = "msg.statusCode = 500;\nmsg.payload = { error: String(msg.error && msg.error.message) };\nreturn msg;";
+const FAILED = 'msg.statusCode = 500;\nmsg.payload = { error: String(msg.error && msg.error.message) };\nreturn msg;';
 
 function frame(tab: string, label: string, setup: string, middle: FlowNode[], firstMiddle: string): FlowNode[] {
   const at = (i: number) => ({ z: tab, x: 120 + 180 * i, y: 80 });
   const lastMiddle = middle[middle.length - 1].id;
   return [
     { id: tab, type: 'tab', label, disabled: false, info: '' },
-    { id: `${tab}-in`, type: 'http in', ...at(0), name: '', url: DOWNLOAD_ROUTE, method: 'post', upload: false, swaggerDoc: '', wires: [[`${tab}-setup`]] },
+    {
+      id: `${tab}-in`,
+      type: 'http in',
+      ...at(0),
+      name: '',
+      url: DOWNLOAD_ROUTE,
+      method: 'post',
+      upload: false,
+      swaggerDoc: '',
+      wires: [[`${tab}-setup`]],
+    },
     { id: `${tab}-setup`, type: 'function', ...at(1), name: 'url and file name', func: setup, outputs: 1, wires: [[firstMiddle]] },
     ...middle.map((node, i) => ({ ...at(2 + i), ...node })),
-    { id: `${tab}-summary`, type: 'function', ...at(2 + middle.length), name: 'summary', func: SUMMARY, outputs: 1, wires: [[`${tab}-out`]] },
+    {
+      id: `${tab}-summary`,
+      type: 'function',
+      ...at(2 + middle.length),
+      name: 'summary',
+      func: SUMMARY,
+      outputs: 1,
+      wires: [[`${tab}-out`]],
+    },
     { id: `${tab}-out`, type: 'http response', ...at(3 + middle.length), name: '', statusCode: '', headers: {}, wires: [] },
     { id: `${tab}-catch`, type: 'catch', z: tab, x: 120, y: 160, name: '', scope: null, uncaught: false, wires: [[`${tab}-failed`]] },
     { id: `${tab}-failed`, type: 'function', z: tab, x: 300, y: 160, name: 'failed', func: FAILED, outputs: 1, wires: [[`${tab}-out`]] },

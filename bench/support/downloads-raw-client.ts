@@ -28,7 +28,10 @@ async function download(undici: typeof Undici, job: Job): Promise<void> {
     await res.body.dump();
     throw new Error(`status ${res.statusCode}`);
   }
-  await pipeline(res.body, createWriteStream(job.file, { flush: true, ...(job.highWaterMark ? { highWaterMark: job.highWaterMark } : {}) }));
+  await pipeline(
+    res.body,
+    createWriteStream(job.file, { flush: true, ...(job.highWaterMark ? { highWaterMark: job.highWaterMark } : {}) }),
+  );
 }
 
 function main(): void {

@@ -26,7 +26,8 @@ function clientOfBearer(header: unknown): string | undefined {
  * the oldest, so a full log would undercount without saying so.
  */
 export function completeLog(log: RequestLogEntry[], logLimit: number): RequestLogEntry[] {
-  if (log.length >= logLimit) throw new Error(`the emulator's request log reached its limit of ${logLimit} entries: counts from it would be short; raise logLimit`);
+  if (log.length >= logLimit)
+    throw new Error(`the emulator's request log reached its limit of ${logLimit} entries: counts from it would be short; raise logLimit`);
   return log;
 }
 

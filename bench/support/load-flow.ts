@@ -2,8 +2,8 @@
  * Load flows: the node(s) under test between a `bench-driver` and a `bench-sink` (see
  * load-nodes.ts), so every peer inside Node-RED is driven and timed by the same code.
  */
-import type { FlowNode } from '../../test/e2e/flows';
-import type { NodeRedProcess } from '../../test/e2e/harness';
+import type { FlowNode } from '../../test/support/flows';
+import type { NodeRedProcess } from '../../test/support/node-red-process';
 
 /** What one load run reports back from inside Node-RED. */
 export interface LoadResult {
@@ -54,16 +54,37 @@ export function loadFlow(name: string, targets: LoadTargets): FlowNode[] {
   const tab = `bench-${name}`;
   const sink = sinkId(name);
   const withSink = targets.nodes.map((n) =>
-    targets.exits.includes(n.id) ? { ...n, z: tab, wires: [[...(n.wires?.[0] ?? []), sink], ...(n.wires?.slice(1) ?? [])] } : { ...n, z: tab },
+    targets.exits.includes(n.id)
+      ? { ...n, z: tab, wires: [[...(n.wires?.[0] ?? []), sink], ...(n.wires?.slice(1) ?? [])] }
+      : { ...n, z: tab },
   );
   const nodes: FlowNode[] = [
     { id: tab, type: 'tab', label: `bench ${name}`, disabled: false, info: '' },
-    { id: `${tab}-driver`, type: 'bench-driver', z: tab, benchName: name, targets: targets.entries.length, x: 100, y: 40, wires: targets.entries.map((e) => [e]) },
+    {
+      id: `${tab}-driver`,
+      type: 'bench-driver',
+      z: tab,
+      benchName: name,
+      targets: targets.entries.length,
+      x: 100,
+      y: 40,
+      wires: targets.entries.map((e) => [e]),
+    },
     { id: sink, type: 'bench-sink', z: tab, benchName: name, x: 700, y: 120, wires: [] },
     ...withSink,
   ];
   if (targets.caught.length > 0) {
-    nodes.push({ id: `${tab}-catch`, type: 'catch', z: tab, name: '', scope: targets.caught, uncaught: false, x: 500, y: 160, wires: [[sink]] });
+    nodes.push({
+      id: `${tab}-catch`,
+      type: 'catch',
+      z: tab,
+      name: '',
+      scope: targets.caught,
+      uncaught: false,
+      x: 500,
+      y: 160,
+      wires: [[sink]],
+    });
   }
   return nodes;
 }

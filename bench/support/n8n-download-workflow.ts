@@ -5,7 +5,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { EO_REQUEST_TYPE, TERRASCOPE_CREDENTIAL } from '../../test/n8n/harness';
+import { EO_REQUEST_TYPE, TERRASCOPE_CREDENTIAL } from '../../test/support/n8n-process';
 import { DEMO_USER } from '../../test/emulator/state';
 import type { EmulatorEndpoints } from '../../test/emulator/types';
 
@@ -17,7 +17,12 @@ export function terrascopeCredential(endpoints: EmulatorEndpoints): object {
   return {
     ...TERRASCOPE_CREDENTIAL,
     type: 'terrascopeApi',
-    data: { username: DEMO_USER.username, password: DEMO_USER.password, tokenUrl: endpoints.terrascope.tokenUrl, baseUrl: endpoints.terrascope.baseUrl },
+    data: {
+      username: DEMO_USER.username,
+      password: DEMO_USER.password,
+      tokenUrl: endpoints.terrascope.tokenUrl,
+      baseUrl: endpoints.terrascope.baseUrl,
+    },
   };
 }
 
@@ -45,7 +50,13 @@ export function downloadWorkflow(): object {
         typeVersion: 1,
         position: [220, 0],
         credentials: { terrascopeApi: TERRASCOPE_CREDENTIAL },
-        parameters: { resource: 'terrascope', operation: 'download', url: '=/download/synthetic/{{ $json.query.size }}.bin', fileName: '', binaryPropertyName: 'data' },
+        parameters: {
+          resource: 'terrascope',
+          operation: 'download',
+          url: '=/download/synthetic/{{ $json.query.size }}.bin',
+          fileName: '',
+          binaryPropertyName: 'data',
+        },
       },
     ],
     connections: { Webhook: { main: [[{ node: 'Download', type: 'main', index: 0 }]] } },

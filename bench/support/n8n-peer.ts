@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { N8nHome, type ExecutionResult } from '../../test/n8n/harness';
+import { N8nHome, type ExecutionResult } from '../../test/support/n8n-process';
 import type { BenchAccount } from './bench-nodes';
 import { track, trackFolder } from './processes';
 import { statusIn } from './status';
@@ -71,20 +71,40 @@ export interface N8nPeer {
 
 function workflow(id: string, credentialId: string, url: string, total: number, ratePerS?: number): object {
   const node = (name: string, type: string, typeVersion: number, x: number, parameters: object, extra: object = {}) => ({
-    id: `${id}-${name.toLowerCase().replace(/\W+/g, '-')}`, name, type, typeVersion, position: [x, 0], parameters, ...extra,
+    id: `${id}-${name.toLowerCase().replace(/\W+/g, '-')}`,
+    name,
+    type,
+    typeVersion,
+    position: [x, 0],
+    parameters,
+    ...extra,
   });
   // Batching sends `batchSize` items, then waits `batchInterval`: two every 100 ms is about 20/s.
   const options = ratePerS ? { batching: { batch: { batchSize: 2, batchInterval: Math.round(2000 / ratePerS) } } } : {};
   return {
-    id, name: `bench ${id}`, active: false, settings: { executionOrder: 'v1' },
+    id,
+    name: `bench ${id}`,
+    active: false,
+    settings: { executionOrder: 'v1' },
     nodes: [
       node('Start', 'n8n-nodes-base.manualTrigger', 1, 0, {}),
-      node('Items', 'n8n-nodes-base.set', 3.4, 200, { mode: 'raw', jsonOutput: JSON.stringify({ items: Array.from({ length: total }, (_, i) => i) }), options: {} }),
-      node('One per request', 'n8n-nodes-base.splitOut', 1, 400, { fieldToSplitOut: 'items', options: {} }),
-      node('Request', 'n8n-nodes-base.httpRequest', 4.2, 600, { url, authentication: 'predefinedCredentialType', nodeCredentialType: PEER_CREDENTIAL_TYPE, options }, {
-        credentials: { [PEER_CREDENTIAL_TYPE]: { id: credentialId, name: credentialId } },
-        onError: 'continueRegularOutput',
+      node('Items', 'n8n-nodes-base.set', 3.4, 200, {
+        mode: 'raw',
+        jsonOutput: JSON.stringify({ items: Array.from({ length: total }, (_, i) => i) }),
+        options: {},
       }),
+      node('One per request', 'n8n-nodes-base.splitOut', 1, 400, { fieldToSplitOut: 'items', options: {} }),
+      node(
+        'Request',
+        'n8n-nodes-base.httpRequest',
+        4.2,
+        600,
+        { url, authentication: 'predefinedCredentialType', nodeCredentialType: PEER_CREDENTIAL_TYPE, options },
+        {
+          credentials: { [PEER_CREDENTIAL_TYPE]: { id: credentialId, name: credentialId } },
+          onError: 'continueRegularOutput',
+        },
+      ),
     ],
     connections: {
       Start: { main: [[{ node: 'Items', type: 'main', index: 0 }]] },
@@ -129,7 +149,13 @@ export async function createN8nPeer(plans: N8nPeerPlan[]): Promise<N8nPeer> {
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(
       path.join(dir, 'package.json'),
-      JSON.stringify({ name: PEER_PACKAGE, version: '0.0.1', main: 'index.js', keywords: ['n8n-community-node-package'], n8n: { n8nNodesApiVersion: 1, credentials: ['EoBenchPeerApi.credentials.js'], nodes: [] } }),
+      JSON.stringify({
+        name: PEER_PACKAGE,
+        version: '0.0.1',
+        main: 'index.js',
+        keywords: ['n8n-community-node-package'],
+        n8n: { n8nNodesApiVersion: 1, credentials: ['EoBenchPeerApi.credentials.js'], nodes: [] },
+      }),
     );
     fs.writeFileSync(path.join(dir, 'EoBenchPeerApi.credentials.js'), CREDENTIAL_JS);
     fs.writeFileSync(path.join(dir, 'index.js'), 'module.exports = {};\n');
@@ -139,7 +165,9 @@ export async function createN8nPeer(plans: N8nPeerPlan[]): Promise<N8nPeer> {
     fs.writeFileSync(manifest, JSON.stringify(pkg));
     await home.importCredentials(
       plans.map(({ name, account }) => ({
-        id: `${idOf(name)}Cred`, name: `${idOf(name)}Cred`, type: PEER_CREDENTIAL_TYPE,
+        id: `${idOf(name)}Cred`,
+        name: `${idOf(name)}Cred`,
+        type: PEER_CREDENTIAL_TYPE,
         data: { tokenUrl: account.tokenUrl, clientId: account.clientId, clientSecret: account.clientSecret, accessToken: '' },
       })),
     );

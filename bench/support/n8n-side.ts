@@ -3,7 +3,7 @@
  * can be prepared and a run succeeds, otherwise "not measured" with the reason, recorded per run.
  * There is no stand-in: a figure in the table is either n8n's own or absent.
  */
-import { N8N_VERSION } from '../../test/n8n/harness';
+import { N8N_VERSION } from '../../test/support/n8n-process';
 import { createN8nPeer, type N8nPeer, type N8nPeerPlan, type N8nPeerRun } from './n8n-peer';
 
 /** What one planned n8n run came to. */

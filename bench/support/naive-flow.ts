@@ -2,7 +2,7 @@
  * The naive Node-RED flow, the token section's first peer: per message, a token request through
  * one core http request node, then the API call with that token through another.
  */
-import type { FlowNode } from '../../test/e2e/flows';
+import type { FlowNode } from '../../test/support/flows';
 import { functionNode, httpRequestNode, SMALL_GET_PATH, type BenchAccount } from './bench-nodes';
 import { sinkId } from './load-flow';
 
@@ -15,14 +15,22 @@ interface NaiveChain {
 }
 
 function naiveChain(prefix: string, flowName: string, acc: BenchAccount): NaiveChain {
-  const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: acc.clientId, client_secret: acc.clientSecret }).toString();
+  const form = new URLSearchParams({
+    grant_type: 'client_credentials',
+    client_id: acc.clientId,
+    client_secret: acc.clientSecret,
+  }).toString();
   const id = (part: string): string => `${prefix}-${part}`;
   return {
     entry: id('prep'),
     exit: id('api'),
     httpNodes: [id('token'), id('api')],
     nodes: [
-      functionNode(id('prep'), `msg.payload = ${JSON.stringify(form)};\nmsg.headers = { 'content-type': 'application/x-www-form-urlencoded' };\nreturn msg;`, [[id('token')]]),
+      functionNode(
+        id('prep'),
+        `msg.payload = ${JSON.stringify(form)};\nmsg.headers = { 'content-type': 'application/x-www-form-urlencoded' };\nreturn msg;`,
+        [[id('token')]],
+      ),
       httpRequestNode(id('token'), { method: 'POST', url: acc.tokenUrl, ret: 'obj', wires: [[id('auth')]], senderr: true }),
       functionNode(
         id('auth'),
@@ -39,7 +47,17 @@ function naiveChain(prefix: string, flowName: string, acc: BenchAccount): NaiveC
  * and the http request nodes a Catch node must watch (a connection error ends the message there
  * instead of leaving the run waiting for it).
  */
-export function naiveTargets(prefix: string, flowName: string, acc: BenchAccount, count: number): { nodes: FlowNode[]; entries: string[]; exits: string[]; caught: string[] } {
+export function naiveTargets(
+  prefix: string,
+  flowName: string,
+  acc: BenchAccount,
+  count: number,
+): { nodes: FlowNode[]; entries: string[]; exits: string[]; caught: string[] } {
   const chains = Array.from({ length: count }, (_, i) => naiveChain(`${prefix}-${i + 1}`, flowName, acc));
-  return { nodes: chains.flatMap((c) => c.nodes), entries: chains.map((c) => c.entry), exits: chains.map((c) => c.exit), caught: chains.flatMap((c) => c.httpNodes) };
+  return {
+    nodes: chains.flatMap((c) => c.nodes),
+    entries: chains.map((c) => c.entry),
+    exits: chains.map((c) => c.exit),
+    caught: chains.flatMap((c) => c.httpNodes),
+  };
 }

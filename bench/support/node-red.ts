@@ -4,7 +4,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { installPackage, nodeRed5Runtime, packPackage, repoRoot, startNodeRed, type NodeRedProcess } from '../../test/e2e/harness';
+import { installPackage, nodeRed5Runtime, startNodeRed, type NodeRedProcess } from '../../test/support/node-red-process';
+import { packPackage } from '../../test/support/package-tarball';
+import { repoRoot } from '../../test/support/paths';
 import { installLoadNodes } from './load-nodes';
 import { track } from './processes';
 import { installUndiciNode } from './undici-node';

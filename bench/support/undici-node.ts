@@ -8,12 +8,11 @@
  * the driver and sink (load-nodes.ts), into the user directory's `nodes/` folder.
  */
 import path from 'node:path';
-import type { FlowNode } from '../../test/e2e/flows';
+import type { FlowNode } from '../../test/support/flows';
 import { UNDICI_AGENT_OPTIONS } from './undici-load';
 import { installUserNode } from './load-nodes';
 
 const PACKAGE_NAME = '@eo-nodes/n8n-nodes-earth-observation';
-
 
 const NODE_JS = String.raw`
 const path = require('node:path');
@@ -53,7 +52,18 @@ export function installUndiciNode(userDir: string): void {
 
 /** A `bench-undici` node calling `url` with a static bearer token (kept in the node's credentials). */
 export function undiciNode(id: string, call: { method: 'GET' | 'POST'; url: string; token: string; accept?: string }): FlowNode {
-  return { id, type: 'bench-undici', name: '', method: call.method, url: call.url, accept: call.accept ?? '', credentials: { token: call.token }, x: 400, y: 80, wires: [[]] };
+  return {
+    id,
+    type: 'bench-undici',
+    name: '',
+    method: call.method,
+    url: call.url,
+    accept: call.accept ?? '',
+    credentials: { token: call.token },
+    x: 400,
+    y: 80,
+    wires: [[]],
+  };
 }
 
 /** Version of the undici that code in `fromDir` loads (the package installed in `userDir`: `installedWith(userDir)`). */

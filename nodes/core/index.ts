@@ -8,19 +8,13 @@
  * const res = await eoRequest({ connection, tokens, url: '/catalogue/products?collection=...' });
  */
 export * from './errors';
-export * from './providers';
-export * from './connection';
-export type { AccessToken, GetTokenOptions, TokenProvider } from './token';
-export { parseRetryAfter, backoffDelay } from './backoff';
-export { requestToken, type TokenGrant, type TokenResponse, type TokenRequestOptions } from './grants';
-export {
-  TokenCache,
-  sharedTokenCache,
-  tokenProviderFor,
-  type CachedTokenProvider,
-  type TokenCacheOptions,
-} from './token-cache';
-export { formatTokenState, type TokenState } from './token-state';
+export * from './config/providers';
+export * from './config/connection';
+export type { AccessToken, GetTokenOptions, TokenProvider } from './auth/token-provider';
+export { parseRetryAfter, backoffDelay } from './http/backoff';
+export { requestToken, type TokenGrant, type TokenResponse, type TokenRequestOptions } from './auth/token-request';
+export { TokenCache, sharedTokenCache, tokenProviderFor, type CachedTokenProvider, type TokenCacheOptions } from './auth/token-cache';
+export { formatTokenState, type TokenState } from './auth/token-state';
 export {
   eoRequest,
   isReadOnlyApiCall,
@@ -30,10 +24,22 @@ export {
   type ResponseType,
   type RequestBody,
   type AttemptInfo,
-} from './request';
-export { catalogSearchAll, CATALOG_SEARCH_PATH, type CatalogSearchAllOptions, type CatalogSearchAllResult } from './catalog';
-export { downloadToFile, type DownloadOptions, type DownloadResult, type DownloadProgress } from './download';
-export { worldCoverTiles, worldCoverTileAt, validateBBox, type BBox, type WorldCoverTile, type WorldCoverYear } from './worldcover';
-export { saveResponseToFile, type SaveResponseOptions, type SaveResponseResult } from './save-response';
-export { readTokenClaims, type TokenClaims } from './jwt';
-export { isHeaderName, isHeaderValue } from './request-body';
+} from './http/eo-request';
+export {
+  catalogSearchAll,
+  CATALOG_SEARCH_PATH,
+  type CatalogSearchAllOptions,
+  type CatalogSearchAllResult,
+} from './services/catalog-search';
+export { downloadToFile, type DownloadOptions, type DownloadResult, type DownloadProgress } from './files/download';
+export {
+  worldCoverTiles,
+  worldCoverTileAt,
+  validateBBox,
+  type BBox,
+  type WorldCoverTile,
+  type WorldCoverYear,
+} from './services/worldcover';
+export { saveResponseToFile, type SaveResponseOptions, type SaveResponseResult } from './files/save-response';
+export { readTokenClaims, type TokenClaims } from './auth/jwt-claims';
+export { isHeaderName, isHeaderValue } from './http/request-body';

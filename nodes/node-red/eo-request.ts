@@ -111,4 +111,3 @@ export = function eoRequest(RED: NodeRedApi): void {
 
   RED.nodes.registerType('eo-request', EoRequestNode);
 };
-

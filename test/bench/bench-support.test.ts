@@ -27,7 +27,13 @@ async function get(bearer: string): Promise<number> {
 }
 
 test('token requests, API calls and 401s are told apart per OAuth client', async () => {
-  emu.configure({ clients: [...defaultConfig().clients, { clientId: 'peer-a', clientSecret: 'peer-a-secret' }, { clientId: 'peer-b', clientSecret: 'peer-b-secret' }] });
+  emu.configure({
+    clients: [
+      ...defaultConfig().clients,
+      { clientId: 'peer-a', clientSecret: 'peer-a-secret' },
+      { clientId: 'peer-b', clientSecret: 'peer-b-secret' },
+    ],
+  });
   const a = await token('peer-a');
   const b = await token('peer-b');
   await token('peer-b');
@@ -38,7 +44,8 @@ test('token requests, API calls and 401s are told apart per OAuth client', async
   const expired = await token('peer-b');
   expect(await get(expired)).toBe(401);
   const log = emu.log();
-  const apiTimes = (bearers: string[]) => log.filter((e) => bearers.includes(String(e.headers.authorization).slice('Bearer '.length))).map((e) => e.time);
+  const apiTimes = (bearers: string[]) =>
+    log.filter((e) => bearers.includes(String(e.headers.authorization).slice('Bearer '.length))).map((e) => e.time);
   const span = (times: number[]) => (Math.max(...times) - Math.min(...times)) / 1000;
   expect(countsFor(log, 'peer-a')).toEqual({ tokenRequests: 1, apiRequests: 2, api401: 0, apiSpanS: span(apiTimes([a])) });
   expect(countsFor(log, 'peer-b')).toEqual({ tokenRequests: 3, apiRequests: 2, api401: 1, apiSpanS: span(apiTimes([b, expired])) });
@@ -49,7 +56,7 @@ test('token requests, API calls and 401s are told apart per OAuth client', async
   expect(countsFor(shifted, 'peer-b').tokenRequests).toBe(3);
 });
 
-test('a log that reached the emulator\'s limit is refused, not counted', () => {
+test("a log that reached the emulator's limit is refused, not counted", () => {
   const log = emu.log();
   expect(completeLog(log, log.length + 1)).toBe(log);
   expect(() => completeLog(log, log.length)).toThrow(/reached its limit/);
@@ -70,7 +77,7 @@ test('percentiles by nearest rank', () => {
   expect(percentile([], 50)).toBeNaN();
 });
 
-test('the share of ours\'s gap to a reference that another peer shows too', () => {
+test("the share of ours's gap to a reference that another peer shows too", () => {
   expect(shareOfGap(0.7, 0.85)).toBeCloseTo(0.5);
   expect(shareOfGap(0.7, 0.7)).toBeCloseTo(1);
   expect(shareOfGap(0.8, 1.04)).toBeCloseTo(-0.2);

@@ -9,22 +9,36 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { PROVIDERS, type CredentialFieldName, type ProviderId } from '../../nodes/core/providers';
-import { repoRoot, tempDir } from '../e2e/harness';
-import { startStack, type Stack } from '../e2e/stack';
-import type { FlowNode } from '../e2e/flows';
+import { PROVIDERS, type CredentialFieldName, type ProviderId } from '../../nodes/core/config/providers';
+import { repoRoot, tempDir } from '../support/paths';
+import { startStack, type Stack } from '../support/node-red-stack';
+import type { FlowNode } from '../support/flows';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = path.join(repoRoot, 'test-artifacts', 'browser');
 const DOCS_IMAGES = path.join(repoRoot, 'docs', 'images');
-const ALL_FIELDS: CredentialFieldName[] = ['tokenUrl', 'baseUrl', 'grant', 'clientAuth', 'extraOrigins', 'clientId', 'clientSecret', 'username', 'password'];
+const ALL_FIELDS: CredentialFieldName[] = [
+  'tokenUrl',
+  'baseUrl',
+  'grant',
+  'clientAuth',
+  'extraOrigins',
+  'clientId',
+  'clientSecret',
+  'username',
+  'password',
+];
 const TAB = 'tab-editor';
 
 /** The parts of the editor's global `RED` (and the DOM) the page functions below touch; they run in Chromium. */
 interface EditorGlobal {
   RED: {
     editor: { edit(node: unknown): void };
-    nodes: { node(id: string): { status?: { fill?: string; text?: string } } | undefined; getType(type: string): unknown; dirty(): boolean };
+    nodes: {
+      node(id: string): { status?: { fill?: string; text?: string } } | undefined;
+      getType(type: string): unknown;
+      dirty(): boolean;
+    };
   };
   document: {
     querySelector(selector: string): { value: string; disabled?: boolean } | null;
@@ -45,18 +59,62 @@ function startingFlow(): FlowNode[] {
     const terrascope = p === 'terrascope';
     nodes.push(
       {
-        id: `inject-${p}`, type: 'inject', z: TAB, name: `${PROVIDERS[p].label}`, props: [{ p: 'payload' }], repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: '',
-        payload: terrascope ? '' : JSON.stringify({ collections: ['sentinel-2-l2a'], limit: 5 }), payloadType: terrascope ? 'date' : 'json',
-        x: 170, y: 60 + 60 * i, wires: [[`request-${p}`]],
+        id: `inject-${p}`,
+        type: 'inject',
+        z: TAB,
+        name: `${PROVIDERS[p].label}`,
+        props: [{ p: 'payload' }],
+        repeat: '',
+        crontab: '',
+        once: false,
+        onceDelay: 0.1,
+        topic: '',
+        payload: terrascope ? '' : JSON.stringify({ collections: ['sentinel-2-l2a'], limit: 5 }),
+        payloadType: terrascope ? 'date' : 'json',
+        x: 170,
+        y: 60 + 60 * i,
+        wires: [[`request-${p}`]],
       },
       {
-        id: `request-${p}`, type: 'eo-request', z: TAB, name: terrascope ? 'WorldCover search' : 'catalog search', auth: '',
-        operation: terrascope ? 'request' : 'catalog', method: terrascope ? 'GET' : 'POST',
+        id: `request-${p}`,
+        type: 'eo-request',
+        z: TAB,
+        name: terrascope ? 'WorldCover search' : 'catalog search',
+        auth: '',
+        operation: terrascope ? 'request' : 'catalog',
+        method: terrascope ? 'GET' : 'POST',
         url: terrascope ? '/catalogue/products?collection=urn:eop:VITO:ESA_WorldCover_10m_2021_V2&bbox=2.5,50.6,3.5,51.2' : '',
-        headers: [], accept: 'image/tiff', output: 'json', directory: '', filename: '', overwrite: 'if-changed', catalogLimit: 5, catalogSplit: false, year: 2021, bbox: '',
-        x: 420, y: 60 + 60 * i, wires: [[`debug-${p}`]],
+        headers: [],
+        accept: 'image/tiff',
+        output: 'json',
+        directory: '',
+        filename: '',
+        overwrite: 'if-changed',
+        catalogLimit: 5,
+        catalogSplit: false,
+        year: 2021,
+        bbox: '',
+        x: 420,
+        y: 60 + 60 * i,
+        wires: [[`debug-${p}`]],
       },
-      { id: `debug-${p}`, type: 'debug', z: TAB, name: '', active: true, tosidebar: true, console: false, tostatus: false, complete: 'payload', targetType: 'msg', statusVal: '', statusType: 'auto', x: 650, y: 60 + 60 * i, wires: [] },
+      {
+        id: `debug-${p}`,
+        type: 'debug',
+        z: TAB,
+        name: '',
+        active: true,
+        tosidebar: true,
+        console: false,
+        tostatus: false,
+        complete: 'payload',
+        targetType: 'msg',
+        statusVal: '',
+        statusType: 'auto',
+        x: 650,
+        y: 60 + 60 * i,
+        wires: [],
+      },
     );
   });
   return nodes;
@@ -65,7 +123,9 @@ function startingFlow(): FlowNode[] {
 async function shot(name: string, target: Page | ReturnType<Page['locator']> = page): Promise<string> {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   // "Successfully deployed" toasts of earlier steps would cover the dialog's header.
-  await page.evaluate(() => Array.from((globalThis as unknown as EditorGlobal).document.querySelectorAll('.red-ui-notification')).forEach((n) => n.remove()));
+  await page.evaluate(() =>
+    Array.from((globalThis as unknown as EditorGlobal).document.querySelectorAll('.red-ui-notification')).forEach((n) => n.remove()),
+  );
   const file = path.join(ARTIFACTS, `${name}.png`);
   await target.screenshot({ path: file });
   return file;
@@ -141,7 +201,16 @@ beforeAll(async () => {
   await stack.nodeRed.deploy(startingFlow());
   context = await chromium.launchPersistentContext(path.join(work, 'chromium-profile'), {
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     viewport: { width: 1280, height: 800 },
   });
   page = context.pages()[0] ?? (await context.newPage());
@@ -177,7 +246,14 @@ function cases(): Case[] {
   const client = { clientId: t.clientId, clientSecret: t.clientSecret };
   const wrongSecret = { field: 'clientSecret' as const, value: 'not-the-secret-123', says: /client secret/i };
   return [
-    { provider: 'sentinel-hub', tokenUrl: e.sentinelHub.tokenUrl, baseUrl: e.sentinelHub.baseUrl, fill: client, wrong: wrongSecret, subject: t.clientId },
+    {
+      provider: 'sentinel-hub',
+      tokenUrl: e.sentinelHub.tokenUrl,
+      baseUrl: e.sentinelHub.baseUrl,
+      fill: client,
+      wrong: wrongSecret,
+      subject: t.clientId,
+    },
     { provider: 'cdse', tokenUrl: e.cdse.tokenUrl, baseUrl: e.cdse.baseUrl, fill: client, wrong: wrongSecret, subject: t.clientId },
     {
       provider: 'terrascope',
@@ -187,7 +263,14 @@ function cases(): Case[] {
       wrong: { field: 'password', value: 'not-the-password-123', says: /username or password/i },
       subject: t.username,
     },
-    { provider: 'custom', tokenUrl: e.sentinelHub.realmTokenUrl, baseUrl: e.sentinelHub.baseUrl, fill: client, wrong: wrongSecret, subject: t.clientId },
+    {
+      provider: 'custom',
+      tokenUrl: e.sentinelHub.realmTokenUrl,
+      baseUrl: e.sentinelHub.baseUrl,
+      fill: client,
+      wrong: wrongSecret,
+      subject: t.clientId,
+    },
   ];
 }
 
@@ -208,7 +291,8 @@ describe.each(['sentinel-hub', 'cdse', 'terrascope', 'custom'] as ProviderId[])(
     await page.fill('#node-config-input-name', `${PROVIDERS[provider].label} (emulator)`);
     await page.fill('#node-config-input-tokenUrl', c.tokenUrl);
     await page.fill('#node-config-input-baseUrl', c.baseUrl);
-    for (const [field, value] of Object.entries({ ...c.fill, [c.wrong.field]: c.wrong.value })) await page.fill(`#node-config-input-${field}`, value);
+    for (const [field, value] of Object.entries({ ...c.fill, [c.wrong.field]: c.wrong.value }))
+      await page.fill(`#node-config-input-${field}`, value);
 
     const failed = await testConnection();
     expect(failed.ok).toBe(false);
@@ -279,7 +363,11 @@ describe.each(['sentinel-hub', 'cdse', 'terrascope', 'custom'] as ProviderId[])(
     // The deployed node works: its answer reaches the debug sidebar, and its status is green.
     stack.emulator.reset();
     await stack.nodeRed.inject(`inject-${provider}`);
-    await page.locator('.red-ui-debug-msg').filter({ hasText: `node: debug-${provider}` }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    await page
+      .locator('.red-ui-debug-msg')
+      .filter({ hasText: `node: debug-${provider}` })
+      .first()
+      .waitFor({ state: 'visible', timeout: 30_000 });
     await page.waitForFunction(
       (id) => {
         const n = (globalThis as unknown as EditorGlobal).RED.nodes.node(id);
@@ -299,23 +387,35 @@ describe.each(['sentinel-hub', 'cdse', 'terrascope', 'custom'] as ProviderId[])(
 });
 
 test('Import → Examples lists the package’s flows and imports one with an EO Auth node waiting for credentials', async () => {
-  await page.evaluate(() => (globalThis as unknown as { RED: { actions: { invoke(a: string): void } } }).RED.actions.invoke('core:show-examples-import-dialog'));
+  await page.evaluate(() =>
+    (globalThis as unknown as { RED: { actions: { invoke(a: string): void } } }).RED.actions.invoke('core:show-examples-import-dialog'),
+  );
   const examples = page.locator('#red-ui-clipboard-dialog-import-tab-examples');
   await examples.getByText('@eo-nodes/n8n-nodes-earth-observation', { exact: true }).click();
-  for (const title of ['Catalog search with pagination', 'Sentinel Hub Process to a GeoTIFF file', 'Terrascope STAC search', 'WorldCover tiles for a bbox']) {
+  for (const title of [
+    'Catalog search with pagination',
+    'Sentinel Hub Process to a GeoTIFF file',
+    'Terrascope STAC search',
+    'WorldCover tiles for a bbox',
+  ]) {
     await examples.getByText(title, { exact: true }).waitFor({ state: 'visible' });
   }
   await examples.getByText('WorldCover tiles for a bbox', { exact: true }).click();
-  publish(await shot('import-examples', page.locator('.ui-dialog').filter({ has: page.locator('#red-ui-clipboard-dialog-ok') })), 'import-examples.png');
+  publish(
+    await shot('import-examples', page.locator('.ui-dialog').filter({ has: page.locator('#red-ui-clipboard-dialog-ok') })),
+    'import-examples.png',
+  );
   await page.click('#red-ui-clipboard-dialog-import-opt-new');
   await page.click('#red-ui-clipboard-dialog-ok');
   // The editor imports after the dialog closes: wait for the flow's nodes before reading them.
   await page.waitForFunction(
     () => {
       let found = false;
-      (globalThis as unknown as { RED: { nodes: { eachNode(cb: (n: Record<string, unknown>) => void): void } } }).RED.nodes.eachNode((n) => {
-        if (n.type === 'eo-request' && n.name === 'WorldCover 2021 tiles') found = true;
-      });
+      (globalThis as unknown as { RED: { nodes: { eachNode(cb: (n: Record<string, unknown>) => void): void } } }).RED.nodes.eachNode(
+        (n) => {
+          if (n.type === 'eo-request' && n.name === 'WorldCover 2021 tiles') found = true;
+        },
+      );
       return found;
     },
     undefined,
@@ -323,9 +423,13 @@ test('Import → Examples lists the package’s flows and imports one with an EO
   );
 
   const imported = await page.evaluate(() => {
-    const red = (globalThis as unknown as {
-      RED: { nodes: { eachNode(cb: (n: Record<string, unknown>) => void): void; eachConfig(cb: (n: Record<string, unknown>) => void): void } };
-    }).RED;
+    const red = (
+      globalThis as unknown as {
+        RED: {
+          nodes: { eachNode(cb: (n: Record<string, unknown>) => void): void; eachConfig(cb: (n: Record<string, unknown>) => void): void };
+        };
+      }
+    ).RED;
     const nodes: Record<string, unknown>[] = [];
     red.nodes.eachNode((n) => nodes.push({ type: n.type, name: n.name, crontab: n.crontab }));
     red.nodes.eachConfig((n) => nodes.push({ type: n.type, name: n.name, provider: n.provider, credentials: n.credentials ?? null }));

@@ -2,13 +2,13 @@ import { Readable } from 'node:stream';
 import { Agent } from 'undici';
 import { startEmulator } from '../emulator/server';
 import type { Emulator, RequestLogEntry } from '../emulator/types';
-import { unauthorizedHint } from '../../nodes/core/api-errors';
-import { catalogSearchAll } from '../../nodes/core/catalog';
+import { unauthorizedHint } from '../../nodes/core/http/api-errors';
+import { catalogSearchAll } from '../../nodes/core/services/catalog-search';
 import { EoError, isEoError } from '../../nodes/core/errors';
-import { redirectStep, resolveRequestUrl } from '../../nodes/core/origin-policy';
-import { resolveConnection, type Connection, type ConnectionSettings } from '../../nodes/core/connection';
-import { eoRequest, isReadOnlyApiCall, type AttemptInfo, type EoRequestOptions } from '../../nodes/core/request';
-import { TokenCache } from '../../nodes/core/token-cache';
+import { redirectStep, resolveRequestUrl } from '../../nodes/core/http/origin-policy';
+import { resolveConnection, type Connection, type ConnectionSettings } from '../../nodes/core/config/connection';
+import { eoRequest, isReadOnlyApiCall, type AttemptInfo, type EoRequestOptions } from '../../nodes/core/http/eo-request';
+import { TokenCache } from '../../nodes/core/auth/token-cache';
 import { emulatorConnection, expectEoError } from '../support/fixtures';
 
 const FAST_BACKOFF = { baseMs: 20, maxMs: 100, factor: 2 };
@@ -46,7 +46,6 @@ function setup(extra: Partial<ConnectionSettings> = {}): Pick<EoRequestOptions, 
   const connection = shConnection(extra);
   return { connection, tokens: new TokenCache().provider(connection), backoff: FAST_BACKOFF };
 }
-
 
 const apiLog = (): RequestLogEntry[] => emu.log().filter((e) => !/token$/.test(e.path));
 
@@ -93,7 +92,10 @@ describe('origin and redirect policy (unit)', () => {
       expect.objectContaining({ code: 'EO_INSECURE_REDIRECT' }) as unknown as Error,
     );
     expect(() => redirectStep(from, 302, 'ftp://mirror.example/x.tif', 'GET')).toThrow(EoError);
-    expect(redirectStep(new URL('http://a.example/x'), 302, 'https://b.example/y', 'GET')).toMatchObject({ crossOrigin: true, method: 'GET' });
+    expect(redirectStep(new URL('http://a.example/x'), 302, 'https://b.example/y', 'GET')).toMatchObject({
+      crossOrigin: true,
+      method: 'GET',
+    });
   });
 
   it('applies fetch method rules: 303 and 301/302 after POST become GET, 307/308 keep the method', () => {
@@ -120,7 +122,9 @@ describe('origin and redirect policy (unit)', () => {
     expect(unauthorizedHint(sh, cdseToken, new URL('https://services.sentinel-hub.com/api/v1/process'))).toBe(
       'This is a CDSE token used against services.sentinel-hub.com: set the base URL to https://sh.dataspace.copernicus.eu or use Sentinel Hub credentials.',
     );
-    expect(unauthorizedHint(sh, cdseToken, new URL('https://proxy.example/api'))).toContain('realm "CDSE" but Sentinel Hub expects realm "main"');
+    expect(unauthorizedHint(sh, cdseToken, new URL('https://proxy.example/api'))).toContain(
+      'realm "CDSE" but Sentinel Hub expects realm "main"',
+    );
   });
 });
 
@@ -159,7 +163,12 @@ describe('eoRequest against the emulator', () => {
   it('never sends a caller-supplied Authorization, Cookie or Proxy-Authorization across an origin change', async () => {
     emu.fault({ route: '^GET /api/v1/hop$', origin: 'main', redirectTo: 'second:/elsewhere' });
     emu.fault({ route: '^GET /elsewhere$', origin: 'second', status: 200, body: { ok: true } });
-    const headers = { AUTHORIZATION: 'Basic dXNlcjpwYXNzd29yZA==', Cookie: 'session=s3cr3t', 'Proxy-Authorization': 'Basic cHJveHk6cHc=', 'x-trace': 't1' };
+    const headers = {
+      AUTHORIZATION: 'Basic dXNlcjpwYXNzd29yZA==',
+      Cookie: 'session=s3cr3t',
+      'Proxy-Authorization': 'Basic cHJveHk6cHc=',
+      'x-trace': 't1',
+    };
     const res = await eoRequest({ ...setup(), url: '/api/v1/hop', headers });
     expect(res.body).toEqual({ ok: true });
     const [first, second] = apiLog();
@@ -178,7 +187,13 @@ describe('eoRequest against the emulator', () => {
     const dispatcher = new Agent({ connections: 1 });
     let timer: NodeJS.Timeout | undefined;
     try {
-      emu.fault({ route: '^GET /api/v1/odd$', status: 302, headers: { location: 'ftp://mirror.example/x.tif' }, body: 'x'.repeat(4 * 1024 * 1024), times: 1 });
+      emu.fault({
+        route: '^GET /api/v1/odd$',
+        status: 302,
+        headers: { location: 'ftp://mirror.example/x.tif' },
+        body: 'x'.repeat(4 * 1024 * 1024),
+        times: 1,
+      });
       emu.fault({ route: '^GET /api/v1/after$', status: 200, body: { ok: true } });
       await expectEoError(eoRequest({ ...setup(), dispatcher, url: '/api/v1/odd' }), 'EO_INSECURE_REDIRECT');
       const stuck = new Promise<'stuck'>((resolve) => {
@@ -216,7 +231,9 @@ describe('eoRequest against the emulator', () => {
   it('1,000 concurrent requests on a cold cache cause exactly one token request', async () => {
     const { connection, tokens } = setup();
     const responses = await Promise.all(
-      Array.from({ length: 1000 }, () => eoRequest({ connection, tokens, method: 'POST', url: '/api/v1/catalog/1.0.0/search', body: { ...CATALOG_QUERY, limit: 1 } })),
+      Array.from({ length: 1000 }, () =>
+        eoRequest({ connection, tokens, method: 'POST', url: '/api/v1/catalog/1.0.0/search', body: { ...CATALOG_QUERY, limit: 1 } }),
+      ),
     );
     expect(responses.filter((r) => r.statusCode === 200)).toHaveLength(1000);
     expect(emu.counters().tokenRequests.total).toBe(1);
@@ -224,10 +241,18 @@ describe('eoRequest against the emulator', () => {
   });
 
   it('a 503 from the token endpoint fails the request saying the endpoint is unavailable, not the credentials', async () => {
-    emu.fault({ route: 'POST /oauth/token$', status: 503, body: '<html>Service Unavailable</html>', headers: { 'content-type': 'text/html' } });
+    emu.fault({
+      route: 'POST /oauth/token$',
+      status: 503,
+      body: '<html>Service Unavailable</html>',
+      headers: { 'content-type': 'text/html' },
+    });
     const { connection } = setup();
     const tokens = new TokenCache({ request: { backoff: FAST_BACKOFF } }).provider(connection);
-    const err = await expectEoError(eoRequest({ connection, tokens, method: 'POST', url: '/api/v1/catalog/1.0.0/search', body: CATALOG_QUERY }), 'EO_TOKEN_ENDPOINT_UNAVAILABLE');
+    const err = await expectEoError(
+      eoRequest({ connection, tokens, method: 'POST', url: '/api/v1/catalog/1.0.0/search', body: CATALOG_QUERY }),
+      'EO_TOKEN_ENDPOINT_UNAVAILABLE',
+    );
     expect(err.message).toMatch(/token endpoint is unavailable: it failed \(503\)/);
     expect(err.message).not.toMatch(/credential|secret|client id/i);
     expect(emu.counters().apiRequests).toBe(0);
@@ -235,7 +260,12 @@ describe('eoRequest against the emulator', () => {
 
   it('replays once with a fresh token after a 401', async () => {
     emu.fault({ route: '^POST /api/v1/catalog/1.0.0/search$', status: 401, body: SH_UNAUTHORIZED, times: 1 });
-    const res = await eoRequest<{ features: unknown[] }>({ ...setup(), method: 'POST', url: '/api/v1/catalog/1.0.0/search', body: CATALOG_QUERY });
+    const res = await eoRequest<{ features: unknown[] }>({
+      ...setup(),
+      method: 'POST',
+      url: '/api/v1/catalog/1.0.0/search',
+      body: CATALOG_QUERY,
+    });
     expect(res.statusCode).toBe(200);
     expect(res.body.features.length).toBeGreaterThan(0);
     expect(res.tokenRefreshes).toBe(1);
@@ -247,7 +277,10 @@ describe('eoRequest against the emulator', () => {
 
   it('fails a persistent 401 with a hint, after one replay', async () => {
     emu.fault({ route: '^POST /api/v1/process$', status: 401, body: SH_UNAUTHORIZED });
-    const err = await expectEoError(eoRequest({ ...setup(), method: 'POST', url: '/api/v1/process', body: GOLDEN_PROCESS }), 'EO_HTTP_STATUS');
+    const err = await expectEoError(
+      eoRequest({ ...setup(), method: 'POST', url: '/api/v1/process', body: GOLDEN_PROCESS }),
+      'EO_HTTP_STATUS',
+    );
     expect(err.status).toBe(401);
     expect(err.providerCode).toBe('COMMON_UNAUTHORIZED');
     expect(err.hint).toContain('freshly issued token');
@@ -270,7 +303,12 @@ describe('eoRequest against the emulator', () => {
       // Settings refuse plain http off loopback, so the production host name is set on the checked connection.
       const shHost = `http://services.sentinel-hub.com:${port}`;
       const connection: Connection = {
-        ...resolveConnection({ provider: 'cdse', tokenUrl: emu.endpoints.cdse.tokenUrl, clientId: 'demo-client', clientSecret: 'demo-secret' }),
+        ...resolveConnection({
+          provider: 'cdse',
+          tokenUrl: emu.endpoints.cdse.tokenUrl,
+          clientId: 'demo-client',
+          clientSecret: 'demo-secret',
+        }),
         baseUrl: shHost,
         allowedOrigins: [shHost],
       };
@@ -296,21 +334,36 @@ describe('eoRequest against the emulator', () => {
       clientSecret: 'demo-secret',
     });
     const err2 = await expectEoError(
-      eoRequest({ connection: cdseOnSh, tokens: new TokenCache().provider(cdseOnSh), method: 'POST', url: '/api/v1/process', body: GOLDEN_PROCESS }),
+      eoRequest({
+        connection: cdseOnSh,
+        tokens: new TokenCache().provider(cdseOnSh),
+        method: 'POST',
+        url: '/api/v1/process',
+        body: GOLDEN_PROCESS,
+      }),
       'EO_HTTP_STATUS',
     );
     expect(err2.hint).toContain('realm "CDSE"');
 
     // A Sentinel Hub connection whose token URL points at the CDSE realm.
     const { connection, tokens } = setup({ tokenUrl: emu.endpoints.cdse.tokenUrl });
-    const err3 = await expectEoError(eoRequest({ connection, tokens, method: 'POST', url: '/api/v1/process', body: GOLDEN_PROCESS }), 'EO_HTTP_STATUS');
+    const err3 = await expectEoError(
+      eoRequest({ connection, tokens, method: 'POST', url: '/api/v1/process', body: GOLDEN_PROCESS }),
+      'EO_HTTP_STATUS',
+    );
     expect(err3.hint).toContain('issued by realm "CDSE" but Sentinel Hub expects realm "main"');
   });
 
   it('does not replay a streamed body after a 401', async () => {
     emu.fault({ route: '^POST /api/v1/process$', status: 401, body: SH_UNAUTHORIZED, times: 1 });
     const err = await expectEoError(
-      eoRequest({ ...setup(), method: 'POST', url: '/api/v1/process', headers: { 'content-type': 'application/json' }, body: Readable.from([JSON.stringify(GOLDEN_PROCESS)]) }),
+      eoRequest({
+        ...setup(),
+        method: 'POST',
+        url: '/api/v1/process',
+        headers: { 'content-type': 'application/json' },
+        body: Readable.from([JSON.stringify(GOLDEN_PROCESS)]),
+      }),
       'EO_HTTP_STATUS',
     );
     expect(err.status).toBe(401);
@@ -319,10 +372,22 @@ describe('eoRequest against the emulator', () => {
   });
 
   it('waits a Retry-After given in milliseconds after 429, then succeeds', async () => {
-    emu.fault({ route: '^POST /api/v1/catalog/1.0.0/search$', status: 429, headers: { 'retry-after': '300' }, times: 1, body: { error: { status: 429, code: 'RATE_LIMIT_EXCEEDED', message: 'You have exceeded your rate limit' } } });
+    emu.fault({
+      route: '^POST /api/v1/catalog/1.0.0/search$',
+      status: 429,
+      headers: { 'retry-after': '300' },
+      times: 1,
+      body: { error: { status: 429, code: 'RATE_LIMIT_EXCEEDED', message: 'You have exceeded your rate limit' } },
+    });
     const attempts: AttemptInfo[] = [];
     const started = Date.now();
-    const res = await eoRequest({ ...setup(), method: 'POST', url: '/api/v1/catalog/1.0.0/search', body: CATALOG_QUERY, onAttempt: (a) => attempts.push(a) });
+    const res = await eoRequest({
+      ...setup(),
+      method: 'POST',
+      url: '/api/v1/catalog/1.0.0/search',
+      body: CATALOG_QUERY,
+      onAttempt: (a) => attempts.push(a),
+    });
     const elapsed = Date.now() - started;
     expect(res.statusCode).toBe(200);
     expect(elapsed).toBeGreaterThanOrEqual(290);
@@ -334,7 +399,12 @@ describe('eoRequest against the emulator', () => {
   });
 
   it('gives up after the bounded number of 429 waits with EO_RATE_LIMITED', async () => {
-    emu.fault({ route: '^GET /api/v1/busy$', status: 429, headers: { 'retry-after': '20' }, body: { message: 'You have exceeded your rate limit', code: 'RATE_LIMIT_EXCEEDED' } });
+    emu.fault({
+      route: '^GET /api/v1/busy$',
+      status: 429,
+      headers: { 'retry-after': '20' },
+      body: { message: 'You have exceeded your rate limit', code: 'RATE_LIMIT_EXCEEDED' },
+    });
     const err = await expectEoError(eoRequest({ ...setup(), url: '/api/v1/busy', maxRateLimitRetries: 2 }), 'EO_RATE_LIMITED');
     expect(err.retryAfterMs).toBe(20);
     expect(err.status).toBe(429);
@@ -343,7 +413,12 @@ describe('eoRequest against the emulator', () => {
   });
 
   it('a Retry-After longer than allowed fails at once with retryAfterMs instead of retrying early', async () => {
-    emu.fault({ route: '^GET /api/v1/later$', status: 429, headers: { 'retry-after': '120000' }, body: { message: 'You have exceeded your rate limit', code: 'RATE_LIMIT_EXCEEDED' } });
+    emu.fault({
+      route: '^GET /api/v1/later$',
+      status: 429,
+      headers: { 'retry-after': '120000' },
+      body: { message: 'You have exceeded your rate limit', code: 'RATE_LIMIT_EXCEEDED' },
+    });
     const started = Date.now();
     const err = await expectEoError(eoRequest({ ...setup(), url: '/api/v1/later', maxRetryAfterMs: 200 }), 'EO_RATE_LIMITED');
     expect(Date.now() - started).toBeLessThan(150);
@@ -371,13 +446,27 @@ describe('eoRequest against the emulator', () => {
     expect(get.attempts).toBe(3);
 
     emu.fault({ route: '^POST /api/v1/process$', status: 503, times: 1 });
-    const proc = await eoRequest({ ...setup(), method: 'POST', url: '/api/v1/process', body: GOLDEN_PROCESS, headers: { accept: 'image/tiff' } });
+    const proc = await eoRequest({
+      ...setup(),
+      method: 'POST',
+      url: '/api/v1/process',
+      body: GOLDEN_PROCESS,
+      headers: { accept: 'image/tiff' },
+    });
     expect(proc.statusCode).toBe(200);
     expect(proc.attempts).toBe(2);
 
     emu.reset();
-    emu.fault({ route: '^POST /api/v2/batch/process$', status: 503, times: 1, body: { error: { status: 503, reason: 'Service Unavailable', message: 'Try later', code: 'COMMON_EXCEPTION' } } });
-    const err = await expectEoError(eoRequest({ ...setup(), method: 'POST', url: '/api/v2/batch/process', body: { processRequest: GOLDEN_PROCESS } }), 'EO_HTTP_STATUS');
+    emu.fault({
+      route: '^POST /api/v2/batch/process$',
+      status: 503,
+      times: 1,
+      body: { error: { status: 503, reason: 'Service Unavailable', message: 'Try later', code: 'COMMON_EXCEPTION' } },
+    });
+    const err = await expectEoError(
+      eoRequest({ ...setup(), method: 'POST', url: '/api/v2/batch/process', body: { processRequest: GOLDEN_PROCESS } }),
+      'EO_HTTP_STATUS',
+    );
     expect(err.status).toBe(503);
     expect(err.providerMessage).toBe('Try later');
     expect(err.hint).toContain('Not retried');
@@ -409,7 +498,13 @@ describe('eoRequest against the emulator', () => {
       clientSecret: 'demo-secret',
     });
     const attempts: AttemptInfo[] = [];
-    const base = { connection, tokens: new TokenCache().provider(connection), backoff: FAST_BACKOFF, dispatcher: dead, onAttempt: (a: AttemptInfo) => attempts.push(a) };
+    const base = {
+      connection,
+      tokens: new TokenCache().provider(connection),
+      backoff: FAST_BACKOFF,
+      dispatcher: dead,
+      onAttempt: (a: AttemptInfo) => attempts.push(a),
+    };
     const err = await expectEoError(eoRequest({ ...base, url: '/api/v1/x', maxRetries: 2 }), 'EO_NETWORK');
     expect(err.message).toContain('ECONNREFUSED');
     expect(attempts).toHaveLength(3);
@@ -446,7 +541,13 @@ describe('eoRequest against the emulator', () => {
   });
 
   it('returns the golden 54×60 GeoTIFF with its processing units', async () => {
-    const res = await eoRequest<Buffer>({ ...setup(), method: 'POST', url: '/api/v1/process', body: GOLDEN_PROCESS, headers: { accept: 'image/tiff' } });
+    const res = await eoRequest<Buffer>({
+      ...setup(),
+      method: 'POST',
+      url: '/api/v1/process',
+      body: GOLDEN_PROCESS,
+      headers: { accept: 'image/tiff' },
+    });
     expect(res.statusCode).toBe(200);
     expect(Buffer.isBuffer(res.body)).toBe(true);
     expect(['49492a00', '4d4d002a']).toContain(res.body.subarray(0, 4).toString('hex'));
@@ -456,7 +557,10 @@ describe('eoRequest against the emulator', () => {
   });
 
   it('surfaces the provider message of a 400', async () => {
-    const err = await expectEoError(eoRequest({ ...setup(), method: 'POST', url: '/api/v1/process', body: { input: {} } }), 'EO_HTTP_STATUS');
+    const err = await expectEoError(
+      eoRequest({ ...setup(), method: 'POST', url: '/api/v1/process', body: { input: {} } }),
+      'EO_HTTP_STATUS',
+    );
     expect(err.status).toBe(400);
     expect(err.providerMessage).toBeTruthy();
     expect(err.message).toContain(err.providerMessage as string);

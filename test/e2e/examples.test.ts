@@ -9,9 +9,10 @@ import path from 'node:path';
 import { bodyBytes, worldCoverSource } from '../emulator/server';
 import { tilesForBbox, worldCoverPath, WORLDCOVER_EDITIONS } from '../emulator/worldcover';
 import { eoRequest, resolveConnection, tokenProviderFor } from '../../nodes/core';
-import { clearCollected, loadExamples, nodeOnTab, waitForCollected, type FlowNode } from './flows';
-import { runtimeForThisNode, tempDir } from './harness';
-import { startStack, type Stack } from './stack';
+import { clearCollected, loadExamples, nodeOnTab, waitForCollected, type FlowNode } from '../support/flows';
+import { runtimeForThisNode } from '../support/node-red-process';
+import { tempDir } from '../support/paths';
+import { startStack, type Stack } from '../support/node-red-stack';
 
 const PACKAGE = '@eo-nodes/n8n-nodes-earth-observation';
 const SECRETS = ['demo-secret', 'demo-password'];
@@ -125,7 +126,14 @@ test('Process errors reach the example’s Catch node with the provider’s mess
   stack.emulator.fault({
     route: '^POST /api/v1/process$',
     status: 400,
-    body: { error: { status: 400, reason: 'Bad Request', message: 'Failed to evaluate script! evaluatePixel is not defined', code: 'RENDERER_EXCEPTION' } },
+    body: {
+      error: {
+        status: 400,
+        reason: 'Bad Request',
+        message: 'Failed to evaluate script! evaluatePixel is not defined',
+        code: 'RENDERER_EXCEPTION',
+      },
+    },
     times: 1,
   });
   await stack.nodeRed.inject(node(tab, 'inject').id);
@@ -161,7 +169,11 @@ test('the WorldCover example asks for what it promises: the Belgian coast in 202
   const request = node(tab, 'eo-request');
   const comment = node(tab, 'comment');
   // The promise, in words a reader of the flow sees.
-  expect({ comment: String(comment.info).includes('Belgian coast') && String(comment.info).includes('2021'), inject: inject.name, request: request.name }).toEqual({
+  expect({
+    comment: String(comment.info).includes('Belgian coast') && String(comment.info).includes('2021'),
+    inject: inject.name,
+    request: request.name,
+  }).toEqual({
     comment: true,
     inject: expect.stringContaining('Belgian coast'),
     request: expect.stringContaining('2021'),
@@ -220,7 +232,8 @@ test('WorldCover: a download cut by the network resumes, and the tile on disk is
   expect(msgs.filter((m) => m.error)).toEqual([]);
   expect(msgs.filter((m) => Number(m.eo?.resumed) >= 1)).toHaveLength(1);
   const size = stack.emulator.config.worldCoverTileBytes;
-  for (const msg of msgs) expect(fs.readFileSync(String(msg.payload)).equals(bodyBytes(worldCoverSource(worldCoverPath(edition, msg.tile!), size)))).toBe(true);
+  for (const msg of msgs)
+    expect(fs.readFileSync(String(msg.payload)).equals(bodyBytes(worldCoverSource(worldCoverPath(edition, msg.tile!), size)))).toBe(true);
   expect(fs.readdirSync(dir).filter((f) => f.endsWith('.part'))).toEqual([]);
   // The resumed request asked for the rest only.
   expect(stack.emulator.log().some((e) => e.path.startsWith('/download/') && e.headers.range === 'bytes=300000-')).toBe(true);
@@ -238,7 +251,12 @@ test('Terrascope STAC search follows the next links and returns every WorldCover
   const items = (msg.payload as { features: { id: string; assets: Record<string, { href: string }> }[] }).features;
   expect(items.map((i) => i.id).sort()).toEqual(tiles.map((t) => `ESA_WorldCover_10m_2021_v200_${t}`).sort());
   expect(msg.eo?.pages).toBe(Math.ceil(tiles.length / body.limit));
-  expect(stack.emulator.log().filter((e) => e.path === '/stac/search').every((e) => String(e.headers.authorization).startsWith('Bearer '))).toBe(true);
+  expect(
+    stack.emulator
+      .log()
+      .filter((e) => e.path === '/stac/search')
+      .every((e) => String(e.headers.authorization).startsWith('Bearer ')),
+  ).toBe(true);
 });
 
 test('flows.json and flows_cred.json hold no secret in the clear, and the log shows none', async () => {

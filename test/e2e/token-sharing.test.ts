@@ -5,9 +5,9 @@
  * provider emulator over loopback.
  */
 import fs from 'node:fs';
-import { clearCollected, waitForCollected, withCollectors, type FlowNode } from './flows';
-import { tempDir } from './harness';
-import { startStack, type Stack } from './stack';
+import { clearCollected, waitForCollected, withCollectors, type FlowNode } from '../support/flows';
+import { tempDir } from '../support/paths';
+import { startStack, type Stack } from '../support/node-red-stack';
 
 const PER_NODE = 100;
 const REQUESTS = ['eo-request-1', 'eo-request-2', 'eo-request-3'];
@@ -33,8 +33,34 @@ function flows(label = 'one account'): FlowNode[] {
       extraOrigins: '',
       credentials: { clientId: t.clientId, clientSecret: t.clientSecret },
     },
-    { id: 'fire', type: 'inject', z: tab, name: 'fire', props: [{ p: 'payload' }], repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: '', payload: '', payloadType: 'date', x: 100, y: 100, wires: [['fan-out']] },
-    { id: 'fan-out', type: 'function', z: tab, name: 'fan out', func: fanOut, outputs: 3, x: 250, y: 100, wires: [[REQUESTS[0]], [REQUESTS[1]], [REQUESTS[2]]] },
+    {
+      id: 'fire',
+      type: 'inject',
+      z: tab,
+      name: 'fire',
+      props: [{ p: 'payload' }],
+      repeat: '',
+      crontab: '',
+      once: false,
+      onceDelay: 0.1,
+      topic: '',
+      payload: '',
+      payloadType: 'date',
+      x: 100,
+      y: 100,
+      wires: [['fan-out']],
+    },
+    {
+      id: 'fan-out',
+      type: 'function',
+      z: tab,
+      name: 'fan out',
+      func: fanOut,
+      outputs: 3,
+      x: 250,
+      y: 100,
+      wires: [[REQUESTS[0]], [REQUESTS[1]], [REQUESTS[2]]],
+    },
     ...REQUESTS.map((id, i) => ({
       id,
       type: 'eo-request',
@@ -58,7 +84,23 @@ function flows(label = 'one account'): FlowNode[] {
       y: 60 + 40 * i,
       wires: [['done']],
     })),
-    { id: 'done', type: 'debug', z: tab, name: '', active: false, tosidebar: true, console: false, tostatus: false, complete: 'payload', targetType: 'msg', statusVal: '', statusType: 'auto', x: 650, y: 100, wires: [] },
+    {
+      id: 'done',
+      type: 'debug',
+      z: tab,
+      name: '',
+      active: false,
+      tosidebar: true,
+      console: false,
+      tostatus: false,
+      complete: 'payload',
+      targetType: 'msg',
+      statusVal: '',
+      statusType: 'auto',
+      x: 650,
+      y: 100,
+      wires: [],
+    },
   ]);
 }
 
@@ -68,7 +110,9 @@ async function fire(): Promise<void> {
   await stack.nodeRed.inject('fire');
   for (const id of REQUESTS) {
     const answers = await waitForCollected(stack.nodeRed, PER_NODE, id, 60_000);
-    expect(answers.filter((m) => m.statusCode === 200 && (m.payload as { features?: unknown[] }).features?.length === 1)).toHaveLength(PER_NODE);
+    expect(answers.filter((m) => m.statusCode === 200 && (m.payload as { features?: unknown[] }).features?.length === 1)).toHaveLength(
+      PER_NODE,
+    );
   }
 }
 

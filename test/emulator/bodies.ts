@@ -88,7 +88,7 @@ function piece(src: BodySource, pos: number, end: number): Buffer {
 /** Bytes [start, end) of a body, in memory: for tests and small bodies only. */
 export function bodyBytes(src: BodySource, start = 0, end = src.size): Buffer {
   const parts: Buffer[] = [];
-  for (let pos = start; pos < end; ) {
+  for (let pos = start; pos < end;) {
     const p = piece(src, pos, end);
     parts.push(p);
     pos += p.length;

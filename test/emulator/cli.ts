@@ -24,7 +24,9 @@ function portOf(value: string | undefined, fallback: number, what: string): numb
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write('usage: cli.js [--port 8480] [--second-port 8481]   (env: EMULATOR_PORT, EMULATOR_SECOND_PORT; 0 = any free port)\n');
+    process.stdout.write(
+      'usage: cli.js [--port 8480] [--second-port 8481]   (env: EMULATOR_PORT, EMULATOR_SECOND_PORT; 0 = any free port)\n',
+    );
     return;
   }
   const port = portOf(argValue(args, '--port') ?? process.env.EMULATOR_PORT, 8480, 'port');

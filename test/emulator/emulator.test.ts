@@ -39,7 +39,13 @@ beforeEach(() => {
 type Headers = Record<string, string>;
 
 async function call(method: string, url: string, opts: { headers?: Headers; body?: string | Buffer; headersTimeout?: number } = {}) {
-  const res = await request(url, { method: method as 'GET', headers: opts.headers, body: opts.body, dispatcher: agent, headersTimeout: opts.headersTimeout });
+  const res = await request(url, {
+    method: method as 'GET',
+    headers: opts.headers,
+    body: opts.body,
+    dispatcher: agent,
+    headersTimeout: opts.headersTimeout,
+  });
   const body = Buffer.from(await res.body.arrayBuffer());
   return { status: res.statusCode, headers: res.headers as Record<string, string>, body, json: () => JSON.parse(body.toString()) };
 }
@@ -51,13 +57,21 @@ function form(fields: Record<string, string>, headers: Headers = {}) {
 const realmUrl = (realm: string) => `${emu.url}/auth/realms/${realm}/protocol/openid-connect/token`;
 
 async function clientToken(realm = 'main'): Promise<string> {
-  const r = await call('POST', realmUrl(realm), form({ grant_type: 'client_credentials', client_id: DEMO_CLIENT.clientId, client_secret: DEMO_CLIENT.clientSecret }));
+  const r = await call(
+    'POST',
+    realmUrl(realm),
+    form({ grant_type: 'client_credentials', client_id: DEMO_CLIENT.clientId, client_secret: DEMO_CLIENT.clientSecret }),
+  );
   expect(r.status).toBe(200);
   return r.json().access_token;
 }
 
 async function passwordTokens(): Promise<{ access_token: string; refresh_token: string }> {
-  const r = await call('POST', emu.endpoints.terrascope.tokenUrl, form({ grant_type: 'password', client_id: 'public', username: DEMO_USER.username, password: DEMO_USER.password }));
+  const r = await call(
+    'POST',
+    emu.endpoints.terrascope.tokenUrl,
+    form({ grant_type: 'password', client_id: 'public', username: DEMO_USER.username, password: DEMO_USER.password }),
+  );
   expect(r.status).toBe(200);
   return r.json();
 }
@@ -78,7 +92,10 @@ function goldenProcess(extra: Record<string, unknown> = {}): Record<string, unkn
 }
 
 async function apiPost(path: string, token: string, body: unknown, headers: Headers = {}) {
-  return call('POST', `${emu.url}${path}`, { headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return call('POST', `${emu.url}${path}`, {
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 }
 
 /** Tag values of the first IFD of a little-endian TIFF. */
@@ -100,7 +117,11 @@ const WC_N00E006 =
 
 describe('token endpoints', () => {
   test('client credentials give an RS256 JWT with exp, iat, azp, iss, sub, jti, typ', async () => {
-    const r = await call('POST', emu.endpoints.sentinelHub.tokenUrl, form({ grant_type: 'client_credentials', client_id: 'demo-client', client_secret: 'demo-secret' }));
+    const r = await call(
+      'POST',
+      emu.endpoints.sentinelHub.tokenUrl,
+      form({ grant_type: 'client_credentials', client_id: 'demo-client', client_secret: 'demo-secret' }),
+    );
     expect(r.status).toBe(200);
     const body = r.json();
     expect(body).toMatchObject({ expires_in: 3600, refresh_expires_in: 0, token_type: 'Bearer', 'not-before-policy': 0 });
@@ -117,7 +138,11 @@ describe('token endpoints', () => {
 
   test('CDSE lifetime 600 s and HTTP Basic client authentication', async () => {
     const basic = Buffer.from('demo-client:demo-secret').toString('base64');
-    const r = await call('POST', emu.endpoints.cdse.tokenUrl, form({ grant_type: 'client_credentials' }, { authorization: `Basic ${basic}` }));
+    const r = await call(
+      'POST',
+      emu.endpoints.cdse.tokenUrl,
+      form({ grant_type: 'client_credentials' }, { authorization: `Basic ${basic}` }),
+    );
     expect(r.status).toBe(200);
     expect(r.json().expires_in).toBe(600);
     expect(decodeJwt(r.json().access_token).iss).toBe(`${emu.url}/auth/realms/CDSE`);
@@ -125,11 +150,29 @@ describe('token endpoints', () => {
 
   test('Keycloak error bodies', async () => {
     const cases: [Record<string, string>, string, number, string, string?][] = [
-      [{ grant_type: 'client_credentials', client_id: 'demo-client', client_secret: 'wrong' }, 'main', 401, 'unauthorized_client', 'Invalid client or Invalid client credentials'],
+      [
+        { grant_type: 'client_credentials', client_id: 'demo-client', client_secret: 'wrong' },
+        'main',
+        401,
+        'unauthorized_client',
+        'Invalid client or Invalid client credentials',
+      ],
       [{ grant_type: 'client_credentials', client_id: 'nobody', client_secret: 'x' }, 'main', 401, 'invalid_client'],
       [{ grant_type: 'client_credentials', client_secret: 'x' }, 'CDSE', 400, 'invalid_client', 'Missing client_id parameter'],
-      [{ grant_type: 'password', client_id: 'public', username: 'demo', password: 'nope' }, 'terrascope', 401, 'invalid_grant', 'Invalid user credentials'],
-      [{ grant_type: 'refresh_token', client_id: 'public', refresh_token: 'garbage' }, 'terrascope', 400, 'invalid_grant', 'Token is not active'],
+      [
+        { grant_type: 'password', client_id: 'public', username: 'demo', password: 'nope' },
+        'terrascope',
+        401,
+        'invalid_grant',
+        'Invalid user credentials',
+      ],
+      [
+        { grant_type: 'refresh_token', client_id: 'public', refresh_token: 'garbage' },
+        'terrascope',
+        400,
+        'invalid_grant',
+        'Token is not active',
+      ],
       [{ grant_type: 'authorization_code', client_id: 'demo-client', client_secret: 'demo-secret' }, 'main', 400, 'unsupported_grant_type'],
     ];
     for (const [fields, realm, status, error, description] of cases) {
@@ -138,7 +181,9 @@ describe('token endpoints', () => {
       expect(r.json().error).toBe(error);
       if (description) expect(r.json().error_description).toBe(description);
     }
-    expect((await call('POST', `${emu.url}/auth/realms/nope/protocol/openid-connect/token`, form({ grant_type: 'client_credentials' }))).status).toBe(404);
+    expect(
+      (await call('POST', `${emu.url}/auth/realms/nope/protocol/openid-connect/token`, form({ grant_type: 'client_credentials' }))).status,
+    ).toBe(404);
   });
 
   test('password grant and refresh rotation; revoked and expired refresh tokens are not active', async () => {
@@ -147,7 +192,8 @@ describe('token endpoints', () => {
     expect(claims.preferred_username).toBe('demo');
     expect(claims.azp).toBe('public');
     expect(claims.exp! - claims.iat!).toBe(300);
-    const refresh = (rt: string) => call('POST', emu.endpoints.terrascope.tokenUrl, form({ grant_type: 'refresh_token', client_id: 'public', refresh_token: rt }));
+    const refresh = (rt: string) =>
+      call('POST', emu.endpoints.terrascope.tokenUrl, form({ grant_type: 'refresh_token', client_id: 'public', refresh_token: rt }));
     const r1 = await refresh(first.refresh_token);
     expect(r1.status).toBe(200);
     const second = r1.json();
@@ -169,16 +215,28 @@ describe('token endpoints', () => {
   });
 
   test('CDSE password grant uses cdse-public; public is not a CDSE client', async () => {
-    const ok = await call('POST', emu.endpoints.cdse.tokenUrl, form({ grant_type: 'password', client_id: 'cdse-public', username: 'demo', password: 'demo-password' }));
+    const ok = await call(
+      'POST',
+      emu.endpoints.cdse.tokenUrl,
+      form({ grant_type: 'password', client_id: 'cdse-public', username: 'demo', password: 'demo-password' }),
+    );
     expect(ok.status).toBe(200);
-    const bad = await call('POST', emu.endpoints.cdse.tokenUrl, form({ grant_type: 'password', client_id: 'public', username: 'demo', password: 'demo-password' }));
+    const bad = await call(
+      'POST',
+      emu.endpoints.cdse.tokenUrl,
+      form({ grant_type: 'password', client_id: 'public', username: 'demo', password: 'demo-password' }),
+    );
     expect(bad.status).toBe(401);
     expect(bad.json().error).toBe('invalid_client');
   });
 
   test('legacy path redirect, omitExp, opaque tokens, token delay', async () => {
     emu.configure({ legacyTokenRedirect: 308 });
-    const r = await call('POST', emu.endpoints.sentinelHub.tokenUrl, form({ grant_type: 'client_credentials', client_id: 'demo-client', client_secret: 'demo-secret' }));
+    const r = await call(
+      'POST',
+      emu.endpoints.sentinelHub.tokenUrl,
+      form({ grant_type: 'client_credentials', client_id: 'demo-client', client_secret: 'demo-secret' }),
+    );
     expect(r.status).toBe(308);
     expect(r.headers.location).toBe(emu.endpoints.sentinelHub.realmTokenUrl);
     emu.configure({ legacyTokenRedirect: 0, omitExp: true });
@@ -257,7 +315,12 @@ describe('Sentinel Hub APIs', () => {
     expect(png.body.readUInt32BE(29)).toBe(crc32(png.body.subarray(12, 29)) >>> 0); // IHDR CRC
     const idatLen = png.body.readUInt32BE(33);
     expect(inflateSync(png.body.subarray(41, 41 + idatLen)).length).toBe((20 * 3 + 1) * 10);
-    const jpg = await apiPost('/api/v1/process', token, { ...goldenProcess(), output: { width: 33, height: 17 } }, { accept: 'image/jpeg' });
+    const jpg = await apiPost(
+      '/api/v1/process',
+      token,
+      { ...goldenProcess(), output: { width: 33, height: 17 } },
+      { accept: 'image/jpeg' },
+    );
     expect(jpg.status).toBe(200);
     expect(jpg.body.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
     const sof = jpg.body.indexOf(Buffer.from([0xff, 0xc0]));
@@ -302,14 +365,23 @@ describe('Sentinel Hub APIs', () => {
     const body =
       `--${boundary}\r\nContent-Disposition: form-data; name="request"\r\nContent-Type: application/json\r\n\r\n${JSON.stringify(req)}\r\n` +
       `--${boundary}\r\nContent-Disposition: form-data; name="evalscript"\r\n\r\n${evalscript}\r\n--${boundary}--\r\n`;
-    const r = await call('POST', `${emu.url}/api/v1/process`, { headers: { authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${boundary}`, accept: 'image/tiff' }, body });
+    const r = await call('POST', `${emu.url}/api/v1/process`, {
+      headers: { authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${boundary}`, accept: 'image/tiff' },
+      body,
+    });
     expect(r.status).toBe(200);
     expect(tiffTags(r.body).get(257)).toBe(60);
   });
 
   test('Catalog: limit 5, second page via next, clamped limit, unknown collection', async () => {
     const token = await clientToken();
-    const search = (body: Record<string, unknown>) => apiPost('/api/v1/catalog/1.0.0/search', token, { collections: ['sentinel-2-l2a'], bbox: [13, 45, 14, 46], datetime: '2023-01-01T00:00:00Z/2023-12-31T23:59:59Z', ...body });
+    const search = (body: Record<string, unknown>) =>
+      apiPost('/api/v1/catalog/1.0.0/search', token, {
+        collections: ['sentinel-2-l2a'],
+        bbox: [13, 45, 14, 46],
+        datetime: '2023-01-01T00:00:00Z/2023-12-31T23:59:59Z',
+        ...body,
+      });
     const p1 = await search({ limit: 5 });
     expect(p1.status).toBe(200);
     expect(p1.headers['content-type']).toBe('application/geo+json');
@@ -338,7 +410,8 @@ describe('Sentinel Hub APIs', () => {
       aggregation: {
         timeRange: { from: '2023-01-01T00:00:00Z', to: '2023-04-01T00:00:00Z' },
         aggregationInterval: { of },
-        evalscript: '//VERSION=3\nfunction setup(){return {input:["B04","B08","dataMask"],output:[{ id: "ndvi", bands: 1 },{ id: "dataMask", bands: 1 }]}}',
+        evalscript:
+          '//VERSION=3\nfunction setup(){return {input:["B04","B08","dataMask"],output:[{ id: "ndvi", bands: 1 },{ id: "dataMask", bands: 1 }]}}',
         width: 10,
         height: 10,
       },
@@ -348,11 +421,17 @@ describe('Sentinel Hub APIs', () => {
     expect(daily.json().status).toBe('OK');
     expect(daily.json().data).toHaveLength(90);
     const monthly = (await apiPost('/api/v1/statistics', token, body('P1M'))).json();
-    expect(monthly.data.map((d: { interval: { from: string } }) => d.interval.from)).toEqual(['2023-01-01T00:00:00Z', '2023-02-01T00:00:00Z', '2023-03-01T00:00:00Z']);
+    expect(monthly.data.map((d: { interval: { from: string } }) => d.interval.from)).toEqual([
+      '2023-01-01T00:00:00Z',
+      '2023-02-01T00:00:00Z',
+      '2023-03-01T00:00:00Z',
+    ]);
     const s = monthly.data[0].outputs.ndvi.bands.B0.stats;
     expect(Object.keys(s).sort()).toEqual(['max', 'mean', 'min', 'noDataCount', 'sampleCount', 'stDev']);
     expect(s.sampleCount).toBe(100);
-    expect((await apiPost('/api/v1/statistics', token, { ...body('P1D'), aggregation: { timeRange: {} } })).json().error.code).toBe('COMMON_BAD_PAYLOAD');
+    expect((await apiPost('/api/v1/statistics', token, { ...body('P1D'), aggregation: { timeRange: {} } })).json().error.code).toBe(
+      'COMMON_BAD_PAYLOAD',
+    );
     emu.configure({ statisticsIntervalErrors: { '1': 'EXECUTION_ERROR' } });
     const partly = (await apiPost('/api/v1/statistics', token, body('P1M'))).json();
     emu.configure({ statisticsIntervalErrors: {} });
@@ -363,7 +442,11 @@ describe('Sentinel Hub APIs', () => {
   test('Batch v2 state machine', async () => {
     const token = await clientToken();
     const base = '/api/v2/batch/process';
-    const created = await apiPost(base, token, { processRequest: goldenProcess(), input: { type: 'tiling-grid', id: 2, resolution: 10 }, output: { type: 'raster' } });
+    const created = await apiPost(base, token, {
+      processRequest: goldenProcess(),
+      input: { type: 'tiling-grid', id: 2, resolution: 10 },
+      output: { type: 'raster' },
+    });
     expect(created.status).toBe(201);
     const { id, status } = created.json();
     expect(status).toBe('CREATED');
@@ -405,7 +488,8 @@ describe('Terrascope', () => {
   test('tile names are validated; missing tiles 404; 2021 v200 exists', async () => {
     const auth = { authorization: `Bearer ${(await passwordTokens()).access_token}` };
     const head = async (path: string) => (await call('HEAD', `${emu.url}${path}`, { headers: auth })).status;
-    const path = (t: string, y = '2020', v = 'v100') => `/download/WORLDCOVER/ESA_WORLDCOVER_10M_${y}_${v.toUpperCase()}/MAP/ESA_WorldCover_10m_${y}_${v}_${t}_Map/ESA_WorldCover_10m_${y}_${v}_${t}_Map.tif`;
+    const path = (t: string, y = '2020', v = 'v100') =>
+      `/download/WORLDCOVER/ESA_WORLDCOVER_10M_${y}_${v.toUpperCase()}/MAP/ESA_WorldCover_10m_${y}_${v}_${t}_Map/ESA_WorldCover_10m_${y}_${v}_${t}_Map.tif`;
     expect(await head(path('S48E036'))).toBe(200);
     expect(await head(path('N48W120', '2021', 'v200'))).toBe(200);
     expect(await head(path('N01E006'))).toBe(404);
@@ -456,7 +540,8 @@ describe('Terrascope', () => {
   });
 
   test('OpenSearch: tiles of a bbox, paging with links.next, data hrefs download', async () => {
-    const q = (extra: string) => call('GET', `${emu.url}/catalogue/products?collection=urn:eop:VITO:ESA_WorldCover_10m_2020_V1&bbox=4,-2,10,3${extra}`);
+    const q = (extra: string) =>
+      call('GET', `${emu.url}/catalogue/products?collection=urn:eop:VITO:ESA_WorldCover_10m_2020_V1&bbox=4,-2,10,3${extra}`);
     const r = await q('&startIndex=1&count=3');
     expect(r.status).toBe(200);
     const page = r.json();
@@ -468,7 +553,9 @@ describe('Terrascope', () => {
     const next = await call('GET', page.properties.links.next[0].href);
     expect(next.json().features).toHaveLength(3);
     expect(next.json().properties.links.next).toBeUndefined();
-    const hrefs = [...page.features, ...next.json().features].map((f: { properties: { links: { data: { href: string }[] } } }) => f.properties.links.data[0].href);
+    const hrefs = [...page.features, ...next.json().features].map(
+      (f: { properties: { links: { data: { href: string }[] } } }) => f.properties.links.data[0].href,
+    );
     expect(hrefs.some((h) => h.endsWith('_N00E006_Map.tif'))).toBe(true);
     const { access_token } = await passwordTokens();
     expect((await call('HEAD', hrefs[0], { headers: { authorization: `Bearer ${access_token}` } })).status).toBe(200);
@@ -478,7 +565,9 @@ describe('Terrascope', () => {
     const stac = emu.endpoints.terrascope.stacUrl;
     const cols = (await call('GET', `${stac}/collections`)).json();
     expect(cols.collections.map((c: { id: string }) => c.id)).toContain('urn:eop:VITO:ESA_WorldCover_10m_2020_V1');
-    expect((await call('GET', `${stac}/collections/urn:eop:VITO:ESA_WorldCover_10m_2021_V2`)).json().id).toBe('urn:eop:VITO:ESA_WorldCover_10m_2021_V2');
+    expect((await call('GET', `${stac}/collections/urn:eop:VITO:ESA_WorldCover_10m_2021_V2`)).json().id).toBe(
+      'urn:eop:VITO:ESA_WorldCover_10m_2021_V2',
+    );
     const first = (await call('GET', `${stac}/search?collections=urn:eop:VITO:ESA_WorldCover_10m_2020_V1&bbox=4,-2,10,3&limit=4`)).json();
     expect(first.features).toHaveLength(4);
     const next = first.links.find((l: { rel: string }) => l.rel === 'next');
@@ -487,10 +576,16 @@ describe('Terrascope', () => {
     expect(second.features).toHaveLength(2);
     expect(second.links.find((l: { rel: string }) => l.rel === 'next')).toBeUndefined();
     expect(first.features[0].assets.ESA_WORLDCOVER_10M_MAP.href.startsWith(`${emu.url}/download/`)).toBe(true);
-    const post = await call('POST', `${stac}/search`, { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ collections: ['urn:eop:VITO:ESA_WorldCover_10m_2021_V2'], bbox: [4, -2, 10, 3], limit: 5 }) });
+    const post = await call('POST', `${stac}/search`, {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ collections: ['urn:eop:VITO:ESA_WorldCover_10m_2021_V2'], bbox: [4, -2, 10, 3], limit: 5 }),
+    });
     const postNext = post.json().links.find((l: { rel: string }) => l.rel === 'next');
     expect(postNext.body.token).toBe('next:5');
-    const p2 = await call('POST', `${stac}/search`, { headers: { 'content-type': 'application/json' }, body: JSON.stringify(postNext.body) });
+    const p2 = await call('POST', `${stac}/search`, {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(postNext.body),
+    });
     expect(p2.json().features).toHaveLength(1);
   });
 });
@@ -511,14 +606,34 @@ describe('fault scripts', () => {
     }
     expect(statuses).toEqual([200, 429, 429, 200]);
     expect(emu.counters().apiStatus).toEqual({ 200: 2, 429: 2 });
-    expect(emu.log().filter((e) => e.fault).map((e) => e.status)).toEqual([429, 429]);
+    expect(
+      emu
+        .log()
+        .filter((e) => e.fault)
+        .map((e) => e.status),
+    ).toEqual([429, 429]);
   });
 
   test('token endpoint 503 with HTML body, origin filter, delay', async () => {
-    emu.fault({ route: '^POST /auth/realms/main/', status: 503, body: '<html>down</html>', headers: { 'content-type': 'text/html' }, origin: 'second', times: 1 });
-    const onMain = await call('POST', realmUrl('main'), form({ grant_type: 'client_credentials', client_id: 'demo-client', client_secret: 'demo-secret' }));
+    emu.fault({
+      route: '^POST /auth/realms/main/',
+      status: 503,
+      body: '<html>down</html>',
+      headers: { 'content-type': 'text/html' },
+      origin: 'second',
+      times: 1,
+    });
+    const onMain = await call(
+      'POST',
+      realmUrl('main'),
+      form({ grant_type: 'client_credentials', client_id: 'demo-client', client_secret: 'demo-secret' }),
+    );
     expect(onMain.status).toBe(200);
-    const onSecond = await call('POST', `${emu.secondUrl}/auth/realms/main/protocol/openid-connect/token`, form({ grant_type: 'client_credentials', client_id: 'demo-client', client_secret: 'demo-secret' }));
+    const onSecond = await call(
+      'POST',
+      `${emu.secondUrl}/auth/realms/main/protocol/openid-connect/token`,
+      form({ grant_type: 'client_credentials', client_id: 'demo-client', client_secret: 'demo-secret' }),
+    );
     expect(onSecond.status).toBe(503);
     expect(onSecond.headers['content-type']).toBe('text/html');
     expect(emu.counters().tokenStatus).toEqual({ 200: 1, 503: 1 });
@@ -543,7 +658,10 @@ describe('fault scripts', () => {
     expect([r307.status, r307.headers.location]).toEqual([307, `${emu.url}/elsewhere`]);
   });
 
-  async function partialDownload(url: string, headers: Headers): Promise<{ status: number; length: string; received: number; error?: unknown }> {
+  async function partialDownload(
+    url: string,
+    headers: Headers,
+  ): Promise<{ status: number; length: string; received: number; error?: unknown }> {
     const res = await request(url, { headers, dispatcher: agent });
     let received = 0;
     try {
@@ -586,20 +704,45 @@ describe('fault scripts', () => {
 describe('HTTP controls and speed', () => {
   test('/__emulator/ controls mirror the in-process API and are not counted', async () => {
     const ctl = (method: string, path: string, body?: unknown) =>
-      call(method, `${emu.secondUrl}/__emulator/${path}`, body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      call(
+        method,
+        `${emu.secondUrl}/__emulator/${path}`,
+        body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+      );
     expect((await ctl('GET', 'endpoints')).json().terrascope.stacUrl).toBe(`${emu.url}/stac`);
-    expect((await ctl('POST', 'config', { accessTokenLifetimeS: { CDSE: 42 } })).json().accessTokenLifetimeS).toEqual({ main: 3600, CDSE: 42, terrascope: 300 });
-    expect((await call('POST', emu.endpoints.cdse.tokenUrl, form({ grant_type: 'client_credentials', client_id: 'demo-client', client_secret: 'demo-secret' }))).json().expires_in).toBe(42);
+    expect((await ctl('POST', 'config', { accessTokenLifetimeS: { CDSE: 42 } })).json().accessTokenLifetimeS).toEqual({
+      main: 3600,
+      CDSE: 42,
+      terrascope: 300,
+    });
+    expect(
+      (
+        await call(
+          'POST',
+          emu.endpoints.cdse.tokenUrl,
+          form({ grant_type: 'client_credentials', client_id: 'demo-client', client_secret: 'demo-secret' }),
+        )
+      ).json().expires_in,
+    ).toBe(42);
     expect((await ctl('POST', 'faults', [{ route: '^GET /stac$', status: 500 }])).status).toBe(200);
     expect((await call('GET', `${emu.url}/stac`)).status).toBe(500);
     await ctl('DELETE', 'faults');
     expect((await call('GET', `${emu.url}/stac`)).status).toBe(200);
     const counters = (await ctl('GET', 'counters')).json();
-    expect(counters).toEqual({ tokenRequests: { client_credentials: 1, password: 0, refresh_token: 0, total: 1 }, tokenStatus: { 200: 1 }, apiStatus: { 200: 1, 500: 1 }, apiRequests: 2 });
+    expect(counters).toEqual({
+      tokenRequests: { client_credentials: 1, password: 0, refresh_token: 0, total: 1 },
+      tokenStatus: { 200: 1 },
+      apiStatus: { 200: 1, 500: 1 },
+      apiRequests: 2,
+    });
     expect((await ctl('GET', 'log')).json()).toHaveLength(3);
     const { refresh_token } = await passwordTokens();
     await ctl('POST', 'revoke-refresh-tokens');
-    const refreshed = await call('POST', emu.endpoints.terrascope.tokenUrl, form({ grant_type: 'refresh_token', client_id: 'public', refresh_token }));
+    const refreshed = await call(
+      'POST',
+      emu.endpoints.terrascope.tokenUrl,
+      form({ grant_type: 'refresh_token', client_id: 'public', refresh_token }),
+    );
     expect(refreshed.json().error_description).toBe('Token is not active');
     await ctl('POST', 'reset');
     expect(emu.counters().apiRequests).toBe(0);
@@ -615,7 +758,13 @@ describe('HTTP controls and speed', () => {
     try {
       const access = await clientToken();
       const user = await passwordTokens();
-      const refreshed = (await call('POST', emu.endpoints.terrascope.tokenUrl, form({ grant_type: 'refresh_token', client_id: 'public', refresh_token: user.refresh_token }))).json();
+      const refreshed = (
+        await call(
+          'POST',
+          emu.endpoints.terrascope.tokenUrl,
+          form({ grant_type: 'refresh_token', client_id: 'public', refresh_token: user.refresh_token }),
+        )
+      ).json();
       const issued = emu.issuedTokens();
       expect(issued.access.slice(before.access.length)).toEqual([access, user.access_token, refreshed.access_token]);
       expect(issued.refresh.slice(before.refresh.length)).toEqual([user.refresh_token, refreshed.refresh_token]);
@@ -632,7 +781,9 @@ describe('HTTP controls and speed', () => {
     const tokenMs = Date.now() - started;
     expect(new Set(tokens).size).toBe(1000);
     started = Date.now();
-    const results = await Promise.all(tokens.map((t) => apiPost('/api/v1/catalog/1.0.0/search', t, { collections: ['sentinel-2-l2a'], limit: 1 })));
+    const results = await Promise.all(
+      tokens.map((t) => apiPost('/api/v1/catalog/1.0.0/search', t, { collections: ['sentinel-2-l2a'], limit: 1 })),
+    );
     const apiMs = Date.now() - started;
     expect(results.every((r) => r.status === 200)).toBe(true);
     expect(emu.counters().tokenRequests.total).toBe(1000);

@@ -74,7 +74,11 @@ function limitBody(res: ServerResponse, limit: number, mode: 'reset' | 'short'):
   if (mode === 'short') res.shouldKeepAlive = false; // Node then closes the socket after the response
 
   const toBuffer = (chunk: unknown, encoding: unknown): Buffer =>
-    Buffer.isBuffer(chunk) ? chunk : chunk instanceof Uint8Array ? Buffer.from(chunk) : Buffer.from(String(chunk ?? ''), (typeof encoding === 'string' ? encoding : 'utf8') as BufferEncoding);
+    Buffer.isBuffer(chunk)
+      ? chunk
+      : chunk instanceof Uint8Array
+        ? Buffer.from(chunk)
+        : Buffer.from(String(chunk ?? ''), (typeof encoding === 'string' ? encoding : 'utf8') as BufferEncoding);
 
   const cutNow = (last: Buffer) => {
     cut = true;

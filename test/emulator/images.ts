@@ -144,7 +144,8 @@ function segment(marker: number, payload: number[]): number[] {
 export function encodeJpeg(width: number, height: number): Buffer {
   const oneCodeTable = (tc: number) => [tc, 1, ...new Array<number>(15).fill(0), 0];
   const head = [
-    0xff, 0xd8,
+    0xff,
+    0xd8,
     ...segment(0xdb, [0, ...new Array<number>(64).fill(1)]),
     ...segment(0xc0, [8, height >> 8, height & 0xff, width >> 8, width & 0xff, 1, 1, 0x11, 0]),
     ...segment(0xc4, oneCodeTable(0x00)),

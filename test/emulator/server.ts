@@ -60,7 +60,13 @@ function recordStatus(state: EmulatorState, res: ServerResponse, entry: RequestL
   } as typeof res.writeHead;
 }
 
-async function dispatch(state: EmulatorState, emulator: Emulator, origin: 'main' | 'second', req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function dispatch(
+  state: EmulatorState,
+  emulator: Emulator,
+  origin: 'main' | 'second',
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const originUrl = state.originUrl(origin);
   const url = new URL(req.url ?? '/', originUrl);
   const path = url.pathname;
@@ -121,7 +127,8 @@ export async function startEmulator(options: StartOptions = {}): Promise<Emulato
   const make = (origin: 'main' | 'second'): Server => {
     const server = createServer({ highWaterMark: 256 * 1024, keepAliveTimeout: 5000 }, (req, res) => {
       dispatch(state, emulator, origin, req, res).catch((err: unknown) => {
-        if (!res.headersSent) sendJson(res, 500, { error: { status: 500, reason: 'Internal Server Error', message: String(err), code: 'EMULATOR_ERROR' } });
+        if (!res.headersSent)
+          sendJson(res, 500, { error: { status: 500, reason: 'Internal Server Error', message: String(err), code: 'EMULATOR_ERROR' } });
         else res.destroy();
       });
     });

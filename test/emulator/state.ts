@@ -2,14 +2,7 @@
  * Everything the two origins share: configuration, counters, the request log, fault scripts,
  * batch jobs and the signing keys. One instance per started emulator.
  */
-import type {
-  EmulatorConfig,
-  EmulatorCounters,
-  FaultScript,
-  IssuedTokens,
-  Realm,
-  RequestLogEntry,
-} from './types';
+import type { EmulatorConfig, EmulatorCounters, FaultScript, IssuedTokens, Realm, RequestLogEntry } from './types';
 import type { Keys } from './jwt';
 
 export const REALMS: Realm[] = ['main', 'CDSE', 'terrascope'];

@@ -57,7 +57,8 @@ export function worldCoverPath(edition: WorldCoverEdition, tile: string): string
   return `/download/WORLDCOVER/ESA_WORLDCOVER_10M_${edition.year}_${edition.version.toUpperCase()}/MAP/${dir}/${dir}.tif`;
 }
 
-const PATH = /^\/download\/WORLDCOVER\/ESA_WORLDCOVER_10M_(\d{4})_(V\d{3})\/MAP\/ESA_WorldCover_10m_(\d{4})_(v\d{3})_([^/]+)_Map\/ESA_WorldCover_10m_(\d{4})_(v\d{3})_([^/]+)_Map\.tif$/;
+const PATH =
+  /^\/download\/WORLDCOVER\/ESA_WORLDCOVER_10M_(\d{4})_(V\d{3})\/MAP\/ESA_WorldCover_10m_(\d{4})_(v\d{3})_([^/]+)_Map\/ESA_WorldCover_10m_(\d{4})_(v\d{3})_([^/]+)_Map\.tif$/;
 
 /** Edition and tile of a download path, or undefined when the path is not a WorldCover map tile. */
 export function parseWorldCoverPath(path: string): { edition: WorldCoverEdition; tile: string } | undefined {

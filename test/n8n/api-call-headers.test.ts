@@ -4,7 +4,7 @@
  */
 import { startEmulator } from '../emulator/server';
 import type { Emulator } from '../emulator/types';
-import { EO_REQUEST_TYPE, emulatorCredentials, N8nHome, nodeOutput, SENTINEL_HUB_CREDENTIAL } from './harness';
+import { EO_REQUEST_TYPE, emulatorCredentials, N8nHome, nodeOutput, SENTINEL_HUB_CREDENTIAL } from '../support/n8n-process';
 
 jest.setTimeout(120_000);
 
@@ -12,18 +12,40 @@ let emu: Emulator;
 let home: N8nHome;
 
 function apiCall(id: string, headersJson: string) {
-  const start = { id: '7c0e0000-0000-4000-8000-00000000b001', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} };
+  const start = {
+    id: '7c0e0000-0000-4000-8000-00000000b001',
+    name: 'Start',
+    type: 'n8n-nodes-base.manualTrigger',
+    typeVersion: 1,
+    position: [0, 0],
+    parameters: {},
+  };
   const call = {
     id: '7c0e0000-0000-4000-8000-00000000b002',
     name: 'Call',
     type: EO_REQUEST_TYPE,
     typeVersion: 1,
     position: [200, 0],
-    parameters: { resource: 'sentinelHub', operation: 'apiCall', method: 'POST', url: '/api/v1/catalog/1.0.0/search', bodyJson: '{"collections":["sentinel-2-l2a"],"limit":1}', headersJson, responseFormat: 'json' },
+    parameters: {
+      resource: 'sentinelHub',
+      operation: 'apiCall',
+      method: 'POST',
+      url: '/api/v1/catalog/1.0.0/search',
+      bodyJson: '{"collections":["sentinel-2-l2a"],"limit":1}',
+      headersJson,
+      responseFormat: 'json',
+    },
     credentials: { sentinelHubApi: SENTINEL_HUB_CREDENTIAL },
     onError: 'continueRegularOutput',
   };
-  return { id, name: id, active: false, settings: { executionOrder: 'v1' }, nodes: [start, call], connections: { Start: { main: [[{ node: 'Call', type: 'main', index: 0 }]] } } };
+  return {
+    id,
+    name: id,
+    active: false,
+    settings: { executionOrder: 'v1' },
+    nodes: [start, call],
+    connections: { Start: { main: [[{ node: 'Call', type: 'main', index: 0 }]] } },
+  };
 }
 
 beforeAll(async () => {
@@ -50,7 +72,7 @@ test('a header name with a space fails the item naming "Headers (JSON)", before 
   expect(emu.log().some((e) => e.path === '/api/v1/catalog/1.0.0/search')).toBe(false);
 });
 
-test('a typed Authorization is dropped: the API sees the connection\'s bearer token and the other headers', async () => {
+test("a typed Authorization is dropped: the API sees the connection's bearer token and the other headers", async () => {
   const result = await home.execute('eoTypedAuthorization');
   const [item] = nodeOutput(result, 'Call');
   expect(item.json.error).toBeUndefined();

@@ -2,7 +2,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { SentinelHubApi } from '../../credentials/SentinelHubApi.credentials';
 import { TerrascopeApi } from '../../credentials/TerrascopeApi.credentials';
-import { PROVIDERS, type ProviderId } from '../../nodes/core/providers';
+import { PROVIDERS, type ProviderId } from '../../nodes/core/config/providers';
 
 /** The properties n8n shows for `environment` (those without displayOptions are always shown). */
 function shownFor(properties: INodeProperties[], environment: ProviderId): INodeProperties[] {

@@ -31,7 +31,9 @@ test('a download cut on every attempt fails saying the next run starts over, and
     const prepareBinaryData = jest.fn();
     const ctx = { helpers: { prepareBinaryData } } as unknown as IExecuteFunctions;
 
-    const err = (await downloadBinary(ctx, { connection, tokens }, '/download/synthetic/100000.bin', 'cut.bin').catch((e: unknown) => e)) as EoError;
+    const err = (await downloadBinary(ctx, { connection, tokens }, '/download/synthetic/100000.bin', 'cut.bin').catch(
+      (e: unknown) => e,
+    )) as EoError;
 
     expect(err).toMatchObject({ code: 'EO_DOWNLOAD_INCOMPLETE' });
     expect(err.message).toMatch(/stopped at \d+ of 100000 bytes after 5 resumes; the file was not created/);

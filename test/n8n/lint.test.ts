@@ -8,7 +8,8 @@ import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { N8N_CACHE, ROOT } from './harness';
+import { N8N_CACHE } from '../support/n8n-process';
+import { repoRoot } from '../support/paths';
 
 const run = promisify(execFile);
 const LINT = join(N8N_CACHE, 'lint');
@@ -18,15 +19,20 @@ jest.setTimeout(120_000);
 /** A copy of what the linter looks at, with a node_modules the linter's config resolves from. */
 async function lintableCopy(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'eo-n8n-lint-'));
-  for (const file of ['package.json', 'eslint.config.mjs', 'tsconfig.json', 'README.md', 'LICENSE']) await cp(join(ROOT, file), join(dir, file));
-  await cp(join(ROOT, 'credentials'), join(dir, 'credentials'), { recursive: true });
-  await cp(join(ROOT, 'nodes'), join(dir, 'nodes'), { recursive: true, filter: (src) => !src.includes(`${join('nodes', 'node-red')}`) });
+  for (const file of ['package.json', 'tsconfig.json', 'README.md', 'LICENSE']) await cp(join(repoRoot, file), join(dir, file));
+  // n8n's linter reads eslint.config.mjs; the package keeps n8n's rules apart from its own.
+  await cp(join(repoRoot, 'eslint.n8n.config.mjs'), join(dir, 'eslint.config.mjs'));
+  await cp(join(repoRoot, 'credentials'), join(dir, 'credentials'), { recursive: true });
+  await cp(join(repoRoot, 'nodes'), join(dir, 'nodes'), {
+    recursive: true,
+    filter: (src) => !src.includes(`${join('nodes', 'node-red')}`),
+  });
   const modules = join(dir, 'node_modules');
   await mkdir(modules);
   const linked = new Set<string>();
   // The linter's install first (eslint, its plugins, @n8n/node-cli), then the package's own
   // dependencies it does not have (undici, jose, n8n-workflow types) for import resolution.
-  for (const source of [join(LINT, 'node_modules'), join(ROOT, 'node_modules')]) {
+  for (const source of [join(LINT, 'node_modules'), join(repoRoot, 'node_modules')]) {
     for (const entry of await readdir(source)) {
       if (linked.has(entry)) continue;
       linked.add(entry);
@@ -37,10 +43,19 @@ async function lintableCopy(): Promise<string> {
 }
 
 async function lint(dir: string): Promise<{ code: number; output: string }> {
-  const env = { ...process.env, PATH: `${join(ROOT, 'node_modules', '.bin')}:${process.env.PATH}`, FORCE_COLOR: '0', NODE_ENV: 'production' };
+  const env = {
+    ...process.env,
+    PATH: `${join(repoRoot, 'node_modules', '.bin')}:${process.env.PATH}`,
+    FORCE_COLOR: '0',
+    NODE_ENV: 'production',
+  };
   // (jest's NODE_ENV=test switches n8n's rule plugin into its own self-test mode.)
   try {
-    const { stdout, stderr } = await run(process.execPath, [join(LINT, 'node_modules', '.bin', 'n8n-node'), 'lint'], { cwd: dir, env, maxBuffer: 16 * 1024 * 1024 });
+    const { stdout, stderr } = await run(process.execPath, [join(LINT, 'node_modules', '.bin', 'n8n-node'), 'lint'], {
+      cwd: dir,
+      env,
+      maxBuffer: 16 * 1024 * 1024,
+    });
     return { code: 0, output: stdout + stderr };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };
@@ -50,8 +65,9 @@ async function lint(dir: string): Promise<{ code: number; output: string }> {
 
 /** ESLint's problem lines ("12:3  error  message  rule"), colour codes removed. */
 function problems(output: string): string[] {
-  // eslint-disable-next-line no-control-regex
-  return output.replace(/\x1b\[[0-9;]*m/g, '').split('\n').filter((line) => /^\s*\d+:\d+\s+(error|warning)\s/.test(line));
+  // eslint-disable-next-line no-control-regex -- ANSI colour codes start with ESC
+  const plain = output.replace(/\x1b\[[0-9;]*m/g, '');
+  return plain.split('\n').filter((line) => /^\s*\d+:\d+\s+(error|warning)\s/.test(line));
 }
 
 let dir: string;

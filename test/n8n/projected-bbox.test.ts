@@ -4,7 +4,7 @@
  */
 import { startEmulator } from '../emulator/server';
 import type { Emulator } from '../emulator/types';
-import { EO_REQUEST_TYPE, emulatorCredentials, N8nHome, nodeOutput, SENTINEL_HUB_CREDENTIAL } from './harness';
+import { EO_REQUEST_TYPE, emulatorCredentials, N8nHome, nodeOutput, SENTINEL_HUB_CREDENTIAL } from '../support/n8n-process';
 import { processParameters } from './workflows';
 
 jest.setTimeout(120_000);
@@ -16,7 +16,14 @@ let emu: Emulator;
 let home: N8nHome;
 
 function workflow(id: string, parameters: Record<string, unknown>) {
-  const start = { id: '7c0e0000-0000-4000-8000-00000000a001', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} };
+  const start = {
+    id: '7c0e0000-0000-4000-8000-00000000a001',
+    name: 'Start',
+    type: 'n8n-nodes-base.manualTrigger',
+    typeVersion: 1,
+    position: [0, 0],
+    parameters: {},
+  };
   const render = {
     id: '7c0e0000-0000-4000-8000-00000000a002',
     name: 'Render',
@@ -27,7 +34,14 @@ function workflow(id: string, parameters: Record<string, unknown>) {
     credentials: { sentinelHubApi: SENTINEL_HUB_CREDENTIAL },
     onError: 'continueRegularOutput',
   };
-  return { id, name: id, active: false, settings: { executionOrder: 'v1' }, nodes: [start, render], connections: { Start: { main: [[{ node: 'Render', type: 'main', index: 0 }]] } } };
+  return {
+    id,
+    name: id,
+    active: false,
+    settings: { executionOrder: 'v1' },
+    nodes: [start, render],
+    connections: { Start: { main: [[{ node: 'Render', type: 'main', index: 0 }]] } },
+  };
 }
 
 beforeAll(async () => {

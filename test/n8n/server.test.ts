@@ -5,7 +5,15 @@
  */
 import { DEMO_CLIENT, DEMO_USER, startEmulator } from '../emulator/server';
 import type { Emulator } from '../emulator/types';
-import { emulatorCredentials, N8nHome, N8nRest, SENTINEL_HUB_CREDENTIAL, startN8n, TERRASCOPE_CREDENTIAL, type N8nServer } from './harness';
+import {
+  emulatorCredentials,
+  N8nHome,
+  N8nRest,
+  SENTINEL_HUB_CREDENTIAL,
+  startN8n,
+  TERRASCOPE_CREDENTIAL,
+  type N8nServer,
+} from '../support/n8n-process';
 import { webhookProcess } from './workflows';
 
 jest.setTimeout(120_000);
@@ -142,6 +150,7 @@ test('a URL that is not a token endpoint is named as such', async () => {
 
 test('the server log holds no secret or token after all of the above', () => {
   const log = server.output();
-  for (const secret of [DEMO_CLIENT.clientSecret, DEMO_USER.password, 'wrong-secret-value', 'not-the-password']) expect(log).not.toContain(secret);
+  for (const secret of [DEMO_CLIENT.clientSecret, DEMO_USER.password, 'wrong-secret-value', 'not-the-password'])
+    expect(log).not.toContain(secret);
   expect(log).not.toMatch(/eyJ[\w-]{8,}\.eyJ[\w-]{8,}/);
 });

@@ -6,10 +6,20 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { eoRequest, resolveConnection, sharedTokenCache } from '../../nodes/core';
-import { bodyBytes, DEMO_CLIENT, DEMO_USER, startEmulator, syntheticSource, tilesForBbox, worldCoverPath, worldCoverSource, WORLDCOVER_EDITIONS } from '../emulator/server';
+import {
+  bodyBytes,
+  DEMO_CLIENT,
+  DEMO_USER,
+  startEmulator,
+  syntheticSource,
+  tilesForBbox,
+  worldCoverPath,
+  worldCoverSource,
+  WORLDCOVER_EDITIONS,
+} from '../emulator/server';
 import type { Emulator } from '../emulator/types';
 import { TRUE_COLOR_EVALSCRIPT } from '../../nodes/EoRequest/actions/sentinelHub/fields';
-import { emulatorCredentials, N8nHome, nodeOutput, type ExecutionResult } from './harness';
+import { emulatorCredentials, N8nHome, nodeOutput, type ExecutionResult } from '../support/n8n-process';
 import { badInput, BAD_INPUT_BOXES, example, fiftyProcessCalls, otherOperations, UNEVEN_AREAS } from './workflows';
 
 jest.setTimeout(120_000);
@@ -84,7 +94,13 @@ test('the Process example writes the GeoTIFF the API rendered and reports the pr
   expect(result.code).toBe(0);
   expectNoSecrets(result);
   const [item] = nodeOutput(result, 'True colour GeoTIFF');
-  expect(item.json).toMatchObject({ format: 'image/tiff', width: 512, height: 512, fileName: 'berlin-true-colour.tif', processingUnits: 1 });
+  expect(item.json).toMatchObject({
+    format: 'image/tiff',
+    width: 512,
+    height: 512,
+    fileName: 'berlin-true-colour.tif',
+    processingUnits: 1,
+  });
   expect(item.binary?.data).toMatchObject({ mimeType: 'image/tiff', fileName: 'berlin-true-colour.tif' });
 
   // The same request sent straight to the emulator gives the bytes n8n wrote to disk.
@@ -99,7 +115,15 @@ test('the Process example writes the GeoTIFF the API rendered and reports the pr
     evalscript: String(p.evalscript ?? TRUE_COLOR_EVALSCRIPT),
   };
   const connection = resolveConnection({ provider: 'sentinel-hub', ...emu.endpoints.sentinelHub, ...DEMO_CLIENT });
-  const direct = await eoRequest<Buffer>({ connection, tokens: sharedTokenCache().provider(connection), method: 'POST', url: '/api/v1/process', body, headers: { accept: 'image/tiff' }, responseType: 'buffer' });
+  const direct = await eoRequest<Buffer>({
+    connection,
+    tokens: sharedTokenCache().provider(connection),
+    method: 'POST',
+    url: '/api/v1/process',
+    body,
+    headers: { accept: 'image/tiff' },
+    responseType: 'buffer',
+  });
   const written = await readFile(join(home.files, 'sentinel-hub', 'berlin-true-colour.tif'));
   expect(written.length).toBe(item.json.bytes);
   expect(written.equals(direct.body)).toBe(true);
@@ -202,7 +226,12 @@ test('Catalog, Statistics, STAC search, downloads and custom calls work inside n
 
   // STAC search follows the `next` links: the WorldCover 2021 tiles of a 9° × 6° box.
   const stac = nodeOutput(result, 'STAC search');
-  expect(stac.map((item) => item.json.id as string).map((id) => id.slice(-7)).sort()).toEqual(tilesForBbox([0, 0, 9, 6]).sort());
+  expect(
+    stac
+      .map((item) => item.json.id as string)
+      .map((id) => id.slice(-7))
+      .sort(),
+  ).toEqual(tilesForBbox([0, 0, 9, 6]).sort());
 
   // The open-ocean tile the server does not have is left out; its neighbour is there.
   expect(nodeOutput(result, 'WorldCover ocean').map((item) => item.json.tile)).toEqual(['N00W027']);

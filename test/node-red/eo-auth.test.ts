@@ -35,7 +35,8 @@ describe('provider list for the editor', () => {
     const res = await bed.helper.request().get('/eo-auth/providers').expect(200);
     const providers = (res.body as { providers: unknown }).providers as { id: string; fields: { name: string }[] }[];
     expect(providers.map((p) => p.id)).toEqual(PROVIDER_IDS);
-    for (const p of providers) expect(p.fields.map((f) => f.name)).toEqual(PROVIDERS[p.id as keyof typeof PROVIDERS].fields.map((f) => f.name));
+    for (const p of providers)
+      expect(p.fields.map((f) => f.name)).toEqual(PROVIDERS[p.id as keyof typeof PROVIDERS].fields.map((f) => f.name));
   });
 });
 
@@ -91,7 +92,10 @@ describe('POST /eo-auth/test', () => {
 
   test('a stored secret is never sent to a token URL other than the deployed one', async () => {
     await bed.helper.load(NODES, [authNode(bed.emu)], demoCredentials());
-    const body = { ...testBody('sentinel-hub', { clientId: DEMO_CLIENT.clientId, clientSecret: '__PWRD__' }), tokenUrl: bed.emu.endpoints.sentinelHub.realmTokenUrl };
+    const body = {
+      ...testBody('sentinel-hub', { clientId: DEMO_CLIENT.clientId, clientSecret: '__PWRD__' }),
+      tokenUrl: bed.emu.endpoints.sentinelHub.realmTokenUrl,
+    };
     const answer = await postTest(body);
     expect(answer.body).toEqual(expect.objectContaining({ ok: false, code: 'EO_INVALID_CONFIG', field: 'clientSecret' }));
     expect(bed.emu.counters().tokenRequests.total).toBe(0);
@@ -138,8 +142,13 @@ describe('configuration errors', () => {
     expect(caught.error.message).toContain('(field: auth)');
   });
 
-  test('only the chosen provider\'s fields are used: a leftover client secret is not sent with a Terrascope login', async () => {
-    const flow = requestFlow(authNode(bed.emu, 'terrascope'), { operation: 'request', method: 'GET', url: '/download/synthetic/10.bin', output: 'buffer' });
+  test("only the chosen provider's fields are used: a leftover client secret is not sent with a Terrascope login", async () => {
+    const flow = requestFlow(authNode(bed.emu, 'terrascope'), {
+      operation: 'request',
+      method: 'GET',
+      url: '/download/synthetic/10.bin',
+      output: 'buffer',
+    });
     await bed.helper.load(NODES, flow, { auth: { ...DEMO_USER, clientId: 'left-over', clientSecret: 'left-over-secret' } });
     const statuses = statusLog(bed.helper);
     const caught = caughtError(bed.helper, {}).then(() => 'caught');

@@ -101,7 +101,11 @@ export function nextMessages(helper: NodeRedTestHelper, id: string, count = 1): 
 }
 
 /** Sends `msg` into `id` and waits for the error a Catch node reports. */
-export async function caughtError(helper: NodeRedTestHelper, msg: Msg, id = 'req'): Promise<Msg & { error: { message: string; code?: string } }> {
+export async function caughtError(
+  helper: NodeRedTestHelper,
+  msg: Msg,
+  id = 'req',
+): Promise<Msg & { error: { message: string; code?: string } }> {
   const caught = nextMessages(helper, 'caught');
   helper.getNode(id)?.receive(msg);
   return (await caught)[0] as Msg & { error: { message: string; code?: string } };
@@ -132,13 +136,19 @@ export const STATISTICS_REQUEST = {
   aggregation: {
     timeRange: { from: '2023-06-01T00:00:00Z', to: '2023-06-04T00:00:00Z' },
     aggregationInterval: { of: 'P1D' },
-    evalscript: '//VERSION=3\nfunction setup(){return {input:["B04","B08","dataMask"],output:[{ id: "ndvi", bands: 1 },{ id: "dataMask", bands: 1 }]}}\nfunction evaluatePixel(s){return {ndvi:[(s.B08-s.B04)/(s.B08+s.B04)],dataMask:[s.dataMask]}}',
+    evalscript:
+      '//VERSION=3\nfunction setup(){return {input:["B04","B08","dataMask"],output:[{ id: "ndvi", bands: 1 },{ id: "dataMask", bands: 1 }]}}\nfunction evaluatePixel(s){return {ndvi:[(s.B08-s.B04)/(s.B08+s.B04)],dataMask:[s.dataMask]}}',
     width: 10,
     height: 10,
   },
 };
 
-export const CATALOG_SEARCH = { collections: ['sentinel-2-l2a'], bbox: [13, 45, 14, 46], datetime: '2023-06-01T00:00:00Z/2023-06-30T23:59:59Z', limit: 10 };
+export const CATALOG_SEARCH = {
+  collections: ['sentinel-2-l2a'],
+  bbox: [13, 45, 14, 46],
+  datetime: '2023-06-01T00:00:00Z/2023-06-30T23:59:59Z',
+  limit: 10,
+};
 
 /** The first argument of every `node.<method>()` call of node `id` from now on (warn, error, status, ...). */
 export function callLog(helper: NodeRedTestHelper, method: string, id = 'req'): unknown[] {

@@ -13,12 +13,20 @@ async function sendAndWait(msg: Msg): Promise<{ ok?: Msg; error?: { message: str
   const out = nextMessages(bed.helper, 'out');
   const caught = nextMessages(bed.helper, 'caught');
   bed.helper.getNode('req')?.receive(msg);
-  return Promise.race([out.then(([ok]) => ({ ok })), caught.then(([c]) => ({ error: (c as { error: { message: string; code?: string } }).error }))]);
+  return Promise.race([
+    out.then(([ok]) => ({ ok })),
+    caught.then(([c]) => ({ error: (c as { error: { message: string; code?: string } }).error })),
+  ]);
 }
 
 describe('msg.headers from upstream', () => {
   test('an answer passed on to the next custom request: its headers are not sent again', async () => {
-    const flow = requestFlow(authNode(bed.emu), { operation: 'request', method: 'POST', url: '/api/v1/catalog/1.0.0/search', output: 'json' });
+    const flow = requestFlow(authNode(bed.emu), {
+      operation: 'request',
+      method: 'POST',
+      url: '/api/v1/catalog/1.0.0/search',
+      output: 'json',
+    });
     await bed.helper.load(NODES, flow, demoCredentials());
     const first = await sendAndWait({ payload: { ...CATALOG_SEARCH, limit: 1 } });
     expect(first.ok?.statusCode).toBe(200);
@@ -28,24 +36,40 @@ describe('msg.headers from upstream', () => {
     const second = await sendAndWait({ ...first.ok, payload: { ...CATALOG_SEARCH, limit: 2 } });
     expect(second.error).toBeUndefined();
     expect((second.ok?.payload as { features: unknown[] }).features).toHaveLength(2);
-    const sent = bed.emu.log().filter((e) => e.path === '/api/v1/catalog/1.0.0/search').at(-1);
+    const sent = bed.emu
+      .log()
+      .filter((e) => e.path === '/api/v1/catalog/1.0.0/search')
+      .at(-1);
     expect(sent?.headers['content-type']).toMatch(/json/);
     expect(sent?.headers['x-eo-request-node']).toBeUndefined();
   });
 
   test('edited headers of an answer are sent, without its connection and length headers', async () => {
-    const flow = requestFlow(authNode(bed.emu), { operation: 'request', method: 'POST', url: '/api/v1/catalog/1.0.0/search', output: 'json' });
+    const flow = requestFlow(authNode(bed.emu), {
+      operation: 'request',
+      method: 'POST',
+      url: '/api/v1/catalog/1.0.0/search',
+      output: 'json',
+    });
     await bed.helper.load(NODES, flow, demoCredentials());
     const first = await sendAndWait({ payload: { ...CATALOG_SEARCH, limit: 1 } });
     const headers = { ...(first.ok?.headers as Record<string, string>), 'x-trace': 'edited' };
     const second = await sendAndWait({ payload: { ...CATALOG_SEARCH, limit: 1 }, headers });
     expect(second.error).toBeUndefined();
-    const sent = bed.emu.log().filter((e) => e.path === '/api/v1/catalog/1.0.0/search').at(-1);
+    const sent = bed.emu
+      .log()
+      .filter((e) => e.path === '/api/v1/catalog/1.0.0/search')
+      .at(-1);
     expect(sent?.headers['x-trace']).toBe('edited');
   });
 
   test('the headers of an http-in request (host, connection, length, cookie) are not forwarded', async () => {
-    const flow = requestFlow(authNode(bed.emu), { operation: 'request', method: 'POST', url: '/api/v1/catalog/1.0.0/search', output: 'json' });
+    const flow = requestFlow(authNode(bed.emu), {
+      operation: 'request',
+      method: 'POST',
+      url: '/api/v1/catalog/1.0.0/search',
+      output: 'json',
+    });
     await bed.helper.load(NODES, flow, demoCredentials());
     const incoming = {
       host: 'localhost:1880',
@@ -59,7 +83,10 @@ describe('msg.headers from upstream', () => {
     const result = await sendAndWait({ payload: { ...CATALOG_SEARCH, limit: 1 }, headers: incoming });
     expect(result.error).toBeUndefined();
     expect(result.ok?.statusCode).toBe(200);
-    const sent = bed.emu.log().filter((e) => e.path === '/api/v1/catalog/1.0.0/search').at(-1);
+    const sent = bed.emu
+      .log()
+      .filter((e) => e.path === '/api/v1/catalog/1.0.0/search')
+      .at(-1);
     expect(sent?.headers['x-request-id']).toBe('r-1');
     expect(sent?.headers.cookie).toBeUndefined();
     expect(sent?.headers.host).not.toBe('localhost:1880');
@@ -68,7 +95,11 @@ describe('msg.headers from upstream', () => {
 
 describe('headers that cannot be sent', () => {
   test('a header name with a space in the node names "headers", before any request', async () => {
-    await bed.helper.load(NODES, requestFlow(authNode(bed.emu), { operation: 'catalog', headers: [{ name: 'X Trace', value: '1' }] }), demoCredentials());
+    await bed.helper.load(
+      NODES,
+      requestFlow(authNode(bed.emu), { operation: 'catalog', headers: [{ name: 'X Trace', value: '1' }] }),
+      demoCredentials(),
+    );
     const caught = await caughtError(bed.helper, { payload: CATALOG_SEARCH });
     expect(caught.error.code).toBe('EO_INVALID_CONFIG');
     expect(caught.error.message).toContain('"x trace"');
@@ -77,7 +108,12 @@ describe('headers that cannot be sent', () => {
   });
 
   test('a line break in a msg.headers value names "headers" and injects nothing', async () => {
-    const flow = requestFlow(authNode(bed.emu), { operation: 'request', method: 'POST', url: '/api/v1/catalog/1.0.0/search', output: 'json' });
+    const flow = requestFlow(authNode(bed.emu), {
+      operation: 'request',
+      method: 'POST',
+      url: '/api/v1/catalog/1.0.0/search',
+      output: 'json',
+    });
     await bed.helper.load(NODES, flow, demoCredentials());
     const caught = await caughtError(bed.helper, { payload: CATALOG_SEARCH, headers: { 'x-trace': 'a\r\nx-injected: 1' } });
     expect(caught.error.code).toBe('EO_INVALID_CONFIG');
@@ -91,7 +127,11 @@ describe('WorldCover year', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eo-nr-year-'));
     try {
       bed.emu.configure({ worldCoverTileBytes: 1000 });
-      await bed.helper.load(NODES, requestFlow(authNode(bed.emu, 'terrascope'), { operation: 'worldcover', year: '', bbox: '6.1,0.5,6.9,1.5', directory: dir }), demoCredentials('terrascope'));
+      await bed.helper.load(
+        NODES,
+        requestFlow(authNode(bed.emu, 'terrascope'), { operation: 'worldcover', year: '', bbox: '6.1,0.5,6.9,1.5', directory: dir }),
+        demoCredentials('terrascope'),
+      );
       const result = await sendAndWait({});
       expect(result.error).toBeUndefined();
       expect(path.basename(result.ok?.payload as string)).toBe('ESA_WorldCover_10m_2021_v200_N00E006_Map.tif');
@@ -104,7 +144,11 @@ describe('WorldCover year', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eo-nr-year-'));
     try {
       bed.emu.configure({ worldCoverTileBytes: 1000 });
-      await bed.helper.load(NODES, requestFlow(authNode(bed.emu, 'terrascope'), { operation: 'worldcover', year: '', bbox: '6.1,0.5,6.9,1.5', directory: dir }), demoCredentials('terrascope'));
+      await bed.helper.load(
+        NODES,
+        requestFlow(authNode(bed.emu, 'terrascope'), { operation: 'worldcover', year: '', bbox: '6.1,0.5,6.9,1.5', directory: dir }),
+        demoCredentials('terrascope'),
+      );
       const ok = await sendAndWait({ year: 2020 });
       expect(path.basename(ok.ok?.payload as string)).toBe('ESA_WorldCover_10m_2020_v100_N00E006_Map.tif');
       const caught = await caughtError(bed.helper, { year: 2019 });
@@ -122,7 +166,11 @@ test('a close leaves no timer of the node behind', async () => {
   const realSetTimeout = global.setTimeout;
   const created: NodeJS.Timeout[] = [];
   try {
-    await bed.helper.load(NODES, requestFlow(authNode(bed.emu, 'terrascope'), { operation: 'download', url: '/download/synthetic/5000.bin', directory: dir }), demoCredentials('terrascope'));
+    await bed.helper.load(
+      NODES,
+      requestFlow(authNode(bed.emu, 'terrascope'), { operation: 'download', url: '/download/synthetic/5000.bin', directory: dir }),
+      demoCredentials('terrascope'),
+    );
     bed.helper.getNode('req')?.receive({});
     while (!bed.emu.log().some((e) => e.path.startsWith('/download/'))) await new Promise((resolve) => realSetTimeout(resolve, 5));
     // Every timer started while the node closes is recorded, to see which are still pending after.
@@ -136,6 +184,8 @@ test('a close leaves no timer of the node behind', async () => {
     global.setTimeout = realSetTimeout;
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  const pendingLong = created.filter((t) => !(t as unknown as { _destroyed: boolean })._destroyed && (t as unknown as { _idleTimeout: number })._idleTimeout >= 1000);
+  const pendingLong = created.filter(
+    (t) => !(t as unknown as { _destroyed: boolean })._destroyed && (t as unknown as { _idleTimeout: number })._idleTimeout >= 1000,
+  );
   expect(pendingLong).toEqual([]);
 });

@@ -6,15 +6,30 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { authNode, CATALOG_SEARCH, caughtError, DEMO_CLIENT, demoCredentials, GOLDEN_PROCESS, nextMessages, NODES, requestFlow, statusLog, useTestBed } from './eo-flow';
+import {
+  authNode,
+  CATALOG_SEARCH,
+  caughtError,
+  DEMO_CLIENT,
+  demoCredentials,
+  GOLDEN_PROCESS,
+  nextMessages,
+  NODES,
+  requestFlow,
+  statusLog,
+  useTestBed,
+} from './eo-flow';
 
 const bed = useTestBed();
 const JWT = /eyJ[\w-]+\.[\w-]+\.[\w-]+/;
 
-test('a token from the wrong realm: the provider\'s 401 message and the hint, on the original msg', async () => {
+test("a token from the wrong realm: the provider's 401 message and the hint, on the original msg", async () => {
   // Sentinel Hub API, but the token URL of the CDSE realm: the API refuses the token.
   bed.emu.configure({ apiRealms: ['main'] });
-  const flow = requestFlow(authNode(bed.emu, 'sentinel-hub', { tokenUrl: bed.emu.endpoints.cdse.tokenUrl }), { operation: 'process', accept: 'image/png' });
+  const flow = requestFlow(authNode(bed.emu, 'sentinel-hub', { tokenUrl: bed.emu.endpoints.cdse.tokenUrl }), {
+    operation: 'process',
+    accept: 'image/png',
+  });
   await bed.helper.load(NODES, flow, demoCredentials());
   const statuses = statusLog(bed.helper);
   const caught = await caughtError(bed.helper, { payload: GOLDEN_PROCESS, topic: 'scene-1' });
@@ -58,7 +73,12 @@ test('an absolute URL on a foreign origin is refused before anything is sent', a
 
 test('no secret or token in any message, status or error', async () => {
   const secret = 'very-secret-value-123';
-  const flow = requestFlow(authNode(bed.emu), { operation: 'request', method: 'POST', url: '/api/v1/catalog/1.0.0/search', output: 'json' });
+  const flow = requestFlow(authNode(bed.emu), {
+    operation: 'request',
+    method: 'POST',
+    url: '/api/v1/catalog/1.0.0/search',
+    output: 'json',
+  });
   await bed.helper.load(NODES, flow, { auth: { clientId: DEMO_CLIENT.clientId, clientSecret: secret } });
   const statuses = statusLog(bed.helper);
   const failed = await caughtError(bed.helper, { payload: CATALOG_SEARCH });
@@ -81,7 +101,11 @@ test('a redeploy cancels a download in flight: no output, no final file, nothing
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eo-nr-close-'));
   try {
     bed.emu.fault({ route: '/download/', hang: true });
-    await bed.helper.load(NODES, requestFlow(authNode(bed.emu, 'terrascope'), { operation: 'download', url: '/download/synthetic/5000.bin', directory: dir }), demoCredentials('terrascope'));
+    await bed.helper.load(
+      NODES,
+      requestFlow(authNode(bed.emu, 'terrascope'), { operation: 'download', url: '/download/synthetic/5000.bin', directory: dir }),
+      demoCredentials('terrascope'),
+    );
     let outputs = 0;
     let errors = 0;
     bed.helper.getNode('out')?.on('input', () => outputs++);

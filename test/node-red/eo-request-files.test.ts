@@ -6,7 +6,19 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { authNode, callLog, caughtError, demoCredentials, GOLDEN_PROCESS, nextMessages, NODES, requestFlow, statusLog, useTestBed, type Msg } from './eo-flow';
+import {
+  authNode,
+  callLog,
+  caughtError,
+  demoCredentials,
+  GOLDEN_PROCESS,
+  nextMessages,
+  NODES,
+  requestFlow,
+  statusLog,
+  useTestBed,
+  type Msg,
+} from './eo-flow';
 
 const bed = useTestBed();
 let dir: string;
@@ -32,7 +44,7 @@ function filesUnder(root: string): string[] {
 }
 
 describe('Process into a file', () => {
-  test('writes the emulator\'s GeoTIFF bytes under the given name and nothing half-written', async () => {
+  test("writes the emulator's GeoTIFF bytes under the given name and nothing half-written", async () => {
     await load({ operation: 'process', accept: 'image/tiff', output: 'buffer' }, 'sentinel-hub');
     const [asBuffer] = await send({ payload: GOLDEN_PROCESS });
     await bed.helper.unload();
@@ -91,7 +103,11 @@ describe('Terrascope download', () => {
   test('a msg.filename with ".." is refused, naming the field, and nothing is written outside the folder', async () => {
     const inner = path.join(dir, 'inner');
     fs.mkdirSync(inner);
-    await bed.helper.load(NODES, requestFlow(authNode(bed.emu, 'terrascope'), { operation: 'download', directory: inner, url: '/download/synthetic/1000.bin' }), demoCredentials('terrascope'));
+    await bed.helper.load(
+      NODES,
+      requestFlow(authNode(bed.emu, 'terrascope'), { operation: 'download', directory: inner, url: '/download/synthetic/1000.bin' }),
+      demoCredentials('terrascope'),
+    );
     const caught = await caughtError(bed.helper, { filename: '../escaped.bin', payload: 'original' });
     expect(caught.error.code).toBe('EO_PATH_NOT_ALLOWED');
     expect(caught.error.message).toContain('(field: filename)');
@@ -103,7 +119,7 @@ describe('Terrascope download', () => {
     expect(bed.emu.counters().apiRequests).toBe(0);
   });
 
-  test('a relative folder is resolved below Node-RED\'s fileWorkingDirectory, like the file nodes do', async () => {
+  test("a relative folder is resolved below Node-RED's fileWorkingDirectory, like the file nodes do", async () => {
     bed.helper.settings({ fileWorkingDirectory: dir });
     try {
       await load({ operation: 'download', url: '/download/synthetic/100.bin', directory: 'relative/data' });

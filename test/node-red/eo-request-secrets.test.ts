@@ -7,7 +7,19 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { FullConfig } from '../emulator/state';
-import { authNode, DEMO_CLIENT, DEMO_USER, demoCredentials, GOLDEN_PROCESS, nextMessages, NODES, requestFlow, useTestBed, type Msg, type Provider } from './eo-flow';
+import {
+  authNode,
+  DEMO_CLIENT,
+  DEMO_USER,
+  demoCredentials,
+  GOLDEN_PROCESS,
+  nextMessages,
+  NODES,
+  requestFlow,
+  useTestBed,
+  type Msg,
+  type Provider,
+} from './eo-flow';
 
 const bed = useTestBed();
 let dir: string;
@@ -46,7 +58,11 @@ test.each<Provider>(['terrascope', 'sentinel-hub'])('a download through a %s con
 });
 
 test('Process into a file sends no secret on', async () => {
-  const [msg] = await run('sentinel-hub', { operation: 'process', accept: 'image/tiff', output: 'file', filename: 'scene.tif' }, { payload: GOLDEN_PROCESS });
+  const [msg] = await run(
+    'sentinel-hub',
+    { operation: 'process', accept: 'image/tiff', output: 'file', filename: 'scene.tif' },
+    { payload: GOLDEN_PROCESS },
+  );
   expect(msg.payload).toBe(path.join(dir, 'scene.tif'));
   expectNoSecrets(msg);
 });

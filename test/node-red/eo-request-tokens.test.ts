@@ -3,7 +3,17 @@
  * process-wide cache is keyed by the identity, so unchanged credentials make no new token request
  * after a redeploy and a changed secret makes exactly one.
  */
-import { authNode, CATALOG_SEARCH, DEMO_CLIENT, demoCredentials, nextMessages, NODES, requestFlow, useTestBed, type FlowNode } from './eo-flow';
+import {
+  authNode,
+  CATALOG_SEARCH,
+  DEMO_CLIENT,
+  demoCredentials,
+  nextMessages,
+  NODES,
+  requestFlow,
+  useTestBed,
+  type FlowNode,
+} from './eo-flow';
 import type { NodeRedTestHelper } from '../support/node-red-runtime';
 
 const bed = useTestBed();

@@ -12,7 +12,7 @@ test('headers passed on unchanged, reordered or through JSON are recognised as a
   expect(isUnchangedResponse(reordered)).toBe(true);
 });
 
-test('every kind of edit makes the headers a flow\'s own', () => {
+test("every kind of edit makes the headers a flow's own", () => {
   const marked = markResponseHeaders(answer);
   const edits: Record<string, unknown>[] = [
     { ...marked, 'x-trace': 'edited' },

@@ -34,7 +34,13 @@ function catalogProbe(RED: RedLike): void {
       clientSecret: config.secret,
     });
     this.on('input', (msg, send, done) => {
-      eoRequest({ connection, tokens: tokenProviderFor(connection), method: 'POST', url: CATALOG_SEARCH_PATH, body: { collections: ['sentinel-2-l2a'], limit: 1 } })
+      eoRequest({
+        connection,
+        tokens: tokenProviderFor(connection),
+        method: 'POST',
+        url: CATALOG_SEARCH_PATH,
+        body: { collections: ['sentinel-2-l2a'], limit: 1 },
+      })
         .then((res) => {
           send({ ...msg, statusCode: res.statusCode, payload: res.body });
           done();

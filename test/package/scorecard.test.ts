@@ -17,12 +17,18 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { packPackage, repoRoot, tempDir } from '../e2e/harness';
+import { packPackage } from '../support/package-tarball';
+import { repoRoot, tempDir } from '../support/paths';
 
 const run = promisify(execFile);
 const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
 
-function installedManifest(dir: string): { name: string; version: string; dependencies?: Record<string, string>; engines?: Record<string, string> } {
+function installedManifest(dir: string): {
+  name: string;
+  version: string;
+  dependencies?: Record<string, string>;
+  engines?: Record<string, string>;
+} {
   return JSON.parse(fs.readFileSync(path.join(repoRoot, 'node_modules', dir, 'package.json'), 'utf8'));
 }
 
@@ -31,7 +37,12 @@ function packument(name: string): object | undefined {
   if (name === 'node-red') {
     const latest = installedManifest('node-red');
     const maintenance = installedManifest('node-red4');
-    const entry = (m: typeof latest) => ({ name: 'node-red', version: m.version, dependencies: m.dependencies ?? {}, engines: m.engines ?? {} });
+    const entry = (m: typeof latest) => ({
+      name: 'node-red',
+      version: m.version,
+      dependencies: m.dependencies ?? {},
+      engines: m.engines ?? {},
+    });
     return {
       name,
       'dist-tags': { latest: latest.version, maintenance: maintenance.version },
@@ -40,7 +51,11 @@ function packument(name: string): object | undefined {
   }
   if (!fs.existsSync(path.join(repoRoot, 'node_modules', name, 'package.json'))) return undefined;
   const m = installedManifest(name);
-  return { name, 'dist-tags': { latest: m.version }, versions: { [m.version]: { name, version: m.version, dependencies: m.dependencies ?? {} } } };
+  return {
+    name,
+    'dist-tags': { latest: m.version },
+    versions: { [m.version]: { name, version: m.version, dependencies: m.dependencies ?? {} } },
+  };
 }
 
 let registry: http.Server;
@@ -74,8 +89,21 @@ test('node-red-dev validate passes every scorecard item on the packed package', 
   asked = [];
   const { stdout, stderr } = await run(
     process.execPath,
-    ['--require', path.join(__dirname, 'catalogue-stub.js'), path.join(repoRoot, 'node_modules', 'node-red-dev', 'bin', 'run'), 'validate', '-p', unpacked, '-o', scorecardFile],
-    { cwd: work, env: { ...process.env, EO_REGISTRY_STUB: registryUrl, npm_config_registry: registryUrl, npm_registry: registryUrl, NODE_OPTIONS: '' }, maxBuffer: 16 * 1024 * 1024 },
+    [
+      '--require',
+      path.join(__dirname, 'catalogue-stub.js'),
+      path.join(repoRoot, 'node_modules', 'node-red-dev', 'bin', 'run'),
+      'validate',
+      '-p',
+      unpacked,
+      '-o',
+      scorecardFile,
+    ],
+    {
+      cwd: work,
+      env: { ...process.env, EO_REGISTRY_STUB: registryUrl, npm_config_registry: registryUrl, npm_registry: registryUrl, NODE_OPTIONS: '' },
+      maxBuffer: 16 * 1024 * 1024,
+    },
   );
   const scorecard = JSON.parse(fs.readFileSync(scorecardFile, 'utf8')) as Record<string, { test: boolean } & Record<string, unknown>>;
   const { package: about, ...items } = scorecard;
@@ -88,7 +116,9 @@ test('node-red-dev validate passes every scorecard item on the packed package', 
 
   // The examples cover the flow node, and the dependency questions were really asked.
   expect(items.N02.nodes).toEqual(['eo-request']);
-  expect(items.P06.versions).toEqual(expect.arrayContaining([installedManifest('node-red').version, installedManifest('node-red4').version]));
+  expect(items.P06.versions).toEqual(
+    expect.arrayContaining([installedManifest('node-red').version, installedManifest('node-red4').version]),
+  );
   expect(items.D01.total).toBe(Object.keys(pkg.dependencies).length);
   expect(asked).toEqual(expect.arrayContaining(['node-red', ...Object.keys(pkg.dependencies)]));
 }, 120_000);

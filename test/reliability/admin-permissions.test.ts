@@ -5,7 +5,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { installPackage, packPackage, runtimeForThisNode, startNodeRed, tempDir, type AdminUser, type NodeRedProcess } from '../e2e/harness';
+import { installPackage, runtimeForThisNode, startNodeRed, type AdminUser, type NodeRedProcess } from '../support/node-red-process';
+import { packPackage } from '../support/package-tarball';
+import { tempDir } from '../support/paths';
 import { DEMO_CLIENT, startEmulator } from '../emulator/server';
 import type { Emulator } from '../emulator/types';
 import { artifactDir, keepEmulatorRecord, rememberSecrets } from './hygiene';
@@ -25,7 +27,13 @@ async function tokenFor(user: AdminUser): Promise<string> {
   const res = await fetch(`${red.url}/auth/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ client_id: 'node-red-admin', grant_type: 'password', scope: user.permissions, username: user.username, password: user.password }),
+    body: JSON.stringify({
+      client_id: 'node-red-admin',
+      grant_type: 'password',
+      scope: user.permissions,
+      username: user.username,
+      password: user.password,
+    }),
   });
   expect(res.status).toBe(200);
   return ((await res.json()) as { access_token: string }).access_token;

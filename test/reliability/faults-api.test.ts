@@ -11,13 +11,31 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { tempDir } from '../e2e/harness';
+import { tempDir } from '../support/paths';
 import { bodyBytes, COMMON_UNAUTHORIZED_BODY, rateLimitFault, syntheticSource } from '../emulator/server';
 import type { Emulator } from '../emulator/types';
 import { artifactDir, rememberSecrets } from './hygiene';
 import { PROCESS_REQUEST, runtimeHealthy } from './support/fault-checks';
-import { FAULT_TEST_TIMEOUT_MS, FaultBed, RUN_TIMEOUT_MS, type FaultBedAuth, type FaultBedRun, type FaultBedTarget } from './support/fault-bed';
-import { apiRequests, byClient, errorCode, errorMessage, grantsText, logMark, outcomeText, Scenario, tokenRequests, type GrantCounts } from './support/observe';
+import {
+  FAULT_TEST_TIMEOUT_MS,
+  FaultBed,
+  RUN_TIMEOUT_MS,
+  type FaultBedAuth,
+  type FaultBedRun,
+  type FaultBedTarget,
+} from './support/fault-bed';
+import {
+  apiRequests,
+  byClient,
+  errorCode,
+  errorMessage,
+  grantsText,
+  logMark,
+  outcomeText,
+  Scenario,
+  tokenRequests,
+  type GrantCounts,
+} from './support/observe';
 import { loopbackCertificate, startTlsFront, type LoopbackCertificate, type TlsFront } from './support/tls-front';
 
 jest.setTimeout(FAULT_TEST_TIMEOUT_MS);
@@ -43,39 +61,60 @@ let front: TlsFront | undefined;
 /** Holds the test certificate and its key: not an artefact (a key is nothing to publish). */
 const tlsDir = tempDir('eo-faults-tls');
 
-beforeAll(async () => {
-  certificate = await loopbackCertificate(tlsDir);
-  bed = await FaultBed.start({
-    env: { NODE_EXTRA_CA_CERTS: certificate.certFile },
-    setup: async (emulator: Emulator, files: string) => {
-      emulator.configure({ clients: [client], users: [user, tlsUser], worldCoverTileBytes: TILE_BYTES });
-      front = await startTlsFront(certificate, emulator.url);
-      const e = emulator.endpoints;
-      const auths: FaultBedAuth[] = [
-        { id: 'auth-sh', provider: 'sentinel-hub', tokenUrl: e.sentinelHub.tokenUrl, baseUrl: e.sentinelHub.baseUrl, credentials: client },
-        { id: 'auth-ts', provider: 'terrascope', tokenUrl: e.terrascope.tokenUrl, baseUrl: e.terrascope.baseUrl, credentials: user },
-        { id: 'auth-tls', provider: 'terrascope', tokenUrl: e.terrascope.tokenUrl, baseUrl: front.url, credentials: tlsUser },
-      ];
-      const targets: FaultBedTarget[] = [
-        { id: 'req-process', auth: 'auth-sh', props: { operation: 'process', accept: 'image/png', output: 'buffer' } },
-        { id: 'req-process-file', auth: 'auth-sh', props: { operation: 'process', accept: 'image/png', output: 'file', directory: path.join(files, 'process') } },
-        { id: 'req-batch', auth: 'auth-sh', props: { operation: 'request', method: 'POST', url: '/api/v2/batch/process', output: 'json' } },
-        { id: 'req-download', auth: 'auth-ts', props: { operation: 'download', directory: path.join(files, 'dl') } },
-        { id: 'req-worldcover', auth: 'auth-ts', props: { operation: 'worldcover', bbox: WORLDCOVER_BBOX, year: '2021', directory: path.join(files, 'wc'), overwrite: 'always' } },
-        { id: 'req-stac', auth: 'auth-ts', props: { operation: 'request', method: 'GET', output: 'json' } },
-        { id: 'req-tls', auth: 'auth-tls', props: { operation: 'download', directory: path.join(files, 'tls') } },
-      ];
-      return { auths, targets };
-    },
-  });
-  // Tokens first, so the scenarios below count only the token requests their faults cause.
-  const warm = [
-    await bed.run('req-process', { payload: PROCESS_REQUEST }),
-    await bed.run('req-download', { url: '/download/synthetic/1024.bin', filename: 'warm.bin' }),
-    await bed.run('req-tls', { url: '/download/synthetic/1024.bin', filename: 'warm.bin' }),
-  ];
-  for (const r of warm) if (r.errors.length) throw new Error(`warm-up failed: ${outcomeText(r)}`);
-}, 240_000 + 3 * RUN_TIMEOUT_MS);
+beforeAll(
+  async () => {
+    certificate = await loopbackCertificate(tlsDir);
+    bed = await FaultBed.start({
+      env: { NODE_EXTRA_CA_CERTS: certificate.certFile },
+      setup: async (emulator: Emulator, files: string) => {
+        emulator.configure({ clients: [client], users: [user, tlsUser], worldCoverTileBytes: TILE_BYTES });
+        front = await startTlsFront(certificate, emulator.url);
+        const e = emulator.endpoints;
+        const auths: FaultBedAuth[] = [
+          {
+            id: 'auth-sh',
+            provider: 'sentinel-hub',
+            tokenUrl: e.sentinelHub.tokenUrl,
+            baseUrl: e.sentinelHub.baseUrl,
+            credentials: client,
+          },
+          { id: 'auth-ts', provider: 'terrascope', tokenUrl: e.terrascope.tokenUrl, baseUrl: e.terrascope.baseUrl, credentials: user },
+          { id: 'auth-tls', provider: 'terrascope', tokenUrl: e.terrascope.tokenUrl, baseUrl: front.url, credentials: tlsUser },
+        ];
+        const targets: FaultBedTarget[] = [
+          { id: 'req-process', auth: 'auth-sh', props: { operation: 'process', accept: 'image/png', output: 'buffer' } },
+          {
+            id: 'req-process-file',
+            auth: 'auth-sh',
+            props: { operation: 'process', accept: 'image/png', output: 'file', directory: path.join(files, 'process') },
+          },
+          {
+            id: 'req-batch',
+            auth: 'auth-sh',
+            props: { operation: 'request', method: 'POST', url: '/api/v2/batch/process', output: 'json' },
+          },
+          { id: 'req-download', auth: 'auth-ts', props: { operation: 'download', directory: path.join(files, 'dl') } },
+          {
+            id: 'req-worldcover',
+            auth: 'auth-ts',
+            props: { operation: 'worldcover', bbox: WORLDCOVER_BBOX, year: '2021', directory: path.join(files, 'wc'), overwrite: 'always' },
+          },
+          { id: 'req-stac', auth: 'auth-ts', props: { operation: 'request', method: 'GET', output: 'json' } },
+          { id: 'req-tls', auth: 'auth-tls', props: { operation: 'download', directory: path.join(files, 'tls') } },
+        ];
+        return { auths, targets };
+      },
+    });
+    // Tokens first, so the scenarios below count only the token requests their faults cause.
+    const warm = [
+      await bed.run('req-process', { payload: PROCESS_REQUEST }),
+      await bed.run('req-download', { url: '/download/synthetic/1024.bin', filename: 'warm.bin' }),
+      await bed.run('req-tls', { url: '/download/synthetic/1024.bin', filename: 'warm.bin' }),
+    ];
+    for (const r of warm) if (r.errors.length) throw new Error(`warm-up failed: ${outcomeText(r)}`);
+  },
+  240_000 + 3 * RUN_TIMEOUT_MS,
+);
 
 afterAll(async () => {
   await front?.close();
@@ -127,12 +166,24 @@ const dlFiles = (prefix: string): string[] => bed.filesIn('dl').filter((f) => f.
 
 describe('API faults (Node-RED)', () => {
   it('401 in the middle of a flow (tile 2 of 4): one new token, all tiles complete', async () => {
-    bed.emulator.fault({ route: '^GET /download/', status: 401, body: COMMON_UNAUTHORIZED_BODY, headers: { 'www-authenticate': 'Bearer' }, after: 1, times: 1 });
+    bed.emulator.fault({
+      route: '^GET /download/',
+      status: 401,
+      body: COMMON_UNAUTHORIZED_BODY,
+      headers: { 'www-authenticate': 'Bearer' },
+      after: 1,
+      times: 1,
+    });
     const m = await measure('req-worldcover', {}, 4);
     const tiles = bed.filesIn('wc');
     const complete = tiles.filter((f) => f.endsWith('.tif') && fs.statSync(path.join(bed.files, 'wc', f)).size === TILE_BYTES);
     const downloads = apiRequests(bed.emulator, m.mark, /^GET \/download\//);
-    const s = new Scenario(GROUP, ENGINE, '401 in the middle of a flow (WorldCover tile 2 of 4)', '4 tiles complete; 1 token request (refresh); the 401 call replayed once')
+    const s = new Scenario(
+      GROUP,
+      ENGINE,
+      '401 in the middle of a flow (WorldCover tile 2 of 4)',
+      '4 tiles complete; 1 token request (refresh); the 401 call replayed once',
+    )
       .observe(`${m.run.outputs.length} tiles out, ${m.run.errors.length} errors`)
       .observe(`token requests ${grantsText(m.tokens)}; ${downloads.length} download requests`)
       .observe(`files: ${complete.length} complete .tif, ${tiles.filter((f) => f.endsWith('.part')).length} .part`)
@@ -145,10 +196,20 @@ describe('API faults (Node-RED)', () => {
   });
 
   it('401 that persists: one token renewal, then a clear 401 error', async () => {
-    bed.emulator.fault({ route: '^POST /api/v1/process$', status: 401, body: COMMON_UNAUTHORIZED_BODY, headers: { 'www-authenticate': 'Bearer' } });
+    bed.emulator.fault({
+      route: '^POST /api/v1/process$',
+      status: 401,
+      body: COMMON_UNAUTHORIZED_BODY,
+      headers: { 'www-authenticate': 'Bearer' },
+    });
     const m = await measure('req-process', { payload: PROCESS_REQUEST });
     const calls = apiRequests(bed.emulator, m.mark, /^POST \/api\/v1\/process$/);
-    const s = new Scenario(GROUP, ENGINE, '401 on every call', 'Catch: EO_HTTP_STATUS 401 with a hint; 1 token request; 2 calls (one replay)')
+    const s = new Scenario(
+      GROUP,
+      ENGINE,
+      '401 on every call',
+      'Catch: EO_HTTP_STATUS 401 with a hint; 1 token request; 2 calls (one replay)',
+    )
       .observe(outcomeText(m.run))
       .observe(`token requests ${grantsText(m.tokens)}; ${calls.length} calls`)
       .check('Catch got EO_HTTP_STATUS', errorCode(m.run) === 'EO_HTTP_STATUS')
@@ -183,7 +244,12 @@ describe('API faults (Node-RED)', () => {
     bed.emulator.fault(rateLimitFault('^POST /api/v1/process$', 120_000));
     const m = await measure('req-process', { payload: PROCESS_REQUEST });
     const calls = apiRequests(bed.emulator, m.mark, /^POST \/api\/v1\/process$/);
-    const s = new Scenario(GROUP, ENGINE, '429, Retry-After: 120000 (ms)', 'Catch: EO_RATE_LIMITED naming the wait; 1 call; 0 token requests')
+    const s = new Scenario(
+      GROUP,
+      ENGINE,
+      '429, Retry-After: 120000 (ms)',
+      'Catch: EO_RATE_LIMITED naming the wait; 1 call; 0 token requests',
+    )
       .observe(outcomeText(m.run))
       .observe(`${calls.length} calls; token requests ${grantsText(m.tokens)}`)
       .check('Catch got EO_RATE_LIMITED', errorCode(m.run) === 'EO_RATE_LIMITED')
@@ -195,7 +261,12 @@ describe('API faults (Node-RED)', () => {
   });
 
   it('503 twice on Process (a read-only POST): retried, result', async () => {
-    bed.emulator.fault({ route: '^POST /api/v1/process$', status: 503, body: { error: { status: 503, reason: 'Service Unavailable' } }, times: 2 });
+    bed.emulator.fault({
+      route: '^POST /api/v1/process$',
+      status: 503,
+      body: { error: { status: 503, reason: 'Service Unavailable' } },
+      times: 2,
+    });
     const m = await measure('req-process', { payload: PROCESS_REQUEST });
     const calls = apiRequests(bed.emulator, m.mark, /^POST \/api\/v1\/process$/);
     const s = new Scenario(GROUP, ENGINE, '503 twice (Process)', 'result after 3 calls; 0 token requests')
@@ -213,7 +284,12 @@ describe('API faults (Node-RED)', () => {
     const m = await measure('req-download', { url: '/download/synthetic/8192.bin', filename: 'e500.bin' });
     const calls = apiRequests(bed.emulator, m.mark, /^GET \/download\//);
     const left = dlFiles('e500');
-    const s = new Scenario(GROUP, ENGINE, '500 on every attempt (download)', 'Catch: EO_HTTP_STATUS 500 "still failed after 3 retries"; 4 calls; no file')
+    const s = new Scenario(
+      GROUP,
+      ENGINE,
+      '500 on every attempt (download)',
+      'Catch: EO_HTTP_STATUS 500 "still failed after 3 retries"; 4 calls; no file',
+    )
       .observe(outcomeText(m.run))
       .observe(`${calls.length} calls; token requests ${grantsText(m.tokens)}; files: ${left.join(', ') || 'none'}`)
       .check('Catch got EO_HTTP_STATUS', errorCode(m.run) === 'EO_HTTP_STATUS')
@@ -226,7 +302,12 @@ describe('API faults (Node-RED)', () => {
   });
 
   it('502 on a batch creation (not safe to repeat): not retried, a clear error', async () => {
-    bed.emulator.fault({ route: '^POST /api/v2/batch/process$', status: 502, body: '<html>Bad Gateway</html>', headers: { 'content-type': 'text/html' } });
+    bed.emulator.fault({
+      route: '^POST /api/v2/batch/process$',
+      status: 502,
+      body: '<html>Bad Gateway</html>',
+      headers: { 'content-type': 'text/html' },
+    });
     const m = await measure('req-batch', { payload: { processRequest: PROCESS_REQUEST, tilingGrid: { id: 1, resolution: 10 } } });
     const calls = apiRequests(bed.emulator, m.mark, /^POST \/api\/v2\/batch\/process$/);
     const s = new Scenario(GROUP, ENGINE, '502 on batch creation (POST)', 'Catch: EO_HTTP_STATUS 502 "not retried"; 1 call')
@@ -247,9 +328,16 @@ describe('API faults (Node-RED)', () => {
     const calls = apiRequests(bed.emulator, m.mark, /^GET \/download\//);
     const ranged = calls.filter((c) => typeof c.headers.range === 'string').length;
     const same = identical(path.join(bed.files, 'dl', 'reset-once.bin'), size);
-    const s = new Scenario(GROUP, ENGINE, 'connection reset at 50 % (once)', 'resumed with Range; complete, byte-identical; 0 token requests')
+    const s = new Scenario(
+      GROUP,
+      ENGINE,
+      'connection reset at 50 % (once)',
+      'resumed with Range; complete, byte-identical; 0 token requests',
+    )
       .observe(outcomeText(m.run))
-      .observe(`${calls.length} calls (${ranged} with Range), resumed ${String((m.run.outputs[0]?.eo as { resumed?: number } | undefined)?.resumed ?? 0)}; byte-identical ${same}; files: ${dlFiles('reset-once').join(', ')}`)
+      .observe(
+        `${calls.length} calls (${ranged} with Range), resumed ${String((m.run.outputs[0]?.eo as { resumed?: number } | undefined)?.resumed ?? 0)}; byte-identical ${same}; files: ${dlFiles('reset-once').join(', ')}`,
+      )
       .check('result', ok(m.run))
       .check('resumed with a Range request', ranged === 1 && calls.length === 2)
       .check('byte-identical', same)
@@ -270,10 +358,17 @@ describe('API faults (Node-RED)', () => {
     const again = await measure('req-download', { url: `/download/synthetic/${size}.bin`, filename: 'reset-always.bin' });
     const calls = apiRequests(bed.emulator, again.mark, /^GET \/download\//);
     const same = identical(path.join(bed.files, 'dl', 'reset-always.bin'), size);
-    const s = new Scenario(GROUP, ENGINE, 'connection reset on every attempt', 'Catch: EO_DOWNLOAD_INCOMPLETE; only .part (+ .meta.json), no file; next run resumes (1 Range call), byte-identical')
+    const s = new Scenario(
+      GROUP,
+      ENGINE,
+      'connection reset on every attempt',
+      'Catch: EO_DOWNLOAD_INCOMPLETE; only .part (+ .meta.json), no file; next run resumes (1 Range call), byte-identical',
+    )
       .observe(outcomeText(m.run))
       .observe(`files after: ${afterFailure.join(', ')} (.part ${partSize} bytes)`)
-      .observe(`then ${outcomeText(again.run)}, ${calls.length} call(s) with Range ${String(calls[0]?.headers.range ?? 'none')}; byte-identical ${same}`)
+      .observe(
+        `then ${outcomeText(again.run)}, ${calls.length} call(s) with Range ${String(calls[0]?.headers.range ?? 'none')}; byte-identical ${same}`,
+      )
       .check('Catch got EO_DOWNLOAD_INCOMPLETE', errorCode(m.run) === 'EO_DOWNLOAD_INCOMPLETE')
       .check('no final file after the failure', !afterFailure.includes('reset-always.bin'))
       .check('.part kept with some bytes', partSize > 0 && partSize < size)
@@ -292,7 +387,9 @@ describe('API faults (Node-RED)', () => {
     const same = identical(path.join(bed.files, 'dl', 'short.bin'), size);
     const s = new Scenario(GROUP, ENGINE, 'body shorter than Content-Length (download)', 'resumed with Range; complete, byte-identical')
       .observe(outcomeText(m.run))
-      .observe(`${calls.length} calls, 2nd Range ${String(calls[1]?.headers.range ?? 'none')}; byte-identical ${same}; files: ${dlFiles('short').join(', ')}`)
+      .observe(
+        `${calls.length} calls, 2nd Range ${String(calls[1]?.headers.range ?? 'none')}; byte-identical ${same}; files: ${dlFiles('short').join(', ')}`,
+      )
       .check('result', ok(m.run))
       .check('resumed from byte 100000', calls.length === 2 && calls[1].headers.range === 'bytes=100000-')
       .check('byte-identical', same)
@@ -308,7 +405,12 @@ describe('API faults (Node-RED)', () => {
     const left = bed.filesIn('process');
     const again = await measure('req-process-file', { payload: PROCESS_REQUEST, filename: 'short.png' });
     const after = bed.filesIn('process');
-    const s = new Scenario(GROUP, ENGINE, 'body shorter than Content-Length (Process → file)', 'Catch: EO_DOWNLOAD_INCOMPLETE; no file, no .part; next run writes the file')
+    const s = new Scenario(
+      GROUP,
+      ENGINE,
+      'body shorter than Content-Length (Process → file)',
+      'Catch: EO_DOWNLOAD_INCOMPLETE; no file, no .part; next run writes the file',
+    )
       .observe(outcomeText(m.run))
       .observe(`files after: ${left.join(', ') || 'none'}; then ${outcomeText(again.run)}, files: ${after.join(', ')}`)
       .check('Catch got EO_DOWNLOAD_INCOMPLETE', errorCode(m.run) === 'EO_DOWNLOAD_INCOMPLETE')
@@ -325,7 +427,12 @@ describe('API faults (Node-RED)', () => {
     const m = await measure('req-process', { payload: PROCESS_REQUEST });
     const calls = apiRequests(bed.emulator, m.mark, /^POST \/api\/v1\/process$/);
     const full = (m.run.outputs[0]?.bufferLength ?? 0) > 200;
-    const s = new Scenario(GROUP, ENGINE, 'body shorter than Content-Length (Process → buffer)', 'retried (read-only POST); full result; 2 calls')
+    const s = new Scenario(
+      GROUP,
+      ENGINE,
+      'body shorter than Content-Length (Process → buffer)',
+      'retried (read-only POST); full result; 2 calls',
+    )
       .observe(outcomeText(m.run))
       .observe(`${calls.length} calls; token requests ${grantsText(m.tokens)}`)
       .check('full result', ok(m.run) && full)
@@ -341,9 +448,16 @@ describe('API faults (Node-RED)', () => {
     const main = apiRequests(bed.emulator, m.mark, /^GET \/stac$/).filter((e) => e.origin === 'main');
     const second = apiRequests(bed.emulator, m.mark, /^GET \/stac$/).filter((e) => e.origin === 'second');
     const tokenSent = second.some((e) => e.headers.authorization !== undefined);
-    const s = new Scenario(GROUP, ENGINE, '302 to another origin (public STAC)', 'result from the other origin; Authorization not sent there')
+    const s = new Scenario(
+      GROUP,
+      ENGINE,
+      '302 to another origin (public STAC)',
+      'result from the other origin; Authorization not sent there',
+    )
       .observe(outcomeText(m.run))
-      .observe(`main ${main.length} (with token ${main.filter((e) => e.headers.authorization).length}), other origin ${second.length} (with token ${second.filter((e) => e.headers.authorization).length})`)
+      .observe(
+        `main ${main.length} (with token ${main.filter((e) => e.headers.authorization).length}), other origin ${second.length} (with token ${second.filter((e) => e.headers.authorization).length})`,
+      )
       .check('result', ok(m.run) && m.run.outputs[0].statusCode === 200)
       .check('the other origin was asked once', second.length === 1)
       .check('no Authorization to the other origin', !tokenSent)
@@ -356,9 +470,16 @@ describe('API faults (Node-RED)', () => {
     bed.emulator.fault({ route: '^POST /api/v1/process$', origin: 'main', status: 307, redirectTo: 'second:/api/v1/process' });
     const m = await measure('req-process', { payload: PROCESS_REQUEST });
     const second = apiRequests(bed.emulator, m.mark, /^POST \/api\/v1\/process$/).filter((e) => e.origin === 'second');
-    const s = new Scenario(GROUP, ENGINE, '307 to another origin (Process)', 'Catch: EO_HTTP_STATUS 401 "redirected to … never receives the access token"; no token sent there')
+    const s = new Scenario(
+      GROUP,
+      ENGINE,
+      '307 to another origin (Process)',
+      'Catch: EO_HTTP_STATUS 401 "redirected to … never receives the access token"; no token sent there',
+    )
       .observe(outcomeText(m.run))
-      .observe(`other origin asked ${second.length}×, with token ${second.filter((e) => e.headers.authorization).length}×; token requests ${grantsText(m.tokens)}`)
+      .observe(
+        `other origin asked ${second.length}×, with token ${second.filter((e) => e.headers.authorization).length}×; token requests ${grantsText(m.tokens)}`,
+      )
       .check('Catch got EO_HTTP_STATUS', errorCode(m.run) === 'EO_HTTP_STATUS')
       .check('message explains the token does not follow', /never receives the access token/.test(errorMessage(m.run)))
       .check('no Authorization to the other origin', second.length === 1 && second[0].headers.authorization === undefined)
@@ -374,9 +495,16 @@ describe('API faults (Node-RED)', () => {
     const left = bed.filesIn('tls').filter((f) => f.startsWith('insecure'));
     bed.emulator.clearFaults();
     const again = await measure('req-tls', { url: '/download/synthetic/2048.bin', filename: 'secure.bin' });
-    const s = new Scenario(GROUP, ENGINE, 'redirect https → http (download)', 'Catch: EO_INSECURE_REDIRECT; the http URL never asked; no file; then OK over https')
+    const s = new Scenario(
+      GROUP,
+      ENGINE,
+      'redirect https → http (download)',
+      'Catch: EO_INSECURE_REDIRECT; the http URL never asked; no file; then OK over https',
+    )
       .observe(outcomeText(m.run))
-      .observe(`asked: ${asked.map((e) => e.path.split('/').pop()).join(', ')}; files: ${left.join(', ') || 'none'}; then ${outcomeText(again.run)}`)
+      .observe(
+        `asked: ${asked.map((e) => e.path.split('/').pop()).join(', ')}; files: ${left.join(', ') || 'none'}; then ${outcomeText(again.run)}`,
+      )
       .check('Catch got EO_INSECURE_REDIRECT', errorCode(m.run) === 'EO_INSECURE_REDIRECT')
       .check('message says https to plain http', /https to plain http/.test(errorMessage(m.run)))
       .check('the http URL was never asked', asked.length === 1 && asked[0].path.endsWith('2048.bin'))

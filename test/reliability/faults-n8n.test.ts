@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startEmulator } from '../emulator/server';
 import type { Emulator } from '../emulator/types';
-import { EO_REQUEST_TYPE, N8nHome, nodeOutput, type ExecutionResult } from '../n8n/harness';
+import { EO_REQUEST_TYPE, N8nHome, nodeOutput, type ExecutionResult } from '../support/n8n-process';
 import { processParameters } from '../n8n/workflows';
 import { artifactDir, keepEmulatorRecord, rememberSecrets } from './hygiene';
 import { BLAMES_CREDENTIALS } from './support/fault-checks';
@@ -43,10 +43,23 @@ const CREDS = {
 let emu: Emulator;
 let home: N8nHome;
 
-type N8nNode = { id: string; name: string; type: string; typeVersion: number; position: number[]; parameters: Record<string, unknown> } & Record<string, unknown>;
+type N8nNode = {
+  id: string;
+  name: string;
+  type: string;
+  typeVersion: number;
+  position: number[];
+  parameters: Record<string, unknown>;
+} & Record<string, unknown>;
 
 let counter = 0;
-function node(name: string, parameters: Record<string, unknown>, credentials: Record<string, unknown>, continueOnFail: boolean, type = EO_REQUEST_TYPE): N8nNode {
+function node(
+  name: string,
+  parameters: Record<string, unknown>,
+  credentials: Record<string, unknown>,
+  continueOnFail: boolean,
+  type = EO_REQUEST_TYPE,
+): N8nNode {
   counter += 1;
   return {
     id: `5fa00000-0000-4000-8000-${String(counter).padStart(12, '0')}`,
@@ -66,8 +79,18 @@ function scenarioNodes(continueOnFail: boolean): Record<'down' | 'bad' | 'cut' |
   return {
     down: node('Token endpoint 503', process, { sentinelHubApi: CREDS.down }, continueOnFail),
     bad: node('Wrong client secret', process, { sentinelHubApi: CREDS.bad }, continueOnFail),
-    cut: node('Download cut', { resource: 'terrascope', operation: 'download', url: `/download/synthetic/${CUT_SIZE}.bin`, binaryPropertyName: 'data' }, { terrascopeApi: CREDS.ts }, continueOnFail),
-    ok: node('Download OK', { resource: 'terrascope', operation: 'download', url: `/download/synthetic/${OK_SIZE}.bin`, binaryPropertyName: 'data' }, { terrascopeApi: CREDS.ts }, continueOnFail),
+    cut: node(
+      'Download cut',
+      { resource: 'terrascope', operation: 'download', url: `/download/synthetic/${CUT_SIZE}.bin`, binaryPropertyName: 'data' },
+      { terrascopeApi: CREDS.ts },
+      continueOnFail,
+    ),
+    ok: node(
+      'Download OK',
+      { resource: 'terrascope', operation: 'download', url: `/download/synthetic/${OK_SIZE}.bin`, binaryPropertyName: 'data' },
+      { terrascopeApi: CREDS.ts },
+      continueOnFail,
+    ),
   };
 }
 
@@ -92,8 +115,22 @@ beforeAll(async () => {
   home = await N8nHome.create();
   const e = emu.endpoints;
   await home.importCredentials([
-    { ...CREDS.down, type: 'sentinelHubApi', data: { environment: 'sentinel-hub', ...downClient, tokenUrl: e.sentinelHub.tokenUrl, baseUrl: e.sentinelHub.baseUrl } },
-    { ...CREDS.bad, type: 'sentinelHubApi', data: { environment: 'sentinel-hub', clientId: badClient.clientId, clientSecret: wrongSecret, tokenUrl: e.sentinelHub.realmTokenUrl, baseUrl: e.sentinelHub.baseUrl } },
+    {
+      ...CREDS.down,
+      type: 'sentinelHubApi',
+      data: { environment: 'sentinel-hub', ...downClient, tokenUrl: e.sentinelHub.tokenUrl, baseUrl: e.sentinelHub.baseUrl },
+    },
+    {
+      ...CREDS.bad,
+      type: 'sentinelHubApi',
+      data: {
+        environment: 'sentinel-hub',
+        clientId: badClient.clientId,
+        clientSecret: wrongSecret,
+        tokenUrl: e.sentinelHub.realmTokenUrl,
+        baseUrl: e.sentinelHub.baseUrl,
+      },
+    },
     { ...CREDS.ts, type: 'terrascopeApi', data: { ...user, tokenUrl: e.terrascope.tokenUrl, baseUrl: e.terrascope.baseUrl } },
   ]);
   await home.importWorkflows([
@@ -170,7 +207,12 @@ describe('faults in n8n', () => {
   it('Continue On Fail: the token endpoint failing (503) is an item error saying "unavailable", not "bad credentials"', () => {
     const out = item(cont.result, continueNodes.down.name)?.json ?? {};
     const text = `${String(out.error)} ${String(out.description ?? '')}`;
-    const s = new Scenario(GROUP_TOKEN, ENGINE, '503 on every attempt, Continue On Fail on', 'item { error: "…unavailable: it failed (503)…", httpCode 503 }; 4 token requests; workflow goes on')
+    const s = new Scenario(
+      GROUP_TOKEN,
+      ENGINE,
+      '503 on every attempt, Continue On Fail on',
+      'item { error: "…unavailable: it failed (503)…", httpCode 503 }; 4 token requests; workflow goes on',
+    )
       .observe(`item error "${excerpt(String(out.error ?? 'none'))}", httpCode ${String(out.httpCode)}`)
       .observe(`token requests ${grantsText(cont.down)}; exit ${cont.result.code}`)
       .check('item carries the error', typeof out.error === 'string' && /unavailable/.test(out.error))
@@ -184,10 +226,18 @@ describe('faults in n8n', () => {
 
   it('Continue On Fail: a wrong client secret is an item error saying the credentials are wrong', () => {
     const out = item(cont.result, continueNodes.bad.name)?.json ?? {};
-    const s = new Scenario(GROUP_TOKEN, ENGINE, '401 unauthorized_client (wrong secret), Continue On Fail on', 'item { error: "…rejected the client id or secret…", httpCode 401, description naming Client secret }; 1 token request')
+    const s = new Scenario(
+      GROUP_TOKEN,
+      ENGINE,
+      '401 unauthorized_client (wrong secret), Continue On Fail on',
+      'item { error: "…rejected the client id or secret…", httpCode 401, description naming Client secret }; 1 token request',
+    )
       .observe(`item error "${excerpt(String(out.error ?? 'none'))}", httpCode ${String(out.httpCode)}`)
       .observe(`token requests ${grantsText(cont.bad)}`)
-      .check('says the client id or secret was rejected', typeof out.error === 'string' && /rejected the client id or secret/.test(out.error))
+      .check(
+        'says the client id or secret was rejected',
+        typeof out.error === 'string' && /rejected the client id or secret/.test(out.error),
+      )
       .check('httpCode 401', out.httpCode === '401')
       .check('description points at Client secret', /Client secret/.test(String(out.description)))
       .check('1 token request (not retried)', cont.bad.total === 1);
@@ -200,11 +250,22 @@ describe('faults in n8n', () => {
     const ok = item(cont.result, continueNodes.ok.name);
     const okBinary = ok?.binary?.data as { fileSize?: string; id?: string } | undefined;
     const okBytes = okBinary?.id ? fs.statSync(home.binaryPath(okBinary.id)).size : 0;
-    const s = new Scenario(GROUP_API, ENGINE, 'reset on every attempt (download), Continue On Fail on', 'item { error: "…stopped at … bytes … not created", next run starts over } without binary; no temp file left; the other download delivers its binary')
+    const s = new Scenario(
+      GROUP_API,
+      ENGINE,
+      'reset on every attempt (download), Continue On Fail on',
+      'item { error: "…stopped at … bytes … not created", next run starts over } without binary; no temp file left; the other download delivers its binary',
+    )
       .observe(`item error "${excerpt(String(cut?.json.error ?? 'none'))}", binary ${cut?.binary ? 'present' : 'none'}`)
       .observe(`healthy download: ${okBytes} bytes; temp folders left ${cont.tempLeft.length}; token requests ${grantsText(cont.ts)}`)
-      .check('item error EO_DOWNLOAD_INCOMPLETE wording', typeof cut?.json.error === 'string' && /stopped at \d+ of 300000 bytes/.test(cut.json.error) && /not created/.test(cut.json.error))
-      .check('promises no partial file (n8n keeps none): "from the start"', !/\.part|continues from it/.test(String(cut?.json.error)) && /from the start/.test(String(cut?.json.description)))
+      .check(
+        'item error EO_DOWNLOAD_INCOMPLETE wording',
+        typeof cut?.json.error === 'string' && /stopped at \d+ of 300000 bytes/.test(cut.json.error) && /not created/.test(cut.json.error),
+      )
+      .check(
+        'promises no partial file (n8n keeps none): "from the start"',
+        !/\.part|continues from it/.test(String(cut?.json.error)) && /from the start/.test(String(cut?.json.description)),
+      )
       .check('no binary on the failed item', cut !== undefined && cut.binary === undefined)
       .check('healthy download delivers 4096 bytes', okBytes === OK_SIZE)
       .check('no temporary download folder left', cont.tempLeft.length === 0)
@@ -217,8 +278,15 @@ describe('faults in n8n', () => {
     const e = await execute('eoFaultsStopDown');
     const error = e.result.run?.data.resultData.error;
     const text = `${String(error?.message)} ${String(error?.description ?? '')}`;
-    const s = new Scenario(GROUP_TOKEN, ENGINE, '503 on every attempt, Continue On Fail off', 'workflow stops: NodeApiError "…unavailable…", httpCode 503; 4 token requests')
-      .observe(`${String(error?.name)} "${excerpt(String(error?.message ?? 'none'))}", httpCode ${String(error?.httpCode)}; exit ${e.result.code}`)
+    const s = new Scenario(
+      GROUP_TOKEN,
+      ENGINE,
+      '503 on every attempt, Continue On Fail off',
+      'workflow stops: NodeApiError "…unavailable…", httpCode 503; 4 token requests',
+    )
+      .observe(
+        `${String(error?.name)} "${excerpt(String(error?.message ?? 'none'))}", httpCode ${String(error?.httpCode)}; exit ${e.result.code}`,
+      )
       .observe(`token requests ${grantsText(e.down)}`)
       .check('NodeApiError', error?.name === 'NodeApiError')
       .check('says unavailable, status 503', /unavailable/.test(String(error?.message)) && error?.httpCode === '503')
@@ -232,11 +300,21 @@ describe('faults in n8n', () => {
   it('stop on error: a wrong client secret stops the workflow with a NodeApiError naming the credentials', async () => {
     const e = await execute('eoFaultsStopBad');
     const error = e.result.run?.data.resultData.error;
-    const s = new Scenario(GROUP_TOKEN, ENGINE, '401 unauthorized_client (wrong secret), Continue On Fail off', 'workflow stops: NodeApiError "…rejected the client id or secret…", httpCode 401; 1 token request')
-      .observe(`${String(error?.name)} "${excerpt(String(error?.message ?? 'none'))}", httpCode ${String(error?.httpCode)}; exit ${e.result.code}`)
+    const s = new Scenario(
+      GROUP_TOKEN,
+      ENGINE,
+      '401 unauthorized_client (wrong secret), Continue On Fail off',
+      'workflow stops: NodeApiError "…rejected the client id or secret…", httpCode 401; 1 token request',
+    )
+      .observe(
+        `${String(error?.name)} "${excerpt(String(error?.message ?? 'none'))}", httpCode ${String(error?.httpCode)}; exit ${e.result.code}`,
+      )
       .observe(`token requests ${grantsText(e.bad)}`)
       .check('NodeApiError', error?.name === 'NodeApiError')
-      .check('says the client id or secret was rejected', /rejected the client id or secret/.test(String(error?.message)) && error?.httpCode === '401')
+      .check(
+        'says the client id or secret was rejected',
+        /rejected the client id or secret/.test(String(error?.message)) && error?.httpCode === '401',
+      )
       .check('workflow stopped (exit ≠ 0, run data present)', e.result.code !== 0 && e.result.run !== undefined)
       .check('1 token request', e.bad.total === 1);
     common(s, e);
@@ -247,12 +325,20 @@ describe('faults in n8n', () => {
     const e = await execute('eoFaultsStopCut');
     const error = e.result.run?.data.resultData.error;
     const produced = nodeOutput(e.result, stopNodes.cut.name);
-    const s = new Scenario(GROUP_API, ENGINE, 'reset on every attempt (download), Continue On Fail off', 'workflow stops: NodeApiError "…stopped at … not created", next run starts over; no output item, no binary; no temp file left')
+    const s = new Scenario(
+      GROUP_API,
+      ENGINE,
+      'reset on every attempt (download), Continue On Fail off',
+      'workflow stops: NodeApiError "…stopped at … not created", next run starts over; no output item, no binary; no temp file left',
+    )
       .observe(`${String(error?.name)} "${excerpt(String(error?.message ?? 'none'))}"; exit ${e.result.code}`)
       .observe(`output items ${produced.length}; temp folders left ${e.tempLeft.length}; token requests ${grantsText(e.ts)}`)
       .check('NodeApiError', error?.name === 'NodeApiError')
       .check('says the file was not created', /not created/.test(String(error?.message)))
-      .check('promises no partial file (n8n keeps none): "from the start"', !/\.part|continues from it/.test(String(error?.message)) && /from the start/.test(String(error?.description)))
+      .check(
+        'promises no partial file (n8n keeps none): "from the start"',
+        !/\.part|continues from it/.test(String(error?.message)) && /from the start/.test(String(error?.description)),
+      )
       .check('no output item / binary', produced.length === 0)
       .check('no temporary download folder left', e.tempLeft.length === 0)
       .check('workflow stopped (exit ≠ 0, run data present)', e.result.code !== 0 && e.result.run !== undefined);

@@ -12,7 +12,17 @@ import type { Emulator, EmulatorClient, EmulatorConfig, EmulatorUser, FaultScrip
 import { artifactDir, rememberSecrets } from './hygiene';
 import { BLAMES_CREDENTIALS, PROCESS_REQUEST, runtimeHealthy } from './support/fault-checks';
 import { FAULT_TEST_TIMEOUT_MS, FaultBed, type FaultBedAuth, type FaultBedRun, type FaultBedTarget } from './support/fault-bed';
-import { byClient, errorCode, errorMessage, grantsText, logMark, outcomeText, Scenario, tokenRequests, type GrantCounts } from './support/observe';
+import {
+  byClient,
+  errorCode,
+  errorMessage,
+  grantsText,
+  logMark,
+  outcomeText,
+  Scenario,
+  tokenRequests,
+  type GrantCounts,
+} from './support/observe';
 
 jest.setTimeout(FAULT_TEST_TIMEOUT_MS);
 
@@ -21,9 +31,24 @@ const GROUP = 'Token endpoint';
 const ENGINE = 'Node-RED';
 const SH_TOKEN_ROUTE = '^POST /oauth/token$';
 
-
 /** Sentinel Hub identities (one OAuth client each) and Terrascope users of this file. */
-const SH_SCENARIOS = ['ratelimit', 'e500', 'e502', 'e503', 'flaky503', 'hang', 'html', 'noaccess', 'opaque', 'noexp', 'expired', 'c400', 'c401', 'c401ic', 'c400uc'] as const;
+const SH_SCENARIOS = [
+  'ratelimit',
+  'e500',
+  'e502',
+  'e503',
+  'flaky503',
+  'hang',
+  'html',
+  'noaccess',
+  'opaque',
+  'noexp',
+  'expired',
+  'c400',
+  'c401',
+  'c401ic',
+  'c400uc',
+] as const;
 const TS_SCENARIOS = ['refresh', 'password'] as const;
 type ShKey = (typeof SH_SCENARIOS)[number];
 type TsKey = (typeof TS_SCENARIOS)[number];
@@ -35,8 +60,14 @@ const clients: Record<ShKey, EmulatorClient> = Object.fromEntries(
 const users: Record<TsKey, EmulatorUser> = Object.fromEntries(
   TS_SCENARIOS.map((k) => [k, { username: `faults-token-user-${k}`, password: `faults-token-password-${k}-${run}` }]),
 ) as Record<TsKey, EmulatorUser>;
-rememberSecrets(Object.values(clients).map((c) => c.clientSecret), 'client secret');
-rememberSecrets(Object.values(users).map((u) => u.password), 'password');
+rememberSecrets(
+  Object.values(clients).map((c) => c.clientSecret),
+  'client secret',
+);
+rememberSecrets(
+  Object.values(users).map((u) => u.password),
+  'password',
+);
 
 let bed: FaultBed;
 
@@ -44,12 +75,32 @@ function setup(emulator: Emulator, files: string): { auths: FaultBedAuth[]; targ
   emulator.configure({ clients: Object.values(clients), users: Object.values(users) });
   const e = emulator.endpoints;
   const auths: FaultBedAuth[] = [
-    ...SH_SCENARIOS.map((k) => ({ id: `auth-${k}`, provider: 'sentinel-hub' as const, tokenUrl: e.sentinelHub.tokenUrl, baseUrl: e.sentinelHub.baseUrl, credentials: { ...clients[k] } })),
-    ...TS_SCENARIOS.map((k) => ({ id: `auth-${k}`, provider: 'terrascope' as const, tokenUrl: e.terrascope.tokenUrl, baseUrl: e.terrascope.baseUrl, credentials: { ...users[k] } })),
+    ...SH_SCENARIOS.map((k) => ({
+      id: `auth-${k}`,
+      provider: 'sentinel-hub' as const,
+      tokenUrl: e.sentinelHub.tokenUrl,
+      baseUrl: e.sentinelHub.baseUrl,
+      credentials: { ...clients[k] },
+    })),
+    ...TS_SCENARIOS.map((k) => ({
+      id: `auth-${k}`,
+      provider: 'terrascope' as const,
+      tokenUrl: e.terrascope.tokenUrl,
+      baseUrl: e.terrascope.baseUrl,
+      credentials: { ...users[k] },
+    })),
   ];
   const targets: FaultBedTarget[] = [
-    ...SH_SCENARIOS.map((k) => ({ id: `req-${k}`, auth: `auth-${k}`, props: { operation: 'process', accept: 'image/png', output: 'buffer' } })),
-    ...TS_SCENARIOS.map((k) => ({ id: `req-${k}`, auth: `auth-${k}`, props: { operation: 'download', url: '/download/synthetic/4096.bin', directory: `${files}/${k}`, overwrite: 'always' } })),
+    ...SH_SCENARIOS.map((k) => ({
+      id: `req-${k}`,
+      auth: `auth-${k}`,
+      props: { operation: 'process', accept: 'image/png', output: 'buffer' },
+    })),
+    ...TS_SCENARIOS.map((k) => ({
+      id: `req-${k}`,
+      auth: `auth-${k}`,
+      props: { operation: 'download', url: '/download/synthetic/4096.bin', directory: `${files}/${k}`, overwrite: 'always' },
+    })),
   ];
   return { auths, targets };
 }
@@ -65,7 +116,10 @@ afterAll(async () => {
 }, 60_000);
 
 /** Sends one Process request through scenario `k`'s node and counts its token requests. */
-async function callProcess(k: ShKey, timeoutMs?: number): Promise<{ run: FaultBedRun; tokens: GrantCounts & { entries: { time: number }[] } }> {
+async function callProcess(
+  k: ShKey,
+  timeoutMs?: number,
+): Promise<{ run: FaultBedRun; tokens: GrantCounts & { entries: { time: number }[] } }> {
   const mark = logMark(bed.emulator);
   const result = await bed.run(`req-${k}`, { payload: PROCESS_REQUEST }, { timeoutMs });
   return { run: result, tokens: tokenRequests(bed.emulator, mark, byClient(clients[k].clientId)) };
@@ -110,27 +164,50 @@ describe('token endpoint faults (Node-RED)', () => {
   });
 
   const failing: { key: ShKey; status: number; script: Partial<FaultScript>; label: string }[] = [
-    { key: 'e500', status: 500, label: '500 (JSON body)', script: { body: { error: 'unknown_error', error_description: 'Internal server error' } } },
-    { key: 'e502', status: 502, label: '502 (HTML body)', script: { body: '<html><body><h1>502 Bad Gateway</h1></body></html>', headers: { 'content-type': 'text/html' } } },
-    { key: 'e503', status: 503, label: '503 (text, Retry-After)', script: { body: 'Service Unavailable', headers: { 'retry-after': '1' } } },
+    {
+      key: 'e500',
+      status: 500,
+      label: '500 (JSON body)',
+      script: { body: { error: 'unknown_error', error_description: 'Internal server error' } },
+    },
+    {
+      key: 'e502',
+      status: 502,
+      label: '502 (HTML body)',
+      script: { body: '<html><body><h1>502 Bad Gateway</h1></body></html>', headers: { 'content-type': 'text/html' } },
+    },
+    {
+      key: 'e503',
+      status: 503,
+      label: '503 (text, Retry-After)',
+      script: { body: 'Service Unavailable', headers: { 'retry-after': '1' } },
+    },
   ];
-  it.each(failing)('$label on every attempt: retried 3 times, then "unavailable", never "bad credentials"', async ({ key, status, script, label }) => {
-    bed.emulator.fault({ route: SH_TOKEN_ROUTE, status, ...script });
-    const { run: r, tokens } = await callProcess(key);
-    const message = errorMessage(r);
-    const s = new Scenario(GROUP, ENGINE, label, 'Catch: EO_TOKEN_ENDPOINT_UNAVAILABLE naming the status, not the credentials; 4 token requests (1 + 3 retries); then OK')
-      .observe(outcomeText(r))
-      .observe(`token requests ${grantsText(tokens)}`)
-      .check('Catch got EO_TOKEN_ENDPOINT_UNAVAILABLE', errorCode(r) === 'EO_TOKEN_ENDPOINT_UNAVAILABLE')
-      .check(`message names ${status}`, message.includes(String(status)))
-      .check('message does not blame the credentials', !BLAMES_CREDENTIALS.test(message))
-      .check('no output message', r.outputs.length === 0)
-      .check('4 token requests', tokens.total === 4);
-    bed.emulator.clearFaults();
-    await recovers(s, key, 1);
-    await runtimeHealthy(bed, s);
-    s.finish();
-  });
+  it.each(failing)(
+    '$label on every attempt: retried 3 times, then "unavailable", never "bad credentials"',
+    async ({ key, status, script, label }) => {
+      bed.emulator.fault({ route: SH_TOKEN_ROUTE, status, ...script });
+      const { run: r, tokens } = await callProcess(key);
+      const message = errorMessage(r);
+      const s = new Scenario(
+        GROUP,
+        ENGINE,
+        label,
+        'Catch: EO_TOKEN_ENDPOINT_UNAVAILABLE naming the status, not the credentials; 4 token requests (1 + 3 retries); then OK',
+      )
+        .observe(outcomeText(r))
+        .observe(`token requests ${grantsText(tokens)}`)
+        .check('Catch got EO_TOKEN_ENDPOINT_UNAVAILABLE', errorCode(r) === 'EO_TOKEN_ENDPOINT_UNAVAILABLE')
+        .check(`message names ${status}`, message.includes(String(status)))
+        .check('message does not blame the credentials', !BLAMES_CREDENTIALS.test(message))
+        .check('no output message', r.outputs.length === 0)
+        .check('4 token requests', tokens.total === 4);
+      bed.emulator.clearFaults();
+      await recovers(s, key, 1);
+      await runtimeHealthy(bed, s);
+      s.finish();
+    },
+  );
 
   it('503 twice, then a token: retried, result', async () => {
     bed.emulator.fault({ route: SH_TOKEN_ROUTE, status: 503, body: 'Service Unavailable', times: 2 });
@@ -159,8 +236,18 @@ describe('token endpoint faults (Node-RED)', () => {
   });
 
   const notToken: { key: ShKey; label: string; script: Partial<FaultScript>; says: RegExp }[] = [
-    { key: 'html', label: 'HTML instead of JSON (200)', script: { status: 200, body: '<!doctype html><html><body>Sign in</body></html>', headers: { 'content-type': 'text/html' } }, says: /HTML/ },
-    { key: 'noaccess', label: '200 without access_token', script: { status: 200, body: { token_type: 'Bearer', expires_in: 3600 } }, says: /without access_token/ },
+    {
+      key: 'html',
+      label: 'HTML instead of JSON (200)',
+      script: { status: 200, body: '<!doctype html><html><body>Sign in</body></html>', headers: { 'content-type': 'text/html' } },
+      says: /HTML/,
+    },
+    {
+      key: 'noaccess',
+      label: '200 without access_token',
+      script: { status: 200, body: { token_type: 'Bearer', expires_in: 3600 } },
+      says: /without access_token/,
+    },
   ];
   it.each(notToken)('$label: "not a token endpoint", field Token URL, not retried', async ({ key, label, script, says }) => {
     bed.emulator.fault({ route: SH_TOKEN_ROUTE, ...script });
@@ -209,7 +296,12 @@ describe('token endpoint faults (Node-RED)', () => {
     } finally {
       bed.emulator.configure({ clockSkewS: 0 });
     }
-    const s = new Scenario(GROUP, ENGINE, 'already expired token (clock 2 h behind)', 'Catch: EO_AUTH_REJECTED "already expired", hint about the clock; 2 token requests; then OK')
+    const s = new Scenario(
+      GROUP,
+      ENGINE,
+      'already expired token (clock 2 h behind)',
+      'Catch: EO_AUTH_REJECTED "already expired", hint about the clock; 2 token requests; then OK',
+    )
       .observe(outcomeText(r))
       .observe(`token requests ${grantsText(tokens)}`)
       .check('Catch got EO_AUTH_REJECTED', errorCode(r) === 'EO_AUTH_REJECTED')
@@ -226,22 +318,34 @@ describe('token endpoint faults (Node-RED)', () => {
     { key: 'c401ic', status: 401, error: 'invalid_client', field: 'clientId' },
     { key: 'c400uc', status: 400, error: 'unauthorized_client', field: 'clientSecret' },
   ];
-  it.each(rejected)('$status $error: "the client id or secret is wrong" (field $field), not retried', async ({ key, status, error, field }) => {
-    bed.emulator.fault({ route: SH_TOKEN_ROUTE, status, body: { error, error_description: 'Invalid client or Invalid client credentials' } });
-    const { run: r, tokens } = await callProcess(key);
-    const message = errorMessage(r);
-    const s = new Scenario(GROUP, ENGINE, `${status} ${error}`, `Catch: EO_AUTH_INVALID_CLIENT "rejected the client id or secret" (field ${field}); 1 token request; then OK`)
-      .observe(outcomeText(r))
-      .observe(`token requests ${grantsText(tokens)}`)
-      .check('Catch got EO_AUTH_INVALID_CLIENT', errorCode(r) === 'EO_AUTH_INVALID_CLIENT')
-      .check('message says the credentials are wrong', /rejected the client id or secret/.test(message))
-      .check(`message names the field ${field}`, message.includes(`(field: ${field})`))
-      .check('1 token request (4xx is not retried)', tokens.total === 1);
-    bed.emulator.clearFaults();
-    await recovers(s, key, 1);
-    await runtimeHealthy(bed, s);
-    s.finish();
-  });
+  it.each(rejected)(
+    '$status $error: "the client id or secret is wrong" (field $field), not retried',
+    async ({ key, status, error, field }) => {
+      bed.emulator.fault({
+        route: SH_TOKEN_ROUTE,
+        status,
+        body: { error, error_description: 'Invalid client or Invalid client credentials' },
+      });
+      const { run: r, tokens } = await callProcess(key);
+      const message = errorMessage(r);
+      const s = new Scenario(
+        GROUP,
+        ENGINE,
+        `${status} ${error}`,
+        `Catch: EO_AUTH_INVALID_CLIENT "rejected the client id or secret" (field ${field}); 1 token request; then OK`,
+      )
+        .observe(outcomeText(r))
+        .observe(`token requests ${grantsText(tokens)}`)
+        .check('Catch got EO_AUTH_INVALID_CLIENT', errorCode(r) === 'EO_AUTH_INVALID_CLIENT')
+        .check('message says the credentials are wrong', /rejected the client id or secret/.test(message))
+        .check(`message names the field ${field}`, message.includes(`(field: ${field})`))
+        .check('1 token request (4xx is not retried)', tokens.total === 1);
+      bed.emulator.clearFaults();
+      await recovers(s, key, 1);
+      await runtimeHealthy(bed, s);
+      s.finish();
+    },
+  );
 
   /** A Terrascope download through scenario `k`; counts the public client's token requests. */
   async function download(k: TsKey, filename: string): Promise<{ run: FaultBedRun; tokens: GrantCounts }> {
@@ -249,11 +353,12 @@ describe('token endpoint faults (Node-RED)', () => {
     const result = await bed.run(`req-${k}`, { filename });
     return { run: result, tokens: tokenRequests(bed.emulator, mark, byClient('public')) };
   }
-  const downloaded = (r: FaultBedRun): boolean => r.errors.length === 0 && r.outputs.length === 1 && (r.outputs[0].eo as { bytes?: number } | undefined)?.bytes === 4096;
+  const downloaded = (r: FaultBedRun): boolean =>
+    r.errors.length === 0 && r.outputs.length === 1 && (r.outputs[0].eo as { bytes?: number } | undefined)?.bytes === 4096;
 
   it('Terrascope invalid_grant on refresh: falls back to the password grant, result', async () => {
     // Short-lived access tokens, so the second call renews with the refresh token.
-    bed.emulator.configure({ accessTokenLifetimeS: { terrascope: 4 } as EmulatorConfig["accessTokenLifetimeS"] });
+    bed.emulator.configure({ accessTokenLifetimeS: { terrascope: 4 } as EmulatorConfig['accessTokenLifetimeS'] });
     try {
       const first = await download('refresh', 'first.bin');
       bed.emulator.revokeRefreshTokens();
@@ -261,18 +366,26 @@ describe('token endpoint faults (Node-RED)', () => {
       await new Promise((r) => setTimeout(r, 2500));
       const second = await download('refresh', 'second.bin');
       const files = bed.filesIn('refresh').filter((f) => !f.endsWith('.meta.json'));
-      const s = new Scenario(GROUP, ENGINE, 'Terrascope invalid_grant on refresh', 'refresh refused → password grant → result (refresh 1, password 1)')
+      const s = new Scenario(
+        GROUP,
+        ENGINE,
+        'Terrascope invalid_grant on refresh',
+        'refresh refused → password grant → result (refresh 1, password 1)',
+      )
         .observe(`${outcomeText(first.run)}, then ${outcomeText(second.run)}`)
         .observe(`token requests ${grantsText(first.tokens)}, then ${grantsText(second.tokens)}`)
         .observe(`files: ${files.join(', ')}`)
         .check('both downloads complete', downloaded(first.run) && downloaded(second.run))
         .check('first: 1 password grant', first.tokens.total === 1 && first.tokens.password === 1)
-        .check('second: refresh refused, then 1 password grant', second.tokens.refresh_token === 1 && second.tokens.password === 1 && second.tokens.total === 2)
+        .check(
+          'second: refresh refused, then 1 password grant',
+          second.tokens.refresh_token === 1 && second.tokens.password === 1 && second.tokens.total === 2,
+        )
         .check('both files complete, no .part', files.join(',') === 'first.bin,second.bin');
       await runtimeHealthy(bed, s);
       s.finish();
     } finally {
-      bed.emulator.configure({ accessTokenLifetimeS: { terrascope: 300 } as EmulatorConfig["accessTokenLifetimeS"] });
+      bed.emulator.configure({ accessTokenLifetimeS: { terrascope: 300 } as EmulatorConfig['accessTokenLifetimeS'] });
     }
   });
 
@@ -289,7 +402,12 @@ describe('token endpoint faults (Node-RED)', () => {
     const message = errorMessage(r);
     const again = await download('password', 'after.bin');
     const files = bed.filesIn('password').filter((f) => !f.endsWith('.meta.json'));
-    const s = new Scenario(GROUP, ENGINE, 'Terrascope invalid_grant on password', 'Catch: EO_AUTH_INVALID_GRANT "rejected the username or password" (field password); 1 token request; no file; then OK')
+    const s = new Scenario(
+      GROUP,
+      ENGINE,
+      'Terrascope invalid_grant on password',
+      'Catch: EO_AUTH_INVALID_GRANT "rejected the username or password" (field password); 1 token request; no file; then OK',
+    )
       .observe(outcomeText(r))
       .observe(`token requests ${grantsText(tokens)}`)
       .observe(`then ${outcomeText(again.run)} with ${grantsText(again.tokens)} token request(s); files: ${files.join(', ') || 'none'}`)

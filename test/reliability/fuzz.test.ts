@@ -8,7 +8,9 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { installPackage, nodeRed5Runtime, packPackage, startNodeRed, tempDir, type NodeRedProcess } from '../e2e/harness';
+import { installPackage, nodeRed5Runtime, startNodeRed, type NodeRedProcess } from '../support/node-red-process';
+import { packPackage } from '../support/package-tarball';
+import { tempDir } from '../support/paths';
 import { DEMO_CLIENT, DEMO_USER, startEmulator } from '../emulator/server';
 import type { Emulator } from '../emulator/types';
 import { artifactDir, closeAndKeep, redactSecrets, rememberSecrets } from './hygiene';
@@ -60,7 +62,14 @@ beforeAll(async () => {
   await installPackage(userDir, await packPackage(work), runtime.nodeBin);
   red = await startNodeRed({ userDir, runtime, cwd: sandbox.cwd });
   await red.deploy(
-    fuzzFlows({ emulator, outDir: sandbox.out, clientId: DEMO_CLIENT.clientId, clientSecret: DEMO_CLIENT.clientSecret, username: DEMO_USER.username, password: DEMO_USER.password }),
+    fuzzFlows({
+      emulator,
+      outDir: sandbox.out,
+      clientId: DEMO_CLIENT.clientId,
+      clientSecret: DEMO_CLIENT.clientSecret,
+      username: DEMO_USER.username,
+      password: DEMO_USER.password,
+    }),
   );
 }, 180_000);
 
@@ -83,7 +92,9 @@ async function send(message: FuzzMessage): Promise<Reply> {
       return r;
     });
     const text = await res.text();
-    return res.ok ? (JSON.parse(text) as Reply) : { id: message.id, outcome: 'no answer', message: `HTTP ${res.status}: ${text.slice(0, 200)}` };
+    return res.ok
+      ? (JSON.parse(text) as Reply)
+      : { id: message.id, outcome: 'no answer', message: `HTTP ${res.status}: ${text.slice(0, 200)}` };
   } catch (err) {
     return { id: message.id, outcome: 'no answer', message: String((err as Error).message ?? err).slice(0, 200) };
   }
@@ -123,7 +134,9 @@ test(`${COUNT} generated messages through eo-request in a real Node-RED`, async 
   console.log(`fuzz: ${COUNT} messages, seed ${SEED} (set EO_FUZZ_SEED=${SEED} to replay them)`);
   const places = { allowed: emulator.url, second: emulator.secondUrl, witness: witness.url, outsideDir: sandbox.outside };
   const messages = generateMessages(SEED, COUNT, places);
-  const mix = Object.entries(describeMix(messages, places)).map(([kind, n]) => `${n} ${kind}`).join(', ');
+  const mix = Object.entries(describeMix(messages, places))
+    .map(([kind, n]) => `${n} ${kind}`)
+    .join(', ');
   // The flow answers once every node has started.
   await ask('/fuzz-seen');
   const before = snapshot(sandbox.root, sandbox.out);
@@ -142,23 +155,30 @@ test(`${COUNT} generated messages through eo-request in a real Node-RED`, async 
   const seconds = (Date.now() - started) / 1000;
   const after = snapshot(sandbox.root, sandbox.out);
   const outsideChanges = snapshotChanges(before, after);
-  const strayAbsolute = fileState(ABSOLUTE_OUTSIDE) === absoluteBefore ? [] : [`${absoluteBefore === 'absent' ? 'added' : 'changed'}: ${ABSOLUTE_OUTSIDE}`];
+  const strayAbsolute =
+    fileState(ABSOLUTE_OUTSIDE) === absoluteBefore ? [] : [`${absoluteBefore === 'absent' ? 'added' : 'changed'}: ${ABSOLUTE_OUTSIDE}`];
 
   const results = replies.filter((r) => r.outcome === 'result').length;
   const errors = replies.filter((r) => r.outcome === 'error');
   const unanswered = replies.filter((r) => r.outcome === 'no answer');
   const decoderErrors = errors.filter((r) => r.source !== 'eo-request');
   const seen = (await ask('/fuzz-seen')).body as Record<string, number>;
-  const twice = Object.entries(seen).filter(([, n]) => n !== 1).map(([id]) => id);
+  const twice = Object.entries(seen)
+    .filter(([, n]) => n !== 1)
+    .map(([id]) => id);
 
   const upAfter = red.running && (await ask('/flows', { 'Node-RED-API-Version': 'v2' })).status === 200;
   const output = red.output();
-  const crashes = output.split('\n').filter((line) => /uncaught|unhandled|fatal|RangeError|TypeError|ReferenceError|ERR_INVALID/i.test(line));
+  const crashes = output
+    .split('\n')
+    .filter((line) => /uncaught|unhandled|fatal|RangeError|TypeError|ReferenceError|ERR_INVALID/i.test(line));
 
   const log = emulator.log();
   // A token at the second origin, or at the main one under another name (localhost): neither is allowed.
   const mainHost = new URL(emulator.url).host;
-  const secondWithAuth = log.filter((e) => e.headers.authorization !== undefined && (e.origin === 'second' || e.headers.host !== mainHost)).length;
+  const secondWithAuth = log.filter(
+    (e) => e.headers.authorization !== undefined && (e.origin === 'second' || e.headers.host !== mainHost),
+  ).length;
   const secondTotal = log.filter((e) => e.origin === 'second').length;
   const witnessWithAuth = witness.requests.filter((r) => r.authorization).length;
   const userAuthArrived = log.filter((e) => JSON.stringify(e.headers.authorization ?? '').includes('stolen')).length;
@@ -182,7 +202,13 @@ test(`${COUNT} generated messages through eo-request in a real Node-RED`, async 
     observed:
       `${results} results + ${errors.length} caught errors (${decoderErrors.length} outside eo-request), ${unanswered.length} unanswered, ${twice.length} ended twice ` +
       `in ${seconds.toFixed(0)} s [result/error: ${perTarget}]; Node-RED ${upAfter ? 'up' : 'DOWN'}, ${crashes.length} crash lines in its output`,
-    pass: unanswered.length === 0 && decoderErrors.length === 0 && twice.length === 0 && upAfter && crashes.length === 0 && results + errors.length === COUNT,
+    pass:
+      unanswered.length === 0 &&
+      decoderErrors.length === 0 &&
+      twice.length === 0 &&
+      upAfter &&
+      crashes.length === 0 &&
+      results + errors.length === COUNT,
   });
   recordScenario({
     group: GROUP,
@@ -212,6 +238,11 @@ test(`${COUNT} generated messages through eo-request in a real Node-RED`, async 
   expect(results + errors.length).toBe(COUNT);
   expect(upAfter).toBe(true);
   expect(crashes).toEqual([]);
-  expect({ witnessWithAuth, secondWithAuth, userAuthArrived, injected }).toEqual({ witnessWithAuth: 0, secondWithAuth: 0, userAuthArrived: 0, injected: 0 });
+  expect({ witnessWithAuth, secondWithAuth, userAuthArrived, injected }).toEqual({
+    witnessWithAuth: 0,
+    secondWithAuth: 0,
+    userAuthArrived: 0,
+    injected: 0,
+  });
   expect([...outsideChanges, ...escapedResults, ...strayAbsolute]).toEqual([]);
 });

@@ -135,7 +135,11 @@ export function keepNodeRedRecord(red: { output(): string; userDir: string }, di
 }
 
 /** Ends a file's Node-RED and emulator and keeps what both left for the sweep. */
-export async function closeAndKeep(dir: string, red: { stop(): Promise<unknown>; output(): string; userDir: string } | undefined, emulator: Emulator | undefined): Promise<void> {
+export async function closeAndKeep(
+  dir: string,
+  red: { stop(): Promise<unknown>; output(): string; userDir: string } | undefined,
+  emulator: Emulator | undefined,
+): Promise<void> {
   await red?.stop();
   if (red) keepNodeRedRecord(red, dir);
   if (emulator) {

@@ -26,14 +26,19 @@ function redactor() {
 class ReliabilityReporter {
   // Each run starts clean: its rows, the table, the artefacts the secret sweep reads and the secrets it looks for.
   onRunStart() {
-    for (const stale of [FILE, path.join(DIR, 'table.md'), path.join(DIR, 'runs'), path.join(DIR, 'secrets')]) fs.rmSync(stale, { recursive: true, force: true });
+    for (const stale of [FILE, path.join(DIR, 'table.md'), path.join(DIR, 'runs'), path.join(DIR, 'secrets')])
+      fs.rmSync(stale, { recursive: true, force: true });
     fs.mkdirSync(DIR, { recursive: true });
   }
 
   onRunComplete() {
     if (!fs.existsSync(FILE)) return;
     const redact = redactor();
-    const rows = fs.readFileSync(FILE, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
+    const rows = fs
+      .readFileSync(FILE, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line));
     const lines = ['| area | engine | scenario | expected | observed | ok |', '|---|---|---|---|---|---|'];
     for (const r of rows) {
       const cells = [r.group, r.engine, r.scenario, r.expected, r.observed].map((c) => cell(redact(c)));

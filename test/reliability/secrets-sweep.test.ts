@@ -41,13 +41,20 @@ test('the sweep finds a planted secret in every written form, and names the file
     fs.mkdirSync(path.join(dir, 'a', 'b'), { recursive: true });
     fs.writeFileSync(path.join(dir, 'a', 'log.txt'), `POST body client_secret=${encodeURIComponent(secret)}\n`);
     fs.writeFileSync(path.join(dir, 'a', 'b', 'msg.json'), JSON.stringify({ headers: { authorization: `Bearer ${access}` } }));
-    fs.writeFileSync(path.join(dir, 'a', 'b', 'blob.bin'), Buffer.concat([Buffer.from([0, 255, 1]), Buffer.from(refresh), Buffer.from([0])]));
+    fs.writeFileSync(
+      path.join(dir, 'a', 'b', 'blob.bin'),
+      Buffer.concat([Buffer.from([0, 255, 1]), Buffer.from(refresh), Buffer.from([0])]),
+    );
     fs.writeFileSync(path.join(dir, 'clean.txt'), `nothing here but ${access.slice(0, 40)}`);
     fs.writeFileSync(path.join(dir, 'skipped.txt'), secret);
 
     const result = sweepForSecrets([dir], secrets, [path.join(dir, 'skipped.txt')]);
     const found = result.hits.map((h) => `${h.file}: ${h.kind}`).sort();
-    const expected = [`a${path.sep}b${path.sep}blob.bin: refresh token`, `a${path.sep}b${path.sep}msg.json: access token`, `a${path.sep}log.txt: client secret`];
+    const expected = [
+      `a${path.sep}b${path.sep}blob.bin: refresh token`,
+      `a${path.sep}b${path.sep}msg.json: access token`,
+      `a${path.sep}log.txt: client secret`,
+    ];
     // What a failing sweep prints (see the next test) and what it returns: file and kind, no value.
     const report = `${JSON.stringify(result.hits)}\n${describeHits(result.hits).join('\n')}`;
     const valuesShown = secrets.filter((s) => report.includes(s.value)).map((s) => s.kind);

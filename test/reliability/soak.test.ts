@@ -8,14 +8,24 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { listFiles } from '../e2e/stack';
-import { installPackage, nodeRed5Runtime, packPackage, startNodeRed, tempDir, type NodeRedProcess } from '../e2e/harness';
+import { listFiles } from '../support/node-red-stack';
+import { installPackage, nodeRed5Runtime, startNodeRed, type NodeRedProcess } from '../support/node-red-process';
+import { packPackage } from '../support/package-tarball';
+import { tempDir } from '../support/paths';
 import { prng } from '../emulator/http';
 import { bodyBytes, DEMO_CLIENT, DEMO_USER, rateLimitFault, startEmulator, syntheticSource } from '../emulator/server';
 import type { Emulator, FaultScript, RequestLogEntry } from '../emulator/types';
 import { artifactDir, closeAndKeep, redactSecrets, rememberSecrets } from './hygiene';
 import { recordScenario } from './scenarios';
-import { MEMORY_PROBE_SETTING, MEMORY_ROUTE, RESULTS_ROUTE, soakFlows, STOP_ROUTE, type SoakFlow, type SoakIdentity } from './support/soak-flows';
+import {
+  MEMORY_PROBE_SETTING,
+  MEMORY_ROUTE,
+  RESULTS_ROUTE,
+  soakFlows,
+  STOP_ROUTE,
+  type SoakFlow,
+  type SoakIdentity,
+} from './support/soak-flows';
 import { idealTokenRequests, jwtClaims, slope } from './support/soak-metrics';
 
 const DURATION_S = Number(process.env.EO_SOAK_SECONDS ?? 600);
@@ -91,9 +101,27 @@ beforeAll(async () => {
     logLimit: 1_000_000,
   } as Parameters<typeof startEmulator>[0]);
   identities = [
-    { id: 'auth-a', label: 'Sentinel Hub A', provider: 'sentinel-hub', tokenUrl: emulator.endpoints.sentinelHub.tokenUrl, credentials: { ...DEMO_CLIENT } },
-    { id: 'auth-b', label: 'Sentinel Hub B', provider: 'sentinel-hub', tokenUrl: emulator.endpoints.sentinelHub.tokenUrl, credentials: { ...CLIENT_B } },
-    { id: 'auth-t', label: 'Terrascope', provider: 'terrascope', tokenUrl: emulator.endpoints.terrascope.tokenUrl, credentials: { ...DEMO_USER } },
+    {
+      id: 'auth-a',
+      label: 'Sentinel Hub A',
+      provider: 'sentinel-hub',
+      tokenUrl: emulator.endpoints.sentinelHub.tokenUrl,
+      credentials: { ...DEMO_CLIENT },
+    },
+    {
+      id: 'auth-b',
+      label: 'Sentinel Hub B',
+      provider: 'sentinel-hub',
+      tokenUrl: emulator.endpoints.sentinelHub.tokenUrl,
+      credentials: { ...CLIENT_B },
+    },
+    {
+      id: 'auth-t',
+      label: 'Terrascope',
+      provider: 'terrascope',
+      tokenUrl: emulator.endpoints.terrascope.tokenUrl,
+      credentials: { ...DEMO_USER },
+    },
   ];
   const userDir = path.join(work, 'node-red');
   const runtime = nodeRed5Runtime();
@@ -117,23 +145,43 @@ function randomFault(random: () => number): { kind: string; script: FaultScript 
       return { kind: 'API 429 with Retry-After', script: rateLimitFault(apiRoute, 200 + Math.floor(random() * 1300), { times: 1 }) };
     case '5xx': {
       const route = pick([apiRoute, '^GET /download/synthetic/']);
-      return { kind: 'API 5xx', script: { route, status: pick([500, 502, 503, 504]), body: { error: { status: 503, reason: 'Service Unavailable', message: 'injected', code: 'SOAK' } }, times: 1 } };
+      return {
+        kind: 'API 5xx',
+        script: {
+          route,
+          status: pick([500, 502, 503, 504]),
+          body: { error: { status: 503, reason: 'Service Unavailable', message: 'injected', code: 'SOAK' } },
+          times: 1,
+        },
+      };
     }
     case 'reset':
-      return { kind: 'reset mid-download', script: { route: '^GET /download/synthetic/', resetAfterBytes: 50_000 + Math.floor(random() * 1_000_000), times: 1 } };
+      return {
+        kind: 'reset mid-download',
+        script: { route: '^GET /download/synthetic/', resetAfterBytes: 50_000 + Math.floor(random() * 1_000_000), times: 1 },
+      };
     case 'short':
-      return { kind: 'short body', script: { route: '^GET /download/synthetic/', shortBodyBytes: 50_000 + Math.floor(random() * 1_000_000), times: 1 } };
+      return {
+        kind: 'short body',
+        script: { route: '^GET /download/synthetic/', shortBodyBytes: 50_000 + Math.floor(random() * 1_000_000), times: 1 },
+      };
     default:
       return {
         kind: 'token endpoint 503 once',
-        script: { route: pick(['^POST /oauth/token$', '^POST /auth/realms/terrascope/protocol/openid-connect/token$']), status: 503, body: 'Service Unavailable', times: 1 },
+        script: {
+          route: pick(['^POST /oauth/token$', '^POST /auth/realms/terrascope/protocol/openid-connect/token$']),
+          status: 503,
+          body: 'Service Unavailable',
+          times: 1,
+        },
       };
   }
 }
 
 /** Which soak identity an API call or token request belongs to. */
 function identityOf(entry: RequestLogEntry): string | undefined {
-  if (entry.path === '/oauth/token') return entry.form?.client_id === CLIENT_B.clientId ? 'auth-b' : entry.form?.client_id === DEMO_CLIENT.clientId ? 'auth-a' : undefined;
+  if (entry.path === '/oauth/token')
+    return entry.form?.client_id === CLIENT_B.clientId ? 'auth-b' : entry.form?.client_id === DEMO_CLIENT.clientId ? 'auth-a' : undefined;
   if (entry.path.startsWith('/auth/realms/terrascope/')) return 'auth-t';
   const header = entry.headers.authorization;
   const token = typeof header === 'string' ? /^Bearer\s+(\S+)/i.exec(header)?.[1] : undefined;
@@ -145,7 +193,14 @@ const isTokenPath = (p: string) => p === '/oauth/token' || /\/protocol\/openid-c
 
 test(`soak: ${DURATION_S} s, 3 identities with ${LIFETIME_S} s tokens, ${FLOWS.length} flows, random faults`, async () => {
   console.log(`soak: ${DURATION_S} s, fault seed ${SEED} (set EO_SOAK_SEED=${SEED} to replay the same faults)`);
-  const expectedHash = new Map(SIZES.map((size) => [size, createHash('sha256').update(bodyBytes(syntheticSource(size))).digest('hex')]));
+  const expectedHash = new Map(
+    SIZES.map((size) => [
+      size,
+      createHash('sha256')
+        .update(bodyBytes(syntheticSource(size)))
+        .digest('hex'),
+    ]),
+  );
   const random = prng(SEED);
   const outcomes: Outcome[] = [];
   const memory: MemorySample[] = [];
@@ -166,7 +221,9 @@ test(`soak: ${DURATION_S} s, 3 identities with ${LIFETIME_S} s tokens, ${FLOWS.l
     if (ok) downloads.verified += 1;
     else {
       downloads.wrong += 1;
-      problems.push(`${path.basename(o.path)}: ${data.length} bytes on disk, ${o.bytes} reported, ${o.size} expected, content ${sameContent ? 'as expected' : 'different'}`);
+      problems.push(
+        `${path.basename(o.path)}: ${data.length} bytes on disk, ${o.bytes} reported, ${o.size} expected, content ${sameContent ? 'as expected' : 'different'}`,
+      );
     }
     downloads.bytes += data.length;
     if (o.resumed) downloads.resumed += o.resumed;
@@ -228,8 +285,13 @@ test(`soak: ${DURATION_S} s, 3 identities with ${LIFETIME_S} s tokens, ${FLOWS.l
   const errors = outcomes.filter((o) => o.kind === 'error');
   const results = outcomes.filter((o) => o.kind === 'result');
   const unanswered = sent - outcomes.length;
-  const flow401 = outcomes.filter((o) => o.statusCode === 401 || /\b401\b|unauthori[sz]ed|EO_AUTH_/i.test(`${o.message ?? ''} ${o.code ?? ''}`)).length;
-  fs.writeFileSync(path.join(artifacts, 'outcomes.json'), JSON.stringify({ seed: SEED, faults: Object.fromEntries(faults), errors, memory }, null, 1));
+  const flow401 = outcomes.filter(
+    (o) => o.statusCode === 401 || /\b401\b|unauthori[sz]ed|EO_AUTH_/i.test(`${o.message ?? ''} ${o.code ?? ''}`),
+  ).length;
+  fs.writeFileSync(
+    path.join(artifacts, 'outcomes.json'),
+    JSON.stringify({ seed: SEED, faults: Object.fromEntries(faults), errors, memory }, null, 1),
+  );
 
   console.log(`soak outcomes: ${results.length} results, ${errors.length} errors; faults ${JSON.stringify(Object.fromEntries(faults))}`);
   const faultText = [...faults].map(([k, n]) => `${n} ${k}`).join(', ');
@@ -310,7 +372,8 @@ test(`soak: ${DURATION_S} s, 3 identities with ${LIFETIME_S} s tokens, ${FLOWS.l
   expect(flow401).toBe(0);
   expect(errors.map((e) => redactSecrets(`${e.flow}: ${e.message}`))).toEqual([]);
   expect(unanswered).toBe(0);
-  for (const row of tokenRows) expect({ ...row, within5: Math.abs(row.actual - row.ideal) <= row.ideal * 0.05 }).toMatchObject({ within5: true });
+  for (const row of tokenRows)
+    expect({ ...row, within5: Math.abs(row.actual - row.ideal) <= row.ideal * 0.05 }).toMatchObject({ within5: true });
   expect(secondHalf.length).toBeGreaterThanOrEqual(6);
   expect(heapTrend).toBeLessThanOrEqual(HEAP_TREND_LIMIT);
   expect(rssTrend).toBeLessThanOrEqual(RSS_TREND_LIMIT);

@@ -1,5 +1,5 @@
 /** What the core tests share: connections to the emulator's demo accounts, and error assertions. */
-import { resolveConnection, type Connection, type ConnectionSettings } from '../../nodes/core/connection';
+import { resolveConnection, type Connection, type ConnectionSettings } from '../../nodes/core/config/connection';
 import { EoError, isEoError } from '../../nodes/core/errors';
 import { defaultConfig } from '../emulator/state';
 import { startEmulator } from '../emulator/server';

@@ -33,8 +33,23 @@ function fields(resource: EoResource, examplePath: string): INodeProperties[] {
       description: 'A path under the API base URL of the credentials, or an absolute URL on an allowed origin',
       displayOptions: show,
     },
-    { displayName: 'Body (JSON)', name: 'bodyJson', type: 'json', default: '', description: 'JSON request body; leave empty for none', displayOptions: showFor(resource, OPERATION, { method: ['PATCH', 'POST', 'PUT', 'DELETE'] }) },
-    { displayName: 'Headers (JSON)', name: 'headersJson', type: 'json', default: '', placeholder: '{"accept": "image/tiff"}', description: 'Extra request headers (Authorization is set for you)', displayOptions: show },
+    {
+      displayName: 'Body (JSON)',
+      name: 'bodyJson',
+      type: 'json',
+      default: '',
+      description: 'JSON request body; leave empty for none',
+      displayOptions: showFor(resource, OPERATION, { method: ['PATCH', 'POST', 'PUT', 'DELETE'] }),
+    },
+    {
+      displayName: 'Headers (JSON)',
+      name: 'headersJson',
+      type: 'json',
+      default: '',
+      placeholder: '{"accept": "image/tiff"}',
+      description: 'Extra request headers (Authorization is set for you)',
+      displayOptions: show,
+    },
     {
       displayName: 'Response Format',
       name: 'responseFormat',
@@ -60,12 +75,19 @@ function requestHeaders(ctx: IExecuteFunctions, itemIndex: number): Record<strin
   const raw = jsonParameter(ctx, 'headersJson', 'Headers (JSON)', itemIndex) ?? {};
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(raw)) {
-    if (!isHeaderName(name)) throw inputError(ctx.getNode(), itemIndex, 'Headers (JSON)', `${JSON.stringify(name)} is not a header name (letters, digits and - only, no spaces).`);
+    if (!isHeaderName(name))
+      throw inputError(
+        ctx.getNode(),
+        itemIndex,
+        'Headers (JSON)',
+        `${JSON.stringify(name)} is not a header name (letters, digits and - only, no spaces).`,
+      );
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
       throw inputError(ctx.getNode(), itemIndex, 'Headers (JSON)', `the value of ${JSON.stringify(name)} must be text or a number.`);
     }
     const text = String(value);
-    if (!isHeaderValue(text)) throw inputError(ctx.getNode(), itemIndex, 'Headers (JSON)', `the value of ${JSON.stringify(name)} must not contain line breaks.`);
+    if (!isHeaderValue(text))
+      throw inputError(ctx.getNode(), itemIndex, 'Headers (JSON)', `the value of ${JSON.stringify(name)} must not contain line breaks.`);
     // The connection sets Authorization itself, for its own origins only.
     if (name.toLowerCase() !== 'authorization') headers[name.toLowerCase()] = text;
   }
@@ -80,11 +102,19 @@ export function apiCallOperation(resource: EoResource, examplePath: string): Ope
       const method = String(this.getNodeParameter('method', itemIndex));
       const url = String(this.getNodeParameter('url', itemIndex, '')).trim();
       if (url === '') throw inputError(this.getNode(), itemIndex, 'URL', 'is empty: enter a path such as ' + examplePath + '.');
-      const body = ['PATCH', 'POST', 'PUT', 'DELETE'].includes(method) ? jsonParameter(this, 'bodyJson', 'Body (JSON)', itemIndex) : undefined;
+      const body = ['PATCH', 'POST', 'PUT', 'DELETE'].includes(method)
+        ? jsonParameter(this, 'bodyJson', 'Body (JSON)', itemIndex)
+        : undefined;
       const headers = requestHeaders(this, itemIndex);
       const format = String(this.getNodeParameter('responseFormat', itemIndex));
       const eo = await eoContext(this, resource, itemIndex);
-      const res = await apiRequest(eo, { method, url, body, headers, responseType: format === 'file' ? 'buffer' : format === 'text' ? 'text' : 'json' });
+      const res = await apiRequest(eo, {
+        method,
+        url,
+        body,
+        headers,
+        responseType: format === 'file' ? 'buffer' : format === 'text' ? 'text' : 'json',
+      });
       const json: IDataObject = { statusCode: res.statusCode, url: safeUrl(res.url) };
       if (res.processingUnits !== undefined) json.processingUnits = res.processingUnits;
       if (format !== 'file') return [{ json: { ...json, body: res.body as IDataObject } }];
@@ -93,7 +123,9 @@ export function apiCallOperation(resource: EoResource, examplePath: string): Ope
       const contentType = res.headers['content-type'];
       const mimeType = typeof contentType === 'string' ? contentType.split(';')[0].trim() : mimeTypeOf(fileName);
       const binary = await this.helpers.prepareBinaryData(bytes, fileName, mimeType);
-      return [{ json: { ...json, bytes: bytes.length }, binary: { [String(this.getNodeParameter('binaryPropertyName', itemIndex))]: binary } }];
+      return [
+        { json: { ...json, bytes: bytes.length }, binary: { [String(this.getNodeParameter('binaryPropertyName', itemIndex))]: binary } },
+      ];
     },
   };
 }

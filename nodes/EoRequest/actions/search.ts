@@ -28,7 +28,13 @@ export function pagingFields(resource: string, operation: string): INodeProperti
 }
 
 /** Runs the search (following `next` pages) and returns one item per feature. */
-export async function searchItems(ctx: IExecuteFunctions, eo: EoContext, itemIndex: number, url: string, body: IDataObject): Promise<INodeExecutionData[]> {
+export async function searchItems(
+  ctx: IExecuteFunctions,
+  eo: EoContext,
+  itemIndex: number,
+  url: string,
+  body: IDataObject,
+): Promise<INodeExecutionData[]> {
   const returnAll = ctx.getNodeParameter('returnAll', itemIndex) as boolean;
   const limit = returnAll ? Number.MAX_SAFE_INTEGER : positiveInteger(ctx, 'limit', 'Limit', itemIndex);
   const { features } = await searchAll(eo, url, body, limit);

@@ -45,11 +45,13 @@ function details(err: EoError): JsonObject {
 export function toNodeError(node: INode, err: unknown, itemIndex: number): NodeOperationError | NodeApiError {
   if (isNodeError(err)) return err;
   if (isEoError(err)) {
-    const field = err.field ? FIELD_LABELS[err.field] ?? err.field : undefined;
+    const field = err.field ? (FIELD_LABELS[err.field] ?? err.field) : undefined;
     if (INPUT_CODES.has(err.code)) {
       return new NodeOperationError(node, field ? `${field}: ${err.message}` : err.message, { itemIndex, description: err.hint });
     }
-    const description = [err.providerMessage ? `The provider said: ${err.providerMessage}` : undefined, err.hint].filter(Boolean).join(' — ');
+    const description = [err.providerMessage ? `The provider said: ${err.providerMessage}` : undefined, err.hint]
+      .filter(Boolean)
+      .join(' — ');
     return new NodeApiError(node, details(err), {
       message: err.message,
       description: description || undefined,

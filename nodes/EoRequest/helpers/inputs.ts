@@ -25,11 +25,17 @@ export function bboxParameter(ctx: IExecuteFunctions, name: string, label: strin
   let value: unknown = raw;
   if (typeof raw === 'string') {
     const trimmed = raw.trim();
-    if (trimmed === '') throw inputError(ctx.getNode(), itemIndex, label, 'is empty: write it as west,south,east,north in degrees, e.g. 5.5,0.5,6.5,1.5.');
+    if (trimmed === '')
+      throw inputError(ctx.getNode(), itemIndex, label, 'is empty: write it as west,south,east,north in degrees, e.g. 5.5,0.5,6.5,1.5.');
     try {
       value = trimmed.startsWith('[') ? JSON.parse(trimmed) : trimmed.split(/[\s,]+/).map((part) => (part === '' ? NaN : Number(part)));
     } catch {
-      throw inputError(ctx.getNode(), itemIndex, label, 'is not valid: write it as west,south,east,north in degrees, e.g. 5.5,0.5,6.5,1.5.');
+      throw inputError(
+        ctx.getNode(),
+        itemIndex,
+        label,
+        'is not valid: write it as west,south,east,north in degrees, e.g. 5.5,0.5,6.5,1.5.',
+      );
     }
   }
   if (!geographic) {
@@ -79,6 +85,7 @@ export function dateParameter(ctx: IExecuteFunctions, name: string, label: strin
 /** A positive whole number from parameter `name`. */
 export function positiveInteger(ctx: IExecuteFunctions, name: string, label: string, itemIndex: number): number {
   const value = Number(ctx.getNodeParameter(name, itemIndex));
-  if (!Number.isInteger(value) || value < 1) throw inputError(ctx.getNode(), itemIndex, label, `must be a whole number of at least 1 (got ${String(value)}).`);
+  if (!Number.isInteger(value) || value < 1)
+    throw inputError(ctx.getNode(), itemIndex, label, `must be a whole number of at least 1 (got ${String(value)}).`);
   return value;
 }

@@ -13,7 +13,10 @@ function clock(epochMs: number): string {
 }
 
 /** Tests a `sentinelHubApi` or `terrascopeApi` credential by fetching one token. */
-export async function eoCredentialTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
+export async function eoCredentialTest(
+  this: ICredentialTestFunctions,
+  credential: ICredentialsDecrypted,
+): Promise<INodeCredentialTestResult> {
   try {
     const connection = resolveConnection(settingsFromCredentials(credential.type, credential.data ?? {}));
     // One retry only: someone is waiting in front of the dialog.
@@ -22,7 +25,9 @@ export async function eoCredentialTest(this: ICredentialTestFunctions, credentia
     const refresh = token.refreshExpiresAt ? `, refresh until ${clock(token.refreshExpiresAt)}` : '';
     return { status: 'OK', message: `${connection.providerLabel}: token for ${who}, valid until ${clock(token.expiresAt)}${refresh}` };
   } catch (err) {
-    const message = isEoError(err) ? `${err.message}${err.field ? ` (field: ${err.field})` : ''}` : 'The credential test failed unexpectedly.';
+    const message = isEoError(err)
+      ? `${err.message}${err.field ? ` (field: ${err.field})` : ''}`
+      : 'The credential test failed unexpectedly.';
     return { status: 'Error', message };
   }
 }

@@ -22,7 +22,10 @@ import { mimeTypeOf } from '../helpers/mime';
 export { eoContext, settingsFromCredentials, CREDENTIAL_TYPE, type EoContext, type EoResource } from './connection';
 
 /** One authenticated API call. */
-export async function apiRequest<B = unknown>(eo: EoContext, options: Omit<EoRequestOptions, 'connection' | 'tokens'>): Promise<EoResponse<B>> {
+export async function apiRequest<B = unknown>(
+  eo: EoContext,
+  options: Omit<EoRequestOptions, 'connection' | 'tokens'>,
+): Promise<EoResponse<B>> {
   return eoRequest<B>({ ...options, ...eo });
 }
 
@@ -50,7 +53,14 @@ export async function downloadBinary(ctx: IExecuteFunctions, eo: EoContext, url:
   const folder = await mkdtemp(join(tmpdir(), 'eo-n8n-'));
   try {
     // The folder goes away below, so nothing partial may be promised for a later run.
-    const download = await downloadToFile({ ...eo, url, directory: folder, filename: 'download.bin', overwrite: 'always', keepPartial: false });
+    const download = await downloadToFile({
+      ...eo,
+      url,
+      directory: folder,
+      filename: 'download.bin',
+      overwrite: 'always',
+      keepPartial: false,
+    });
     const binary = await ctx.helpers.prepareBinaryData(createReadStream(download.path), fileName, mimeTypeOf(fileName));
     return { binary, download };
   } finally {

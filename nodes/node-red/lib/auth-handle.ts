@@ -14,5 +14,10 @@ export interface EoAuthHandle {
 
 /** True for an eo-auth node (a deleted or mistyped config id gives something else, or nothing). */
 export function isEoAuthHandle(value: unknown): value is EoAuthHandle {
-  return typeof value === 'object' && value !== null && (value as { type?: unknown }).type === 'eo-auth' && typeof (value as EoAuthHandle).connection === 'function';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { type?: unknown }).type === 'eo-auth' &&
+    typeof (value as EoAuthHandle).connection === 'function'
+  );
 }

@@ -60,7 +60,12 @@ const NOT_FORWARDED = new Set([
 export function mergeHeaders(msg: NodeMessage, configured: Record<string, string>): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   const fromMsg = msg.headers;
-  if (typeof fromMsg === 'object' && fromMsg !== null && !Array.isArray(fromMsg) && !isUnchangedResponse(fromMsg as Record<string, unknown>)) {
+  if (
+    typeof fromMsg === 'object' &&
+    fromMsg !== null &&
+    !Array.isArray(fromMsg) &&
+    !isUnchangedResponse(fromMsg as Record<string, unknown>)
+  ) {
     for (const [name, value] of Object.entries(fromMsg as Record<string, unknown>)) {
       if (NOT_FORWARDED.has(name.toLowerCase())) continue;
       if (typeof value === 'string' || typeof value === 'number') out[name.toLowerCase()] = String(value);

@@ -24,7 +24,10 @@ export interface RedNode {
   type: string;
   name?: string;
   credentials?: Record<string, string | undefined>;
-  on(event: 'input', listener: (msg: NodeMessage, send: (msg: NodeMessage | NodeMessage[]) => void, done: (err?: Error) => void) => void): void;
+  on(
+    event: 'input',
+    listener: (msg: NodeMessage, send: (msg: NodeMessage | NodeMessage[]) => void, done: (err?: Error) => void) => void,
+  ): void;
   on(event: 'close', listener: (removed: boolean, done: () => void) => void): void;
   status(status: NodeStatus | Record<string, never>): void;
   error(err: unknown, msg?: NodeMessage): void;

@@ -64,7 +64,9 @@ export class StatusBoard {
   /** Download progress of the message `id`. */
   report(id: number, p: DownloadProgress, label?: string): void {
     const amount =
-      p.percent !== undefined ? this.options.t('eo-request.status.progress', { percent: Math.floor(p.percent), mb: megabytes(p.bytes) }) : this.options.t('eo-request.status.bytes', { mb: megabytes(p.bytes) });
+      p.percent !== undefined
+        ? this.options.t('eo-request.status.progress', { percent: Math.floor(p.percent), mb: megabytes(p.bytes) })
+        : this.options.t('eo-request.status.bytes', { mb: megabytes(p.bytes) });
     const first = !this.progress.has(id);
     this.progress.set(id, label ? `${label} · ${amount}` : amount);
     // The switch from "1 request" to a percentage is shown at once; the counting after it is throttled.
@@ -111,7 +113,8 @@ export class StatusBoard {
 
   private current(): NodeStatus {
     const { t, problem } = this.options;
-    if (problem) return { fill: 'red', shape: 'ring', text: t('eo-request.status.invalidConnection', { field: problem.field ?? 'provider' }) };
+    if (problem)
+      return { fill: 'red', shape: 'ring', text: t('eo-request.status.invalidConnection', { field: problem.field ?? 'provider' }) };
     if (this.inFlight > 0) {
       const count = this.inFlight === 1 ? t('eo-request.status.request') : t('eo-request.status.requests', { count: this.inFlight });
       const latest = [...this.progress.values()].pop();

@@ -63,7 +63,9 @@ export async function testConnection(settings: ConnectionSettings): Promise<Test
     return {
       ok: false,
       code: timedOut ? 'EO_TIMEOUT' : 'EO_NETWORK',
-      message: timedOut ? `The token endpoint did not answer within ${TEST_TIMEOUT_MS / 1000} s.` : `The test failed: ${err instanceof Error ? err.message : String(err)}`,
+      message: timedOut
+        ? `The token endpoint did not answer within ${TEST_TIMEOUT_MS / 1000} s.`
+        : `The test failed: ${err instanceof Error ? err.message : String(err)}`,
       field: 'tokenUrl',
     };
   }

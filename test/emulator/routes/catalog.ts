@@ -54,7 +54,18 @@ export function catalogFeature(collection: string, index: number, bbox: number[]
     id,
     collection,
     bbox: [w, s, e, n],
-    geometry: { type: 'Polygon', coordinates: [[[w, s], [e, s], [e, n], [w, n], [w, s]]] },
+    geometry: {
+      type: 'Polygon',
+      coordinates: [
+        [
+          [w, s],
+          [e, s],
+          [e, n],
+          [w, n],
+          [w, s],
+        ],
+      ],
+    },
     properties,
     assets: {},
     links: [],

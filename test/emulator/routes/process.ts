@@ -9,7 +9,17 @@ import { fnv1a, isObject, parseJson, sendBadPayload, sendBytes, sendJson, shErro
 import { encodeJpeg, encodePng, encodeTiff, rgbPixels, type GeoInfo } from '../images';
 import { tar } from '../tar';
 
-export const KNOWN_DATA_TYPES = ['sentinel-2-l2a', 'sentinel-2-l1c', 'sentinel-1-grd', 'dem', 'landsat-ot-l1', 'landsat-ot-l2', 'sentinel-3-olci', 'sentinel-5p-l2', 'modis'];
+export const KNOWN_DATA_TYPES = [
+  'sentinel-2-l2a',
+  'sentinel-2-l1c',
+  'sentinel-1-grd',
+  'dem',
+  'landsat-ot-l1',
+  'landsat-ot-l2',
+  'sentinel-3-olci',
+  'sentinel-5p-l2',
+  'modis',
+];
 
 export function isKnownCollection(type: string): boolean {
   return KNOWN_DATA_TYPES.includes(type) || /^(byoc|batch|zarr)-[\w-]+$/.test(type);
@@ -65,7 +75,8 @@ export function readBounds(input: Record<string, unknown>): Bounds | string {
   }
   if (bounds.geometry !== undefined) {
     const g = geometryBbox(bounds.geometry);
-    if (!g || typeof (bounds.geometry as { type?: unknown }).type !== 'string') return 'input.bounds.geometry is not a valid GeoJSON geometry';
+    if (!g || typeof (bounds.geometry as { type?: unknown }).type !== 'string')
+      return 'input.bounds.geometry is not a valid GeoJSON geometry';
     bbox ??= g;
   }
   if (!bbox) return 'input.bounds must contain bbox or geometry';
@@ -84,7 +95,11 @@ export function readData(input: Record<string, unknown>): string | undefined {
 }
 
 /** Output size from width/height, or bbox extent / resolution; a string is the error message. */
-export function outputSize(output: Record<string, unknown>, bbox: [number, number, number, number], where = 'output'): { width: number; height: number } | string {
+export function outputSize(
+  output: Record<string, unknown>,
+  bbox: [number, number, number, number],
+  where = 'output',
+): { width: number; height: number } | string {
   const hasSize = output.width !== undefined || output.height !== undefined;
   const hasRes = output.resx !== undefined || output.resy !== undefined;
   if (hasSize && hasRes) return `${where}: specify either width/height or resx/resy, not both`;
@@ -92,7 +107,8 @@ export function outputSize(output: Record<string, unknown>, bbox: [number, numbe
   let height = 256;
   if (hasRes) {
     const { resx, resy } = output;
-    if (typeof resx !== 'number' || typeof resy !== 'number' || !(resx > 0) || !(resy > 0)) return `${where}.resx and ${where}.resy must be positive numbers`;
+    if (typeof resx !== 'number' || typeof resy !== 'number' || !(resx > 0) || !(resy > 0))
+      return `${where}.resx and ${where}.resy must be positive numbers`;
     width = Math.round((bbox[2] - bbox[0]) / resx);
     height = Math.round((bbox[3] - bbox[1]) / resy);
   } else if (hasSize) {
@@ -197,12 +213,17 @@ export async function handleProcess(ctx: Ctx): Promise<void> {
   const size = outputSize(output, bounds.bbox);
   if (typeof size === 'string') return sendBadPayload(res, size);
 
-  const accept = String(ctx.req.headers.accept ?? '').split(',')[0].split(';')[0].trim().toLowerCase();
+  const accept = String(ctx.req.headers.accept ?? '')
+    .split(',')[0]
+    .split(';')[0]
+    .trim()
+    .toLowerCase();
   let responses: OutputResponse[];
   if (output.responses === undefined) {
     responses = [{ identifier: 'default', type: EXT[accept] ? accept : 'image/tiff' }];
   } else {
-    if (!Array.isArray(output.responses) || output.responses.length === 0) return sendBadPayload(res, 'output.responses must be a non-empty array');
+    if (!Array.isArray(output.responses) || output.responses.length === 0)
+      return sendBadPayload(res, 'output.responses must be a non-empty array');
     responses = [];
     for (const [i, r] of (output.responses as unknown[]).entries()) {
       const id = isObject(r) && typeof r.identifier === 'string' ? r.identifier : 'default';

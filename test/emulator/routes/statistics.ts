@@ -23,7 +23,7 @@ export function intervals(from: Date, to: Date, period: string, lastIntervalBeha
   };
   const iso = (d: Date) => d.toISOString().replace(/\.000Z$/, 'Z');
   const out: { from: string; to: string }[] = [];
-  for (let start = from; start < to && out.length < 10000; ) {
+  for (let start = from; start < to && out.length < 10000;) {
     const end = step(start);
     if (end <= to) out.push({ from: iso(start), to: iso(end) });
     else if (lastIntervalBehavior === 'SHORTEN') out.push({ from: iso(start), to: iso(to) });
@@ -52,7 +52,14 @@ function stats(seed: number, samples: number): Record<string, number> {
   const min = Math.round(Math.min(a, b) * 1e4) / 1e4;
   const max = Math.round(Math.max(a, b) * 1e4) / 1e4;
   const noDataCount = Math.floor(rnd() * samples * 0.1);
-  return { min, max, mean: Math.round(((min + max) / 2) * 1e6) / 1e6, stDev: Math.round(((max - min) / 4) * 1e6) / 1e6, sampleCount: samples, noDataCount };
+  return {
+    min,
+    max,
+    mean: Math.round(((min + max) / 2) * 1e6) / 1e6,
+    stDev: Math.round(((max - min) / 4) * 1e6) / 1e6,
+    sampleCount: samples,
+    noDataCount,
+  };
 }
 
 export async function handleStatistics(ctx: Ctx): Promise<void> {
@@ -73,7 +80,8 @@ export async function handleStatistics(ctx: Ctx): Promise<void> {
   }
   const from = new Date(timeRange.from);
   const to = new Date(timeRange.to);
-  if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()) || from >= to) return sendBadPayload(res, 'aggregation.timeRange is not a valid interval');
+  if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()) || from >= to)
+    return sendBadPayload(res, 'aggregation.timeRange is not a valid interval');
   const period = isObject(aggregationInterval) ? aggregationInterval.of : undefined;
   const last = typeof aggregation.lastIntervalBehavior === 'string' ? aggregation.lastIntervalBehavior : 'SKIP';
   const list = typeof period === 'string' ? intervals(from, to, period, last) : undefined;
@@ -90,7 +98,8 @@ export async function handleStatistics(ctx: Ctx): Promise<void> {
     const out: Record<string, unknown> = {};
     for (const o of outputs) {
       const bands: Record<string, unknown> = {};
-      for (let b = 0; b < o.bands; b++) bands[`B${b}`] = { stats: stats(fnv1a(`${interval.from}:${o.id}:${b}:${bounds.bbox.join(',')}`), samples) };
+      for (let b = 0; b < o.bands; b++)
+        bands[`B${b}`] = { stats: stats(fnv1a(`${interval.from}:${o.id}:${b}:${bounds.bbox.join(',')}`), samples) };
       out[o.id] = { bands };
     }
     return { interval, outputs: out };

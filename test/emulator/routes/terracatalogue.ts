@@ -28,7 +28,18 @@ function tileBbox(tile: string): [number, number, number, number] {
 }
 
 function polygon([w, s, e, n]: number[]): object {
-  return { type: 'Polygon', coordinates: [[[w, s], [e, s], [e, n], [w, n], [w, s]]] };
+  return {
+    type: 'Polygon',
+    coordinates: [
+      [
+        [w, s],
+        [e, s],
+        [e, n],
+        [w, n],
+        [w, s],
+      ],
+    ],
+  };
 }
 
 function productId(edition: WorldCoverEdition, tile: string): string {
@@ -196,7 +207,10 @@ export function handleStac(ctx: Ctx): void {
     });
   }
   if (path === '/stac/collections') {
-    return sendJson(ctx.res, 200, { collections: WORLDCOVER_EDITIONS.map((e) => stacCollection(ctx, e)), links: [{ rel: 'self', href: `${root}/collections` }] });
+    return sendJson(ctx.res, 200, {
+      collections: WORLDCOVER_EDITIONS.map((e) => stacCollection(ctx, e)),
+      links: [{ rel: 'self', href: `${root}/collections` }],
+    });
   }
   const col = /^\/stac\/collections\/([^/]+)(\/items(?:\/([^/]+))?)?$/.exec(path);
   if (col) {
@@ -235,7 +249,13 @@ function searchGet(ctx: Ctx, href: string, fixedCollections?: string[]): void {
     next.set('token', `next:${query.offset + items.length}`);
     links.push({ rel: 'next', href: `${href}?${next.toString()}`, type: 'application/geo+json', method: 'GET' });
   }
-  sendJson(ctx.res, 200, { type: 'FeatureCollection', features: items, links, numberMatched: matched, numberReturned: items.length }, {}, 'application/geo+json');
+  sendJson(
+    ctx.res,
+    200,
+    { type: 'FeatureCollection', features: items, links, numberMatched: matched, numberReturned: items.length },
+    {},
+    'application/geo+json',
+  );
 }
 
 function searchPost(ctx: Ctx, href: string): void {
@@ -244,7 +264,12 @@ function searchPost(ctx: Ctx, href: string): void {
   const bbox = parseBbox(body.bbox);
   if (bbox === 'invalid') return stacError(ctx, 400, 'RequestValidationError', 'bbox must be 4 numbers');
   const collections = Array.isArray(body.collections) ? body.collections.map(String) : undefined;
-  const query: StacQuery = { collections, bbox, limit: limitOf(body.limit), offset: tokenOffset(body.token ?? ctx.url.searchParams.get('token')) };
+  const query: StacQuery = {
+    collections,
+    bbox,
+    limit: limitOf(body.limit),
+    offset: tokenOffset(body.token ?? ctx.url.searchParams.get('token')),
+  };
   const { items, more, matched } = runSearch(ctx, query);
   const links: object[] = [{ rel: 'self', href, type: 'application/geo+json' }];
   if (more) {
@@ -257,5 +282,11 @@ function searchPost(ctx: Ctx, href: string): void {
       merge: false,
     });
   }
-  sendJson(ctx.res, 200, { type: 'FeatureCollection', features: items, links, numberMatched: matched, numberReturned: items.length }, {}, 'application/geo+json');
+  sendJson(
+    ctx.res,
+    200,
+    { type: 'FeatureCollection', features: items, links, numberMatched: matched, numberReturned: items.length },
+    {},
+    'application/geo+json',
+  );
 }

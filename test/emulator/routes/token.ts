@@ -87,7 +87,8 @@ export async function handleRealm(ctx: Ctx): Promise<void> {
   }
   if (pathname.endsWith('/auth')) {
     // The browser login page a download without credentials is sent to.
-    const html = '<!DOCTYPE html><html><head><title>Sign in to terrascope</title></head><body><form id="kc-form-login"></form></body></html>';
+    const html =
+      '<!DOCTYPE html><html><head><title>Sign in to terrascope</title></head><body><form id="kc-form-login"></form></body></html>';
     return sendBytes(ctx.res, 200, Buffer.from(html), 'text/html; charset=utf-8');
   }
   return handleToken(ctx, realm as Realm);
@@ -132,7 +133,14 @@ async function handleToken(ctx: Ctx, realm: Realm): Promise<void> {
     return sendJson(
       res,
       200,
-      { access_token: access, expires_in: lifetimeS, refresh_expires_in: 0, token_type: 'Bearer', 'not-before-policy': 0, scope: 'email profile' },
+      {
+        access_token: access,
+        expires_in: lifetimeS,
+        refresh_expires_in: 0,
+        token_type: 'Bearer',
+        'not-before-policy': 0,
+        scope: 'email profile',
+      },
       NO_STORE,
     );
   }
@@ -153,7 +161,8 @@ async function handleToken(ctx: Ctx, realm: Realm): Promise<void> {
     const verified = await verifyToken(state, refresh, 'Refresh');
     const revoked = !verified || (verified.seq ?? -1) < state.refreshEpoch || verified.realm !== realm;
     if (revoked) return kcError(ctx, 400, 'invalid_grant', 'Token is not active');
-    if (verified.azp !== clientId) return kcError(ctx, 400, 'invalid_grant', 'Invalid refresh token. Token client and authorized client don\'t match');
+    if (verified.azp !== clientId)
+      return kcError(ctx, 400, 'invalid_grant', "Invalid refresh token. Token client and authorized client don't match");
     if (config.revokeUsedRefreshTokens && verified.jti) {
       if (state.usedRefresh.has(verified.jti)) return kcError(ctx, 400, 'invalid_grant', 'Maximum allowed refresh token reuse exceeded');
       state.usedRefresh.add(verified.jti);

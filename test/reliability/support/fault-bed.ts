@@ -1,18 +1,18 @@
 /**
- * A real Node-RED with the package installed from its tarball (test/e2e/stack.ts), running one
+ * A real Node-RED with the package installed from its tarball (test/support/node-red-stack.ts), running one
  * tab built for fault scenarios: an EO Auth node per identity, an EO Request node per target,
  * a Catch node for the tab, and an http-in route that sends a message to one target. A scenario
  * sets the emulator's faults, calls `run(target, msg)` and gets back what came out of the
- * target and what the Catch node saw, as recorded by the test collector (test/e2e/flows.ts).
+ * target and what the Catch node saw, as recorded by the test collector (test/support/flows.ts).
  * A test file calls startScenario() in beforeEach (runtime trouble is then looked for in that
  * scenario's output only) and reportUnfinished() in afterEach (Node-RED's output is printed when
  * jest's timeout ended a test that was still waiting).
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { clearCollected, collected, withCollectors, type Collected, type FlowNode } from '../../e2e/flows';
-import { tempDir } from '../../e2e/harness';
-import { startStack, type Stack } from '../../e2e/stack';
+import { clearCollected, collected, withCollectors, type Collected, type FlowNode } from '../../support/flows';
+import { tempDir } from '../../support/paths';
+import { startStack, type Stack } from '../../support/node-red-stack';
 import type { Emulator } from '../../emulator/types';
 import { keepEmulatorRecord, keepNodeRedRecord } from '../hygiene';
 
@@ -58,14 +58,78 @@ out[0] = msg;
 return out;`;
   const nodes: FlowNode[] = [
     { id: TAB, type: 'tab', label: 'fault scenarios', disabled: false, info: '' },
-    ...auths.map((a) => ({ id: a.id, type: 'eo-auth', name: `connection ${a.id}`, provider: a.provider, tokenUrl: a.tokenUrl, baseUrl: a.baseUrl, credentials: a.credentials })),
-    { id: 'faults-in', type: 'http in', z: TAB, name: '', url: RUN_ROUTE, method: 'post', upload: false, swaggerDoc: '', x: 100, y: 40, wires: [['faults-router']] },
-    { id: 'faults-router', type: 'function', z: TAB, name: 'route', func: router, outputs: ids.length + 1, x: 300, y: 40, wires: [['faults-answer'], ...ids.map((id) => [id])] },
+    ...auths.map((a) => ({
+      id: a.id,
+      type: 'eo-auth',
+      name: `connection ${a.id}`,
+      provider: a.provider,
+      tokenUrl: a.tokenUrl,
+      baseUrl: a.baseUrl,
+      credentials: a.credentials,
+    })),
+    {
+      id: 'faults-in',
+      type: 'http in',
+      z: TAB,
+      name: '',
+      url: RUN_ROUTE,
+      method: 'post',
+      upload: false,
+      swaggerDoc: '',
+      x: 100,
+      y: 40,
+      wires: [['faults-router']],
+    },
+    {
+      id: 'faults-router',
+      type: 'function',
+      z: TAB,
+      name: 'route',
+      func: router,
+      outputs: ids.length + 1,
+      x: 300,
+      y: 40,
+      wires: [['faults-answer'], ...ids.map((id) => [id])],
+    },
     { id: 'faults-answer', type: 'http response', z: TAB, name: '', statusCode: '', headers: {}, x: 500, y: 40, wires: [] },
-    ...targets.map((t, i) => ({ id: t.id, type: 'eo-request', z: TAB, name: `request ${t.id}`, auth: t.auth, ...t.props, x: 500, y: 100 + i * 40, wires: [['faults-out']] })),
-    { id: 'faults-out', type: 'debug', z: TAB, name: 'out', active: true, tosidebar: false, console: false, complete: 'false', x: 700, y: 100, wires: [] },
+    ...targets.map((t, i) => ({
+      id: t.id,
+      type: 'eo-request',
+      z: TAB,
+      name: `request ${t.id}`,
+      auth: t.auth,
+      ...t.props,
+      x: 500,
+      y: 100 + i * 40,
+      wires: [['faults-out']],
+    })),
+    {
+      id: 'faults-out',
+      type: 'debug',
+      z: TAB,
+      name: 'out',
+      active: true,
+      tosidebar: false,
+      console: false,
+      complete: 'false',
+      x: 700,
+      y: 100,
+      wires: [],
+    },
     { id: CATCH, type: 'catch', z: TAB, name: 'errors', scope: null, uncaught: false, x: 500, y: 20, wires: [['faults-err']] },
-    { id: 'faults-err', type: 'debug', z: TAB, name: 'err', active: true, tosidebar: false, console: false, complete: 'false', x: 700, y: 20, wires: [] },
+    {
+      id: 'faults-err',
+      type: 'debug',
+      z: TAB,
+      name: 'err',
+      active: true,
+      tosidebar: false,
+      console: false,
+      complete: 'false',
+      x: 700,
+      y: 20,
+      wires: [],
+    },
   ];
   return withCollectors(nodes);
 }
@@ -104,7 +168,10 @@ export class FaultBed {
    */
   static async start(options: {
     env?: NodeJS.ProcessEnv;
-    setup: (emulator: Emulator, files: string) => Promise<{ auths: FaultBedAuth[]; targets: FaultBedTarget[] }> | { auths: FaultBedAuth[]; targets: FaultBedTarget[] };
+    setup: (
+      emulator: Emulator,
+      files: string,
+    ) => Promise<{ auths: FaultBedAuth[]; targets: FaultBedTarget[] }> | { auths: FaultBedAuth[]; targets: FaultBedTarget[] };
   }): Promise<FaultBed> {
     const workDir = tempDir('eo-faults');
     const files = path.join(workDir, 'files');
@@ -141,11 +208,17 @@ export class FaultBed {
       await clearCollected(red);
       await red.whenStarted(() => red.request('POST', RUN_ROUTE, { target, msg }));
       const end = Date.now() + (options.timeoutMs ?? RUN_TIMEOUT_MS);
-      const split = (all: Collected[]): FaultBedRun => ({ outputs: all.filter((c) => c.from === target), errors: all.filter((c) => c.from === CATCH) });
+      const split = (all: Collected[]): FaultBedRun => ({
+        outputs: all.filter((c) => c.from === target),
+        errors: all.filter((c) => c.from === CATCH),
+      });
       let now = split(await collected(red));
       while (now.errors.length === 0 && now.outputs.length < count) {
         if (pending.abandoned) throw new Error(`${target}: abandoned, the test ended first`);
-        if (Date.now() > end) throw new Error(`${target}: no result within ${Math.round((options.timeoutMs ?? RUN_TIMEOUT_MS) / 1000)} s; Node-RED said:\n${tail(red.output())}`);
+        if (Date.now() > end)
+          throw new Error(
+            `${target}: no result within ${Math.round((options.timeoutMs ?? RUN_TIMEOUT_MS) / 1000)} s; Node-RED said:\n${tail(red.output())}`,
+          );
         await new Promise((r) => setTimeout(r, 100));
         now = split(await collected(red));
       }
@@ -176,7 +249,9 @@ export class FaultBed {
     pending.abandoned = true;
     this.pending = undefined;
     const waited = ((Date.now() - pending.since) / 1000).toFixed(0);
-    console.error(`${pending.target}: the test ended while still waiting for a result (${waited} s); Node-RED said:\n${tail(this.stack.nodeRed.output())}`);
+    console.error(
+      `${pending.target}: the test ended while still waiting for a result (${waited} s); Node-RED said:\n${tail(this.stack.nodeRed.output())}`,
+    );
   }
 
   /** True when the process runs and its Admin API answers. */

@@ -25,7 +25,9 @@ export const BLAMES_CREDENTIALS = /client id|client secret|secret|password|crede
 export async function runtimeHealthy(bed: FaultBed, s: Scenario): Promise<void> {
   const alive = await bed.alive();
   const trouble = bed.runtimeTrouble();
-  s.observe(`runtime ${alive ? 'up' : 'DOWN'}, ${trouble.length} unhandled${trouble.length ? ` (${trouble[0].trim().slice(0, 160)})` : ''}`);
+  s.observe(
+    `runtime ${alive ? 'up' : 'DOWN'}, ${trouble.length} unhandled${trouble.length ? ` (${trouble[0].trim().slice(0, 160)})` : ''}`,
+  );
   s.check('runtime up (Admin API answers)', alive);
   s.check('no unhandled rejection / uncaught exception', trouble.length === 0);
 }

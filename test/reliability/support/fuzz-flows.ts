@@ -4,7 +4,7 @@
  * its target, and the HTTP answer says how it ended: with a result, or with an error a Catch node
  * caught. A message that never ends leaves the HTTP call hanging, which the test counts.
  */
-import type { FlowNode } from '../../e2e/flows';
+import type { FlowNode } from '../../support/flows';
 import type { Emulator } from '../../emulator/types';
 import { FUZZ_TARGETS, type FuzzTarget } from './fuzz-generator';
 
@@ -70,7 +70,23 @@ export interface FuzzFlowOptions {
 }
 
 function requestNode(id: FuzzTarget, tab: string, y: number, o: FuzzFlowOptions): FlowNode {
-  const base = { id: `fuzz-${id}`, type: 'eo-request', z: tab, name: id, headers: [], accept: 'image/png', url: '', filename: '', overwrite: 'always', catalogLimit: 10, catalogSplit: false, bbox: '', x: 500, y, wires: [['fuzz-reply-result']] };
+  const base = {
+    id: `fuzz-${id}`,
+    type: 'eo-request',
+    z: tab,
+    name: id,
+    headers: [],
+    accept: 'image/png',
+    url: '',
+    filename: '',
+    overwrite: 'always',
+    catalogLimit: 10,
+    catalogSplit: false,
+    bbox: '',
+    x: 500,
+    y,
+    wires: [['fuzz-reply-result']],
+  };
   switch (id) {
     case 'request-auto':
       return { ...base, auth: 'fuzz-auth-sh', operation: 'request', method: 'use', output: 'auto', directory: '' };
@@ -90,9 +106,43 @@ export function fuzzFlows(o: FuzzFlowOptions): FlowNode[] {
   const e = o.emulator.endpoints;
   return [
     { id: tab, type: 'tab', label: 'fuzz', disabled: false, info: '' },
-    { id: 'fuzz-auth-sh', type: 'eo-auth', name: 'Sentinel Hub', provider: 'sentinel-hub', tokenUrl: e.sentinelHub.tokenUrl, baseUrl: o.emulator.url, grant: '', clientAuth: 'body', extraOrigins: '', credentials: { clientId: o.clientId, clientSecret: o.clientSecret } },
-    { id: 'fuzz-auth-ts', type: 'eo-auth', name: 'Terrascope', provider: 'terrascope', tokenUrl: e.terrascope.tokenUrl, baseUrl: o.emulator.url, grant: '', clientAuth: 'body', extraOrigins: '', credentials: { username: o.username, password: o.password } },
-    { id: 'fuzz-in', type: 'http in', z: tab, name: '', url: FUZZ_ROUTE, method: 'post', upload: false, swaggerDoc: '', x: 100, y: 200, wires: [['fuzz-decode']] },
+    {
+      id: 'fuzz-auth-sh',
+      type: 'eo-auth',
+      name: 'Sentinel Hub',
+      provider: 'sentinel-hub',
+      tokenUrl: e.sentinelHub.tokenUrl,
+      baseUrl: o.emulator.url,
+      grant: '',
+      clientAuth: 'body',
+      extraOrigins: '',
+      credentials: { clientId: o.clientId, clientSecret: o.clientSecret },
+    },
+    {
+      id: 'fuzz-auth-ts',
+      type: 'eo-auth',
+      name: 'Terrascope',
+      provider: 'terrascope',
+      tokenUrl: e.terrascope.tokenUrl,
+      baseUrl: o.emulator.url,
+      grant: '',
+      clientAuth: 'body',
+      extraOrigins: '',
+      credentials: { username: o.username, password: o.password },
+    },
+    {
+      id: 'fuzz-in',
+      type: 'http in',
+      z: tab,
+      name: '',
+      url: FUZZ_ROUTE,
+      method: 'post',
+      upload: false,
+      swaggerDoc: '',
+      x: 100,
+      y: 200,
+      wires: [['fuzz-decode']],
+    },
     { id: 'fuzz-decode', type: 'function', z: tab, name: 'decode', func: DECODE, outputs: 1, x: 250, y: 200, wires: [['fuzz-switch']] },
     {
       id: 'fuzz-switch',
@@ -111,10 +161,52 @@ export function fuzzFlows(o: FuzzFlowOptions): FlowNode[] {
     },
     ...FUZZ_TARGETS.map((t, i) => requestNode(t, tab, 80 + i * 60, o)),
     { id: 'fuzz-catch', type: 'catch', z: tab, name: '', scope: null, uncaught: false, x: 100, y: 420, wires: [['fuzz-reply-error']] },
-    { id: 'fuzz-reply-result', type: 'function', z: tab, name: 'result', func: REPLY_RESULT, outputs: 1, x: 700, y: 200, wires: [['fuzz-out']] },
-    { id: 'fuzz-reply-error', type: 'function', z: tab, name: 'error', func: REPLY_ERROR, outputs: 1, x: 300, y: 420, wires: [['fuzz-out']] },
+    {
+      id: 'fuzz-reply-result',
+      type: 'function',
+      z: tab,
+      name: 'result',
+      func: REPLY_RESULT,
+      outputs: 1,
+      x: 700,
+      y: 200,
+      wires: [['fuzz-out']],
+    },
+    {
+      id: 'fuzz-reply-error',
+      type: 'function',
+      z: tab,
+      name: 'error',
+      func: REPLY_ERROR,
+      outputs: 1,
+      x: 300,
+      y: 420,
+      wires: [['fuzz-out']],
+    },
     { id: 'fuzz-out', type: 'http response', z: tab, name: '', statusCode: '', headers: {}, x: 850, y: 300, wires: [] },
-    { id: 'fuzz-seen-in', type: 'http in', z: tab, name: '', url: '/fuzz-seen', method: 'get', upload: false, swaggerDoc: '', x: 100, y: 500, wires: [['fuzz-seen-read']] },
-    { id: 'fuzz-seen-read', type: 'function', z: tab, name: '', func: "msg.payload = global.get('fuzzSeen') || {};\nreturn msg;", outputs: 1, x: 300, y: 500, wires: [['fuzz-out']] },
+    {
+      id: 'fuzz-seen-in',
+      type: 'http in',
+      z: tab,
+      name: '',
+      url: '/fuzz-seen',
+      method: 'get',
+      upload: false,
+      swaggerDoc: '',
+      x: 100,
+      y: 500,
+      wires: [['fuzz-seen-read']],
+    },
+    {
+      id: 'fuzz-seen-read',
+      type: 'function',
+      z: tab,
+      name: '',
+      func: "msg.payload = global.get('fuzzSeen') || {};\nreturn msg;",
+      outputs: 1,
+      x: 300,
+      y: 500,
+      wires: [['fuzz-out']],
+    },
   ];
 }

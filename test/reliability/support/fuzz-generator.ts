@@ -33,16 +33,72 @@ export interface FuzzPlaces {
 
 /** Header names and values a hostile or careless flow might set. */
 const HEADER_NAMES = [
-  'x-test', 'Accept', 'Content-Type', 'Authorization', 'authorization', 'AUTHORIZATION', 'Host', 'Cookie', 'Proxy-Authorization',
-  'Content-Length', 'Transfer-Encoding', 'Connection', 'Expect', 'x-a\r\nx-injected: 1', 'x-nul\0', '', ' ', 'Ü-header', ':authority',
-  'x'.repeat(9000), 'x-node-red-request-node', 'Range', 'If-None-Match',
+  'x-test',
+  'Accept',
+  'Content-Type',
+  'Authorization',
+  'authorization',
+  'AUTHORIZATION',
+  'Host',
+  'Cookie',
+  'Proxy-Authorization',
+  'Content-Length',
+  'Transfer-Encoding',
+  'Connection',
+  'Expect',
+  'x-a\r\nx-injected: 1',
+  'x-nul\0',
+  '',
+  ' ',
+  'Ü-header',
+  ':authority',
+  'x'.repeat(9000),
+  'x-node-red-request-node',
+  'Range',
+  'If-None-Match',
 ];
 const HEADER_VALUES: Encoded[] = [
-  'Bearer stolen-token-value', 'evil.example', 'a\r\nx-injected: 1', 'nul\0value', 'ok', 'application/json', 'bytes=0-10', '\n', 'x'.repeat(70_000),
-  123, true, null, {}, ['a', 'b'], ['ok\r\nx-injected: 1'], { $buf: Buffer.from([0, 1, 2, 255]).toString('base64') }, { $undefined: true }, '0',
+  'Bearer stolen-token-value',
+  'evil.example',
+  'a\r\nx-injected: 1',
+  'nul\0value',
+  'ok',
+  'application/json',
+  'bytes=0-10',
+  '\n',
+  'x'.repeat(70_000),
+  123,
+  true,
+  null,
+  {},
+  ['a', 'b'],
+  ['ok\r\nx-injected: 1'],
+  { $buf: Buffer.from([0, 1, 2, 255]).toString('base64') },
+  { $undefined: true },
+  '0',
 ];
 
-const METHODS: Encoded[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'get', 'post', 'CONNECT', 'TRACE', 'OPTIONS', 'G\r\nET', 'GET\0', '', ' ', 123, null, {}, ['GET']];
+const METHODS: Encoded[] = [
+  'GET',
+  'POST',
+  'PUT',
+  'PATCH',
+  'DELETE',
+  'HEAD',
+  'get',
+  'post',
+  'CONNECT',
+  'TRACE',
+  'OPTIONS',
+  'G\r\nET',
+  'GET\0',
+  '',
+  ' ',
+  123,
+  null,
+  {},
+  ['GET'],
+];
 
 export function generateMessages(seed: number, count: number, places: FuzzPlaces): FuzzMessage[] {
   const random = prng(seed);
@@ -63,21 +119,59 @@ export function generateMessages(seed: number, count: number, places: FuzzPlaces
   const urls = (): Encoded => {
     const synthetic = `/download/synthetic/${pick([0, 1, 1000, 65_536, 300_000])}.bin`;
     return pick<Encoded>([
-      '/api/v1/process', '/api/v1/catalog/1.0.0/search', synthetic, 'download/synthetic/1000.bin', '/fuzz-redirect/witness', '/fuzz-redirect/second',
-      '/fuzz-redirect/307', '/fuzz-redirect/javascript', `${places.allowed}${synthetic}`, `${places.allowed}/api/v1/process`,
-      `${places.second}${synthetic}`, `${places.second}/api/v1/process`, `${places.witness}/steal`, `${places.witness}${synthetic}`,
-      `//${places.witness.replace(/^http:\/\//, '')}/steal`, `http://user:pw@${places.allowed.replace(/^http:\/\//, '')}/x`,
+      '/api/v1/process',
+      '/api/v1/catalog/1.0.0/search',
+      synthetic,
+      'download/synthetic/1000.bin',
+      '/fuzz-redirect/witness',
+      '/fuzz-redirect/second',
+      '/fuzz-redirect/307',
+      '/fuzz-redirect/javascript',
+      `${places.allowed}${synthetic}`,
+      `${places.allowed}/api/v1/process`,
+      `${places.second}${synthetic}`,
+      `${places.second}/api/v1/process`,
+      `${places.witness}/steal`,
+      `${places.witness}${synthetic}`,
+      `//${places.witness.replace(/^http:\/\//, '')}/steal`,
+      `http://user:pw@${places.allowed.replace(/^http:\/\//, '')}/x`,
       `http://${places.allowed.replace(/^http:\/\//, '')}@${places.witness.replace(/^http:\/\//, '')}/steal`,
-      places.allowed.replace('127.0.0.1', 'localhost') + synthetic, places.witness.replace('http:', 'HTTP:') + '/steal', places.allowed.replace('http:', 'https:') + '/x',
-      'file:///etc/passwd', `file://${places.outsideDir}/secret.txt`, 'data:text/plain,hello', 'javascript:alert(1)', 'ftp://127.0.0.1/x', 'ws://127.0.0.1/x', 'mailto:a@b',
-      '/api/v1/process\r\nHost: evil.example', '/download/synthetic/1000.bin\r\n\r\nGET /steal HTTP/1.1', '/x\0y', '/%2e%2e/%2e%2e/etc/passwd', '/../../etc/passwd',
-      `/${'a'.repeat(100_000)}`, `${places.witness}/${'b'.repeat(20_000)}`, '', '   ', 'http://', 'http://[::1', '::', '\\\\evil\\share', 123, null, {}, ['/api/v1/process'],
-      { $buf: bytes(16) }, { $undefined: true }, true,
+      places.allowed.replace('127.0.0.1', 'localhost') + synthetic,
+      places.witness.replace('http:', 'HTTP:') + '/steal',
+      places.allowed.replace('http:', 'https:') + '/x',
+      'file:///etc/passwd',
+      `file://${places.outsideDir}/secret.txt`,
+      'data:text/plain,hello',
+      'javascript:alert(1)',
+      'ftp://127.0.0.1/x',
+      'ws://127.0.0.1/x',
+      'mailto:a@b',
+      '/api/v1/process\r\nHost: evil.example',
+      '/download/synthetic/1000.bin\r\n\r\nGET /steal HTTP/1.1',
+      '/x\0y',
+      '/%2e%2e/%2e%2e/etc/passwd',
+      '/../../etc/passwd',
+      `/${'a'.repeat(100_000)}`,
+      `${places.witness}/${'b'.repeat(20_000)}`,
+      '',
+      '   ',
+      'http://',
+      'http://[::1',
+      '::',
+      '\\\\evil\\share',
+      123,
+      null,
+      {},
+      ['/api/v1/process'],
+      { $buf: bytes(16) },
+      { $undefined: true },
+      true,
     ]);
   };
 
   const headers = (): Encoded => {
-    if (chance(0.15)) return pick<Encoded>(['Authorization: Bearer x', ['Authorization', 'x'], 42, null, { $buf: bytes(8) }, { $circular: true }]);
+    if (chance(0.15))
+      return pick<Encoded>(['Authorization: Bearer x', ['Authorization', 'x'], 42, null, { $buf: bytes(8) }, { $circular: true }]);
     const out: Record<string, Encoded> = {};
     for (let i = 0, n = 1 + int(4); i < n; i++) out[pick(HEADER_NAMES)] = pick(HEADER_VALUES);
     return out;
@@ -85,21 +179,74 @@ export function generateMessages(seed: number, count: number, places: FuzzPlaces
 
   const filenames = (): Encoded =>
     pick<Encoded>([
-      'ok.bin', 'sub/dir/ok.bin', '..cache/inside.bin', 'ok.bin.part', 'ok.bin.meta.json', '../escape.bin', '../../escape.bin', '..', '.', './', 'a/../../escape.bin',
-      '..\\escape.bin', 'sub\\..\\..\\escape.bin', `${places.outsideDir}/absolute.bin`, ABSOLUTE_OUTSIDE, 'C:\\escape.bin', 'c:escape.bin', 'C:/escape.bin',
-      '\\\\server\\share\\escape.bin', 'nul\0.bin', 'ok.bin\0../../escape.bin', 'link-dir/through-link.bin', 'link-file.bin', 'link-dir/../escape.bin', `${'n'.repeat(300)}.bin`,
-      `${'d/'.repeat(200)}deep.bin`, 'ünïcødé.bin', ' ', '', 'CON', 'a:b.bin', 123, null, {}, ['ok.bin'], { $buf: bytes(12) }, true,
+      'ok.bin',
+      'sub/dir/ok.bin',
+      '..cache/inside.bin',
+      'ok.bin.part',
+      'ok.bin.meta.json',
+      '../escape.bin',
+      '../../escape.bin',
+      '..',
+      '.',
+      './',
+      'a/../../escape.bin',
+      '..\\escape.bin',
+      'sub\\..\\..\\escape.bin',
+      `${places.outsideDir}/absolute.bin`,
+      ABSOLUTE_OUTSIDE,
+      'C:\\escape.bin',
+      'c:escape.bin',
+      'C:/escape.bin',
+      '\\\\server\\share\\escape.bin',
+      'nul\0.bin',
+      'ok.bin\0../../escape.bin',
+      'link-dir/through-link.bin',
+      'link-file.bin',
+      'link-dir/../escape.bin',
+      `${'n'.repeat(300)}.bin`,
+      `${'d/'.repeat(200)}deep.bin`,
+      'ünïcødé.bin',
+      ' ',
+      '',
+      'CON',
+      'a:b.bin',
+      123,
+      null,
+      {},
+      ['ok.bin'],
+      { $buf: bytes(12) },
+      true,
     ]);
 
   const payloads = (): Encoded =>
     // 20 MB bodies often enough to come up a dozen times in 3000 messages.
-    chance(0.02) ? { $big: 20 * 1024 * 1024 } : pick<Encoded>([
-      { $undefined: true }, null, '', 'plain text', 'nul\0and\r\ncrlf', JSON.stringify(processRequest), processRequest, { collections: ['sentinel-2-l2a'], limit: 5 },
-      [1, 2, 3], 42, -0.5, true, false, { $nan: true }, binaryBody(), binaryBody(), { $str: 2_000_000 }, { $circular: true },
-      // Deep, but not thousands of levels: Node-RED's own Catch handling clones the message
-      // recursively and overflows the stack on such an object whichever node reported the error.
-      { $deep: 400 }, { a: { b: { c: '\u0000\uffff\ud800' } } }, { $big: 2 * 1024 * 1024 },
-    ]);
+    chance(0.02)
+      ? { $big: 20 * 1024 * 1024 }
+      : pick<Encoded>([
+          { $undefined: true },
+          null,
+          '',
+          'plain text',
+          'nul\0and\r\ncrlf',
+          JSON.stringify(processRequest),
+          processRequest,
+          { collections: ['sentinel-2-l2a'], limit: 5 },
+          [1, 2, 3],
+          42,
+          -0.5,
+          true,
+          false,
+          { $nan: true },
+          binaryBody(),
+          binaryBody(),
+          { $str: 2_000_000 },
+          { $circular: true },
+          // Deep, but not thousands of levels: Node-RED's own Catch handling clones the message
+          // recursively and overflows the stack on such an object whichever node reported the error.
+          { $deep: 400 },
+          { a: { b: { c: '\u0000\uffff\ud800' } } },
+          { $big: 2 * 1024 * 1024 },
+        ]);
 
   /** A message each target answers with a result; the hostile values are mixed into it. */
   const baseline = (target: FuzzTarget, id: number): FuzzMessage['fields'] => {
@@ -155,10 +302,16 @@ export function describeMix(messages: FuzzMessage[], places: FuzzPlaces): Record
     add('other-host URLs', isText(f.url) && [places.second, places.witness, 'localhost', '@'].some((p) => f.url!.toString().includes(p)));
     add('non-http schemes', isText(f.url) && /^(file|data|javascript|ftp|ws|mailto):/i.test(f.url));
     add('URLs over 10 kB', isText(f.url) && f.url.length > 10_000);
-    add('escaping file names (.., absolute, drive, UNC, NUL, links)', isText(f.filename) && /\.\.[\\/]|^\.\.$|^[\\/]|^[a-z]:|\0|^link-/i.test(f.filename));
+    add(
+      'escaping file names (.., absolute, drive, UNC, NUL, links)',
+      isText(f.filename) && /\.\.[\\/]|^\.\.$|^[\\/]|^[a-z]:|\0|^link-/i.test(f.filename),
+    );
     add('20 MB bodies', JSON.stringify(f.payload ?? null).includes(String(20 * 1024 * 1024)));
     add('binary bodies', JSON.stringify(f.payload ?? null).includes('"$buf"'));
-    add('non-string url/method/filename', [f.url, f.method, f.filename].some((v) => v !== undefined && !isText(v)));
+    add(
+      'non-string url/method/filename',
+      [f.url, f.method, f.filename].some((v) => v !== undefined && !isText(v)),
+    );
   }
   return count;
 }

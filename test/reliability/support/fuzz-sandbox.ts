@@ -29,7 +29,10 @@ export function makeSandbox(root: string): Sandbox {
   fs.writeFileSync(path.join(outside, 'target.bin'), 'the file a link points at; must stay unchanged\n');
   fs.writeFileSync(path.join(outside, 'secret.txt'), 'a file outside the folder\n');
   const relink = (): void => {
-    for (const [name, target] of [['link-dir', path.join(outside, 'linked')], ['link-file.bin', path.join(outside, 'target.bin')]]) {
+    for (const [name, target] of [
+      ['link-dir', path.join(outside, 'linked')],
+      ['link-file.bin', path.join(outside, 'target.bin')],
+    ]) {
       const link = path.join(out, name);
       const stat = fs.lstatSync(link, { throwIfNoEntry: false });
       if (stat?.isSymbolicLink()) continue;
@@ -86,7 +89,12 @@ export interface Witness {
 export async function startWitness(): Promise<Witness> {
   const requests: WitnessRequest[] = [];
   const server: Server = createServer((req, res) => {
-    requests.push({ method: req.method ?? '', url: (req.url ?? '').slice(0, 200), authorization: req.headers.authorization !== undefined, injected: req.headers['x-injected'] !== undefined });
+    requests.push({
+      method: req.method ?? '',
+      url: (req.url ?? '').slice(0, 200),
+      authorization: req.headers.authorization !== undefined,
+      injected: req.headers['x-injected'] !== undefined,
+    });
     req.resume();
     req.on('end', () => {
       res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 7 });

@@ -22,7 +22,11 @@ export function logMark(emulator: Emulator): number {
 }
 
 /** Token requests after `mark` that `who` accepts (all when omitted), by grant. */
-export function tokenRequests(emulator: Emulator, mark: number, who: (entry: RequestLogEntry) => boolean = () => true): GrantCounts & { entries: RequestLogEntry[] } {
+export function tokenRequests(
+  emulator: Emulator,
+  mark: number,
+  who: (entry: RequestLogEntry) => boolean = () => true,
+): GrantCounts & { entries: RequestLogEntry[] } {
   const entries = emulator
     .log()
     .slice(mark)
@@ -128,7 +132,14 @@ export class Scenario {
     const failed = this.checks.filter((c) => !c.ok).map((c) => c.what);
     const facts = redactSecrets(this.facts.join('; '));
     const observed = failed.length ? `${facts}; NOT: ${failed.join(', ')}` : facts;
-    recordScenario({ group: this.group, engine: this.engine, scenario: this.scenario, expected: this.expected, observed, pass: failed.length === 0 && this.checks.length > 0 });
+    recordScenario({
+      group: this.group,
+      engine: this.engine,
+      scenario: this.scenario,
+      expected: this.expected,
+      observed,
+      pass: failed.length === 0 && this.checks.length > 0,
+    });
     if (this.checks.length === 0) throw new Error(`${this.scenario}: no checks, nothing was verified`);
     if (failed.length) throw new Error(`${this.scenario}: ${failed.join('; ')}\nobserved: ${observed}`);
   }

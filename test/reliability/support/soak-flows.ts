@@ -3,7 +3,7 @@
  * user) and several flows per identity injecting on timers, a recorder that keeps a short line per
  * result or caught error (drained by the test, so it does not grow), and a memory probe.
  */
-import type { FlowNode } from '../../e2e/flows';
+import type { FlowNode } from '../../support/flows';
 import type { Emulator } from '../../emulator/types';
 
 /** One identity of the soak, as an EO Auth node and the emulator account behind it. */
@@ -46,10 +46,16 @@ const PROCESS_REQUEST = {
     data: [{ type: 'sentinel-2-l2a', dataFilter: { timeRange: { from: '2024-06-01T00:00:00Z', to: '2024-06-30T23:59:59Z' } } }],
   },
   output: { width: 64, height: 64, responses: [{ identifier: 'default', format: { type: 'image/png' } }] },
-  evalscript: '//VERSION=3\nfunction setup() { return { input: ["B04"], output: { bands: 1 } }; }\nfunction evaluatePixel(s) { return [s.B04]; }\n',
+  evalscript:
+    '//VERSION=3\nfunction setup() { return { input: ["B04"], output: { bands: 1 } }; }\nfunction evaluatePixel(s) { return [s.B04]; }\n',
 };
 
-const CATALOG_SEARCH = { collections: ['sentinel-2-l2a'], bbox: [12.44, 41.87, 12.54, 41.93], datetime: '2024-06-01T00:00:00Z/2024-06-30T23:59:59Z', limit: 10 };
+const CATALOG_SEARCH = {
+  collections: ['sentinel-2-l2a'],
+  bbox: [12.44, 41.87, 12.54, 41.93],
+  datetime: '2024-06-01T00:00:00Z/2024-06-30T23:59:59Z',
+  limit: 10,
+};
 
 /** What the recorder keeps of each outcome: enough to check it, never the payload or a token. */
 const RECORD_RESULT = `
@@ -86,17 +92,58 @@ return msg;`;
 }
 
 /** The whole configuration: one tab with the flows, a catch-all, the recorder and the probe. */
-export function soakFlows(emulator: Emulator, identities: SoakIdentity[], flows: SoakFlow[], downloadDir: string, sizes: number[]): FlowNode[] {
+export function soakFlows(
+  emulator: Emulator,
+  identities: SoakIdentity[],
+  flows: SoakFlow[],
+  downloadDir: string,
+  sizes: number[],
+): FlowNode[] {
   const tab = 'soak-tab';
   const nodes: FlowNode[] = [{ id: tab, type: 'tab', label: 'soak', disabled: false, info: '' }];
   for (const idn of identities) {
-    nodes.push({ id: idn.id, type: 'eo-auth', name: idn.label, provider: idn.provider, tokenUrl: idn.tokenUrl, baseUrl: emulator.url, grant: '', clientAuth: 'body', extraOrigins: '', credentials: idn.credentials });
+    nodes.push({
+      id: idn.id,
+      type: 'eo-auth',
+      name: idn.label,
+      provider: idn.provider,
+      tokenUrl: idn.tokenUrl,
+      baseUrl: emulator.url,
+      grant: '',
+      clientAuth: 'body',
+      extraOrigins: '',
+      credentials: idn.credentials,
+    });
   }
   flows.forEach((flow, i) => {
     const y = 60 + i * 60;
     nodes.push(
-      { id: `${flow.id}-tick`, type: 'inject', z: tab, name: '', props: [], repeat: String(flow.everyS), crontab: '', once: true, onceDelay: 0.5 + i * 0.17, topic: '', x: 100, y, wires: [[`${flow.id}-build`]] },
-      { id: `${flow.id}-build`, type: 'function', z: tab, name: `build ${flow.id}`, func: buildMessage(flow, sizes), outputs: 1, x: 260, y, wires: [[flow.id]] },
+      {
+        id: `${flow.id}-tick`,
+        type: 'inject',
+        z: tab,
+        name: '',
+        props: [],
+        repeat: String(flow.everyS),
+        crontab: '',
+        once: true,
+        onceDelay: 0.5 + i * 0.17,
+        topic: '',
+        x: 100,
+        y,
+        wires: [[`${flow.id}-build`]],
+      },
+      {
+        id: `${flow.id}-build`,
+        type: 'function',
+        z: tab,
+        name: `build ${flow.id}`,
+        func: buildMessage(flow, sizes),
+        outputs: 1,
+        x: 260,
+        y,
+        wires: [[flow.id]],
+      },
       {
         id: flow.id,
         type: 'eo-request',
@@ -123,15 +170,91 @@ export function soakFlows(emulator: Emulator, identities: SoakIdentity[], flows:
   });
   nodes.push(
     { id: 'soak-catch', type: 'catch', z: tab, name: '', scope: null, uncaught: false, x: 100, y: 20, wires: [['soak-record-error']] },
-    { id: 'soak-record-result', type: 'function', z: tab, name: 'record result', func: RECORD_RESULT, outputs: 0, x: 640, y: 20, wires: [] },
+    {
+      id: 'soak-record-result',
+      type: 'function',
+      z: tab,
+      name: 'record result',
+      func: RECORD_RESULT,
+      outputs: 0,
+      x: 640,
+      y: 20,
+      wires: [],
+    },
     { id: 'soak-record-error', type: 'function', z: tab, name: 'record error', func: RECORD_ERROR, outputs: 0, x: 260, y: 20, wires: [] },
-    { id: 'soak-results-in', type: 'http in', z: tab, name: '', url: RESULTS_ROUTE, method: 'get', upload: false, swaggerDoc: '', x: 100, y: 700, wires: [['soak-results-drain']] },
+    {
+      id: 'soak-results-in',
+      type: 'http in',
+      z: tab,
+      name: '',
+      url: RESULTS_ROUTE,
+      method: 'get',
+      upload: false,
+      swaggerDoc: '',
+      x: 100,
+      y: 700,
+      wires: [['soak-results-drain']],
+    },
     // Hands over and forgets in one step (a function runs to completion), so nothing is lost or read twice.
-    { id: 'soak-results-drain', type: 'function', z: tab, name: '', func: "msg.payload = global.get('soakResults') || [];\nglobal.set('soakResults', []);\nreturn msg;", outputs: 1, x: 300, y: 700, wires: [['soak-http-out']] },
-    { id: 'soak-memory-in', type: 'http in', z: tab, name: '', url: MEMORY_ROUTE, method: 'get', upload: false, swaggerDoc: '', x: 100, y: 760, wires: [['soak-memory-read']] },
-    { id: 'soak-memory-read', type: 'function', z: tab, name: '', func: "msg.payload = global.get('soakMemory')();\nreturn msg;", outputs: 1, x: 300, y: 760, wires: [['soak-http-out']] },
-    { id: 'soak-stop-in', type: 'http in', z: tab, name: '', url: STOP_ROUTE, method: 'post', upload: false, swaggerDoc: '', x: 100, y: 820, wires: [['soak-stop-set']] },
-    { id: 'soak-stop-set', type: 'function', z: tab, name: '', func: "global.set('soakStop', true);\nmsg.payload = { stopped: true, sent: global.get('soakSent') || 0 };\nreturn msg;", outputs: 1, x: 300, y: 820, wires: [['soak-http-out']] },
+    {
+      id: 'soak-results-drain',
+      type: 'function',
+      z: tab,
+      name: '',
+      func: "msg.payload = global.get('soakResults') || [];\nglobal.set('soakResults', []);\nreturn msg;",
+      outputs: 1,
+      x: 300,
+      y: 700,
+      wires: [['soak-http-out']],
+    },
+    {
+      id: 'soak-memory-in',
+      type: 'http in',
+      z: tab,
+      name: '',
+      url: MEMORY_ROUTE,
+      method: 'get',
+      upload: false,
+      swaggerDoc: '',
+      x: 100,
+      y: 760,
+      wires: [['soak-memory-read']],
+    },
+    {
+      id: 'soak-memory-read',
+      type: 'function',
+      z: tab,
+      name: '',
+      func: "msg.payload = global.get('soakMemory')();\nreturn msg;",
+      outputs: 1,
+      x: 300,
+      y: 760,
+      wires: [['soak-http-out']],
+    },
+    {
+      id: 'soak-stop-in',
+      type: 'http in',
+      z: tab,
+      name: '',
+      url: STOP_ROUTE,
+      method: 'post',
+      upload: false,
+      swaggerDoc: '',
+      x: 100,
+      y: 820,
+      wires: [['soak-stop-set']],
+    },
+    {
+      id: 'soak-stop-set',
+      type: 'function',
+      z: tab,
+      name: '',
+      func: "global.set('soakStop', true);\nmsg.payload = { stopped: true, sent: global.get('soakSent') || 0 };\nreturn msg;",
+      outputs: 1,
+      x: 300,
+      y: 820,
+      wires: [['soak-http-out']],
+    },
     { id: 'soak-http-out', type: 'http response', z: tab, name: '', statusCode: '', headers: {}, x: 500, y: 730, wires: [] },
   );
   return nodes;

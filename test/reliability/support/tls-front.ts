@@ -27,9 +27,23 @@ export async function loopbackCertificate(dir: string): Promise<LoopbackCertific
   const certFile = path.join(dir, 'loopback-cert.pem');
   const keyFile = path.join(dir, 'loopback-key.pem');
   await run('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', keyFile, '-out', certFile, '-days', '1',
-    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    keyFile,
+    '-out',
+    certFile,
+    '-days',
+    '1',
+    '-subj',
+    '/CN=127.0.0.1',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1',
   ]);
   return { certFile, keyFile };
 }
@@ -44,21 +58,30 @@ export interface TlsFront {
 /** Serves https on a free loopback port, passing each request to `target` (an http origin). */
 export async function startTlsFront(certificate: LoopbackCertificate, target: string): Promise<TlsFront> {
   const upstream = new URL(target);
-  const server: Server = createServer({ key: fs.readFileSync(certificate.keyFile), cert: fs.readFileSync(certificate.certFile) }, (req, res) => {
-    const forward = httpRequest(
-      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-        // A cut from upstream is passed on as a cut, not as a clean end.
-        answer.on('close', () => {
-          if (!answer.complete) res.destroy();
-        });
-      },
-    );
-    forward.on('error', () => res.destroy());
-    req.pipe(forward);
-  });
+  const server: Server = createServer(
+    { key: fs.readFileSync(certificate.keyFile), cert: fs.readFileSync(certificate.certFile) },
+    (req, res) => {
+      const forward = httpRequest(
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, host: upstream.host },
+        },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+          // A cut from upstream is passed on as a cut, not as a clean end.
+          answer.on('close', () => {
+            if (!answer.complete) res.destroy();
+          });
+        },
+      );
+      forward.on('error', () => res.destroy());
+      req.pipe(forward);
+    },
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());

@@ -88,8 +88,24 @@ export function areaFields(operation: string, { withCrs = true } = {}): INodePro
 export function timeFields(operation: string): INodeProperties[] {
   const show = showFor(RESOURCE, operation);
   return [
-    { displayName: 'From', name: 'timeFrom', type: 'dateTime', default: '', required: true, description: 'Start of the time range (UTC)', displayOptions: show },
-    { displayName: 'To', name: 'timeTo', type: 'dateTime', default: '', required: true, description: 'End of the time range (UTC)', displayOptions: show },
+    {
+      displayName: 'From',
+      name: 'timeFrom',
+      type: 'dateTime',
+      default: '',
+      required: true,
+      description: 'Start of the time range (UTC)',
+      displayOptions: show,
+    },
+    {
+      displayName: 'To',
+      name: 'timeTo',
+      type: 'dateTime',
+      default: '',
+      required: true,
+      description: 'End of the time range (UTC)',
+      displayOptions: show,
+    },
   ];
 }
 

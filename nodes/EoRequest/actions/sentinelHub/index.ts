@@ -22,9 +22,24 @@ export const description: INodeProperties[] = [
     displayOptions: { show: { resource: ['sentinelHub'] } },
     default: 'process',
     options: [
-      { name: 'Catalog Search', value: 'catalogSearch', action: 'Search the catalog', description: 'Find scenes by collection, area and time (STAC)' },
-      { name: 'Custom API Call', value: 'apiCall', action: 'Make a custom API call', description: 'Call any Sentinel Hub endpoint with these credentials' },
-      { name: 'Process', value: 'process', action: 'Process an image', description: 'Render an area and time range with an evalscript into a GeoTIFF, PNG or JPEG' },
+      {
+        name: 'Catalog Search',
+        value: 'catalogSearch',
+        action: 'Search the catalog',
+        description: 'Find scenes by collection, area and time (STAC)',
+      },
+      {
+        name: 'Custom API Call',
+        value: 'apiCall',
+        action: 'Make a custom API call',
+        description: 'Call any Sentinel Hub endpoint with these credentials',
+      },
+      {
+        name: 'Process',
+        value: 'process',
+        action: 'Process an image',
+        description: 'Render an area and time range with an evalscript into a GeoTIFF, PNG or JPEG',
+      },
       { name: 'Statistics', value: 'statistics', action: 'Get statistics', description: 'Statistics per time interval for an area' },
     ],
   },

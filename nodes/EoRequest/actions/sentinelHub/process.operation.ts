@@ -33,10 +33,42 @@ export const description: INodeProperties[] = [
       { name: 'Resolution (CRS Units per Pixel)', value: 'resolution' },
     ],
   },
-  { displayName: 'Width', name: 'width', type: 'number', default: 512, typeOptions: { minValue: 1, maxValue: 2500 }, description: 'Output width in pixels', displayOptions: showFor('sentinelHub', 'process', { sizeMode: ['size'] }) },
-  { displayName: 'Height', name: 'height', type: 'number', default: 512, typeOptions: { minValue: 1, maxValue: 2500 }, description: 'Output height in pixels', displayOptions: showFor('sentinelHub', 'process', { sizeMode: ['size'] }) },
-  { displayName: 'Resolution X', name: 'resx', type: 'number', default: 10, typeOptions: { minValue: 0, numberPrecision: 8 }, description: 'Pixel width in CRS units (metres for UTM, degrees for WGS84)', displayOptions: showFor('sentinelHub', 'process', { sizeMode: ['resolution'] }) },
-  { displayName: 'Resolution Y', name: 'resy', type: 'number', default: 10, typeOptions: { minValue: 0, numberPrecision: 8 }, description: 'Pixel height in CRS units', displayOptions: showFor('sentinelHub', 'process', { sizeMode: ['resolution'] }) },
+  {
+    displayName: 'Width',
+    name: 'width',
+    type: 'number',
+    default: 512,
+    typeOptions: { minValue: 1, maxValue: 2500 },
+    description: 'Output width in pixels',
+    displayOptions: showFor('sentinelHub', 'process', { sizeMode: ['size'] }),
+  },
+  {
+    displayName: 'Height',
+    name: 'height',
+    type: 'number',
+    default: 512,
+    typeOptions: { minValue: 1, maxValue: 2500 },
+    description: 'Output height in pixels',
+    displayOptions: showFor('sentinelHub', 'process', { sizeMode: ['size'] }),
+  },
+  {
+    displayName: 'Resolution X',
+    name: 'resx',
+    type: 'number',
+    default: 10,
+    typeOptions: { minValue: 0, numberPrecision: 8 },
+    description: 'Pixel width in CRS units (metres for UTM, degrees for WGS84)',
+    displayOptions: showFor('sentinelHub', 'process', { sizeMode: ['resolution'] }),
+  },
+  {
+    displayName: 'Resolution Y',
+    name: 'resy',
+    type: 'number',
+    default: 10,
+    typeOptions: { minValue: 0, numberPrecision: 8 },
+    description: 'Pixel height in CRS units',
+    displayOptions: showFor('sentinelHub', 'process', { sizeMode: ['resolution'] }),
+  },
   {
     displayName: 'Output Format',
     name: 'outputFormat',
@@ -58,8 +90,21 @@ export const description: INodeProperties[] = [
     default: {},
     displayOptions: show,
     options: [
-      { displayName: 'File Name', name: 'fileName', type: 'string', default: '', description: 'Name of the output file; default "process-&lt;item&gt;.&lt;ext&gt;"' },
-      { displayName: 'Max Cloud Coverage (%)', name: 'maxCloudCoverage', type: 'number', default: 100, typeOptions: { minValue: 0, maxValue: 100 }, description: 'Skip scenes with more cloud cover than this (optical collections)' },
+      {
+        displayName: 'File Name',
+        name: 'fileName',
+        type: 'string',
+        default: '',
+        description: 'Name of the output file; default "process-&lt;item&gt;.&lt;ext&gt;"',
+      },
+      {
+        displayName: 'Max Cloud Coverage (%)',
+        name: 'maxCloudCoverage',
+        type: 'number',
+        default: 100,
+        typeOptions: { minValue: 0, maxValue: 100 },
+        description: 'Skip scenes with more cloud cover than this (optical collections)',
+      },
       {
         displayName: 'Mosaicking Order',
         name: 'mosaickingOrder',
@@ -109,7 +154,13 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
   const eo = await eoContext(this, 'sentinelHub', itemIndex);
   // Process answers are bounded by the API (at most 2500 × 2500 pixels), so reading one into
   // memory is safe; large files go through Terrascope downloads, which stream.
-  const res = await apiRequest<Buffer>(eo, { method: 'POST', url: '/api/v1/process', body, headers: { accept: format }, responseType: 'buffer' });
+  const res = await apiRequest<Buffer>(eo, {
+    method: 'POST',
+    url: '/api/v1/process',
+    body,
+    headers: { accept: format },
+    responseType: 'buffer',
+  });
   const fileName = String(options.fileName || `process-${itemIndex}.${extensionOf(format)}`);
   const binary = await this.helpers.prepareBinaryData(res.body, fileName, format);
   const json: IDataObject = {

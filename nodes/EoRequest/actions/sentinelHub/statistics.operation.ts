@@ -40,15 +40,32 @@ export const description: INodeProperties[] = [
     description: 'The evalscript whose outputs are summarised (include a dataMask output)',
     displayOptions: show,
   },
-  { displayName: 'Resolution X', name: 'resx', type: 'number', default: 0.0001, typeOptions: { minValue: 0, numberPrecision: 8 }, description: 'Pixel width in CRS units', displayOptions: show },
-  { displayName: 'Resolution Y', name: 'resy', type: 'number', default: 0.0001, typeOptions: { minValue: 0, numberPrecision: 8 }, description: 'Pixel height in CRS units', displayOptions: show },
+  {
+    displayName: 'Resolution X',
+    name: 'resx',
+    type: 'number',
+    default: 0.0001,
+    typeOptions: { minValue: 0, numberPrecision: 8 },
+    description: 'Pixel width in CRS units',
+    displayOptions: show,
+  },
+  {
+    displayName: 'Resolution Y',
+    name: 'resy',
+    type: 'number',
+    default: 0.0001,
+    typeOptions: { minValue: 0, numberPrecision: 8 },
+    description: 'Pixel height in CRS units',
+    displayOptions: show,
+  },
 ];
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
   const bounds = readBounds(this, itemIndex);
   const timeRange = readTimeRange(this, itemIndex);
   const interval = String(this.getNodeParameter('aggregationInterval', itemIndex)).trim();
-  if (!/^P(\d+[DWMY]|T\d+[HM])$/.test(interval)) throw inputError(this.getNode(), itemIndex, 'Aggregation Interval', `"${interval}" is not an ISO 8601 period such as P1D or P1M.`);
+  if (!/^P(\d+[DWMY]|T\d+[HM])$/.test(interval))
+    throw inputError(this.getNode(), itemIndex, 'Aggregation Interval', `"${interval}" is not an ISO 8601 period such as P1D or P1M.`);
   const evalscript = String(this.getNodeParameter('evalscript', itemIndex) ?? '');
   if (evalscript.trim() === '') throw inputError(this.getNode(), itemIndex, 'Evalscript', 'is empty: paste a version 3 evalscript.');
   const resx = Number(this.getNodeParameter('resx', itemIndex));

@@ -15,7 +15,8 @@ export const description: INodeProperties[] = [
     default: '',
     required: true,
     placeholder: '/download/WORLDCOVER/ESA_WORLDCOVER_10M_2021_V200/MAP/…/….tif',
-    description: 'A path under the API base URL of the credentials (https://services.terrascope.be), or an absolute URL on an allowed origin',
+    description:
+      'A path under the API base URL of the credentials (https://services.terrascope.be), or an absolute URL on an allowed origin',
     displayOptions: show,
   },
   {
@@ -49,7 +50,13 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
   const { binary, download } = await downloadBinary(this, eo, url, fileName);
   return [
     {
-      json: { url: safeUrl(new URL(url, `${eo.connection.baseUrl}/`)), fileName, bytes: download.bytes, resumed: download.resumed, etag: download.etag ?? null },
+      json: {
+        url: safeUrl(new URL(url, `${eo.connection.baseUrl}/`)),
+        fileName,
+        bytes: download.bytes,
+        resumed: download.resumed,
+        etag: download.etag ?? null,
+      },
       binary: { [String(this.getNodeParameter('binaryPropertyName', itemIndex))]: binary },
     },
   ];

@@ -22,10 +22,25 @@ export const description: INodeProperties[] = [
     displayOptions: { show: { resource: ['terrascope'] } },
     default: 'worldCover',
     options: [
-      { name: 'Custom API Call', value: 'apiCall', action: 'Make a custom API call', description: 'Call any Terrascope endpoint with these credentials' },
+      {
+        name: 'Custom API Call',
+        value: 'apiCall',
+        action: 'Make a custom API call',
+        description: 'Call any Terrascope endpoint with these credentials',
+      },
       { name: 'Download File', value: 'download', action: 'Download a file', description: 'Download one product file as binary data' },
-      { name: 'STAC Search', value: 'stacSearch', action: 'Search the STAC catalogue', description: 'Find items in the Terrascope STAC catalogue' },
-      { name: 'WorldCover Tiles', value: 'worldCover', action: 'Get world cover tiles', description: 'ESA WorldCover tiles covering a bounding box, one item per tile' },
+      {
+        name: 'STAC Search',
+        value: 'stacSearch',
+        action: 'Search the STAC catalogue',
+        description: 'Find items in the Terrascope STAC catalogue',
+      },
+      {
+        name: 'WorldCover Tiles',
+        value: 'worldCover',
+        action: 'Get world cover tiles',
+        description: 'ESA WorldCover tiles covering a bounding box, one item per tile',
+      },
     ],
   },
   ...Object.values(operations).flatMap((op) => op.description),

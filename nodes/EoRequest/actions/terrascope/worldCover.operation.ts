@@ -55,9 +55,16 @@ export const description: INodeProperties[] = [
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
   const bbox = bboxParameter(this, 'bbox', 'Bounding Box', itemIndex);
   const year = Number(this.getNodeParameter('year', itemIndex));
-  if (year !== 2020 && year !== 2021) throw inputError(this.getNode(), itemIndex, 'Year', `WorldCover exists for 2020 and 2021 only (got ${year}).`);
+  if (year !== 2020 && year !== 2021)
+    throw inputError(this.getNode(), itemIndex, 'Year', `WorldCover exists for 2020 and 2021 only (got ${year}).`);
   const tiles = worldCoverTiles(bbox, year as WorldCoverYear);
-  const metadata = (tile: (typeof tiles)[number]): IDataObject => ({ tile: tile.tile, year, fileName: tile.filename, path: tile.url, bounds: tile.bounds });
+  const metadata = (tile: (typeof tiles)[number]): IDataObject => ({
+    tile: tile.tile,
+    year,
+    fileName: tile.filename,
+    path: tile.url,
+    bounds: tile.bounds,
+  });
   if (this.getNodeParameter('output', itemIndex) === 'metadata') return tiles.map((tile) => ({ json: metadata(tile) }));
 
   const skipMissing = this.getNodeParameter('skipMissing', itemIndex, true) as boolean;

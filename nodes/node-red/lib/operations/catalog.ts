@@ -16,7 +16,14 @@ export async function catalogSearch(ctx: OperationContext): Promise<void> {
   const body = jsonPayload(msg.payload, 'eo-request.what.catalog', t);
   const url = chooseUrl(config.url, msg, t, CATALOG_SEARCH_PATH);
   const result = await catalogSearchAll(
-    { connection: ctx.connection, tokens: ctx.tokens, url, body, headers: checkHeaders({ accept: 'application/geo+json, application/json', ...config.headers }, t), signal: ctx.signal },
+    {
+      connection: ctx.connection,
+      tokens: ctx.tokens,
+      url,
+      body,
+      headers: checkHeaders({ accept: 'application/geo+json, application/json', ...config.headers }, t),
+      signal: ctx.signal,
+    },
     { limit },
   );
   const eo: EoReport = { attempts: result.attempts, pages: result.pages };
@@ -27,6 +34,12 @@ export async function catalogSearch(ctx: OperationContext): Promise<void> {
   }
   const id = `${String(msg._msgid ?? 'catalog')}-features`;
   result.features.forEach((feature, index) => {
-    ctx.send({ ...ctx.clone(msg), payload: feature, statusCode: 200, parts: { id, index, count: result.features.length, type: 'array' }, eo: { ...eo } });
+    ctx.send({
+      ...ctx.clone(msg),
+      payload: feature,
+      statusCode: 200,
+      parts: { id, index, count: result.features.length, type: 'array' },
+      eo: { ...eo },
+    });
   });
 }

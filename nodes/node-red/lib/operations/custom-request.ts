@@ -49,6 +49,12 @@ export async function customRequest(ctx: OperationContext): Promise<void> {
   const { config, msg, t } = ctx;
   const method = chooseMethod(config.method, msg, t);
   const url = chooseUrl(config.url, msg, t);
-  const call: HttpCall = { method, url, headers: mergeHeaders(msg, config.headers), body: requestBody(method, msg.payload), defaultFilename: 'response.bin' };
+  const call: HttpCall = {
+    method,
+    url,
+    headers: mergeHeaders(msg, config.headers),
+    body: requestBody(method, msg.payload),
+    defaultFilename: 'response.bin',
+  };
   ctx.send(await callToMessage(ctx, call, config.output));
 }

@@ -7,5 +7,14 @@ export async function downloadFile(ctx: OperationContext): Promise<void> {
   const { config, msg, t } = ctx;
   const url = chooseUrl(config.url, msg, t);
   const headers = checkHeaders(mergeHeaders({}, config.headers), t);
-  ctx.send(await requestToFile(ctx, { method: 'GET', url, headers, filename: chooseFilename(config.filename, msg), defaultFilename: '', timeoutMs: requestTimeout(msg) }));
+  ctx.send(
+    await requestToFile(ctx, {
+      method: 'GET',
+      url,
+      headers,
+      filename: chooseFilename(config.filename, msg),
+      defaultFilename: '',
+      timeoutMs: requestTimeout(msg),
+    }),
+  );
 }

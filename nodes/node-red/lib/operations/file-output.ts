@@ -57,5 +57,13 @@ export async function requestToFile(ctx: OperationContext, req: FileRequest): Pr
   const pu = processingUnitsOf(r.headers);
   if (pu !== undefined) eo.processingUnits = pu;
   if (r.tokenRefreshes !== undefined) eo.tokenRefreshes = r.tokenRefreshes;
-  return { ...ctx.msg, payload: r.path, filename: r.path, statusCode: r.statusCode, headers: markResponseHeaders(r.headers), responseUrl: r.url, eo };
+  return {
+    ...ctx.msg,
+    payload: r.path,
+    filename: r.path,
+    statusCode: r.statusCode,
+    headers: markResponseHeaders(r.headers),
+    responseUrl: r.url,
+    eo,
+  };
 }

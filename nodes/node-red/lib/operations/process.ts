@@ -5,7 +5,13 @@ import { callToMessage } from './custom-request';
 
 export const PROCESS_PATH = '/api/v1/process';
 
-const EXTENSIONS: Record<string, string> = { 'image/tiff': 'tif', 'image/png': 'png', 'image/jpeg': 'jpg', 'application/json': 'json', 'application/tar': 'tar' };
+const EXTENSIONS: Record<string, string> = {
+  'image/tiff': 'tif',
+  'image/png': 'png',
+  'image/jpeg': 'jpg',
+  'application/json': 'json',
+  'application/tar': 'tar',
+};
 
 export async function processRequest(ctx: OperationContext): Promise<void> {
   const { config, msg, t } = ctx;

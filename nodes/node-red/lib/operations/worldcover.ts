@@ -10,9 +10,14 @@ const DEFAULT_YEAR: WorldCoverYear = 2021;
 
 /** "west,south,east,north" or an array; anything else is left to the core's check, which names `bbox`. */
 function parseBbox(value: unknown): unknown {
-  if (typeof value === 'string') return value.split(/[\s,]+/).filter(Boolean).map(Number);
+  if (typeof value === 'string')
+    return value
+      .split(/[\s,]+/)
+      .filter(Boolean)
+      .map(Number);
   if (Array.isArray(value)) return value.map((v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v));
-  if (typeof value === 'object' && value !== null && Array.isArray((value as { bbox?: unknown }).bbox)) return parseBbox((value as { bbox: unknown }).bbox);
+  if (typeof value === 'object' && value !== null && Array.isArray((value as { bbox?: unknown }).bbox))
+    return parseBbox((value as { bbox: unknown }).bbox);
   return value;
 }
 
@@ -20,7 +25,8 @@ export async function worldCoverDownload(ctx: OperationContext): Promise<void> {
   const { config, msg } = ctx;
   const bbox = parseBbox(config.bbox || msg.payload) as BBox;
   // The node's year wins; msg.year when the property is empty; 2021, the latest edition, when neither says.
-  const year = (config.year ?? (msg.year === undefined || msg.year === null || msg.year === '' ? DEFAULT_YEAR : Number(msg.year))) as WorldCoverYear;
+  const year = (config.year ??
+    (msg.year === undefined || msg.year === null || msg.year === '' ? DEFAULT_YEAR : Number(msg.year))) as WorldCoverYear;
   const tiles = worldCoverTiles(bbox, year);
   for (const [i, tile] of tiles.entries()) {
     const label = ctx.t('eo-request.status.tile', { index: i + 1, count: tiles.length });
@@ -37,7 +43,15 @@ export async function worldCoverDownload(ctx: OperationContext): Promise<void> {
       });
       const eo: EoReport = { attempts: r.attempts, bytes: r.bytes, path: r.path, skipped: r.skipped };
       if (r.resumed > 0) eo.resumed = r.resumed;
-      const out: NodeMessage = { ...ctx.clone(msg), payload: r.path, filename: r.path, tile: tile.tile, bounds: tile.bounds, statusCode: r.statusCode, eo };
+      const out: NodeMessage = {
+        ...ctx.clone(msg),
+        payload: r.path,
+        filename: r.path,
+        tile: tile.tile,
+        bounds: tile.bounds,
+        statusCode: r.statusCode,
+        eo,
+      };
       ctx.send(out);
     } catch (err) {
       // Ocean tiles are not published: a gap in the map, not a failure of the run.

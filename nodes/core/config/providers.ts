@@ -1,0 +1,241 @@
+/**
+ * The providers the pack knows, and the credential fields each one needs. Both engines build
+ * their credential dialogs from `PROVIDERS`, so a field is added here once and shows up in
+ * Node-RED's eo-auth dialog and in n8n's credential types alike.
+ */
+export type ProviderId = 'sentinel-hub' | 'cdse' | 'terrascope' | 'custom';
+export type GrantType = 'client_credentials' | 'password';
+/** How a client id and secret reach the token endpoint. */
+export type ClientAuthMethod = 'body' | 'basic';
+/** The unit of a numeric `Retry-After`: Sentinel Hub (and CDSE's Sentinel Hub API) send milliseconds. */
+export type RetryAfterUnit = 'ms' | 's';
+
+export type CredentialFieldName =
+  'tokenUrl' | 'baseUrl' | 'grant' | 'clientAuth' | 'clientId' | 'clientSecret' | 'username' | 'password' | 'extraOrigins';
+
+export interface CredentialField {
+  name: CredentialFieldName;
+  label: string;
+  description: string;
+  type: 'string' | 'password' | 'options';
+  /** Secrets live only in the engines' credential stores. */
+  secret: boolean;
+  required: boolean;
+  default?: string;
+  placeholder?: string;
+  options?: { value: string; label: string }[];
+}
+
+export interface ProviderDefinition {
+  id: ProviderId;
+  label: string;
+  grant: GrantType;
+  /** Default token endpoint. */
+  tokenUrl: string;
+  /** Token endpoints the user can pick instead of the default, besides typing one. */
+  alternativeTokenUrls: { url: string; label: string }[];
+  /** Default API base URL: relative request URLs resolve against it. */
+  baseUrl: string;
+  /** Further origins that receive the bearer token (downloads, catalogues). */
+  extraOrigins: string[];
+  /** The OAuth client id sent with the password grant (Terrascope: `public`). */
+  passwordClientId?: string;
+  retryAfterUnit: RetryAfterUnit;
+  /** The issuer realm path its tokens carry, used to explain a 401 from the wrong service. */
+  issuerRealm?: string;
+  /** Where to get credentials, for error hints and the editor. */
+  credentialsHelp: string;
+  fields: CredentialField[];
+}
+
+export const SENTINEL_HUB_TOKEN_URL = 'https://services.sentinel-hub.com/oauth/token';
+export const SENTINEL_HUB_REALM_TOKEN_URL = 'https://services.sentinel-hub.com/auth/realms/main/protocol/openid-connect/token';
+export const CDSE_TOKEN_URL = 'https://identity.dataspace.copernicus.eu/auth/realms/CDSE/protocol/openid-connect/token';
+export const TERRASCOPE_TOKEN_URL = 'https://sso.terrascope.be/auth/realms/terrascope/protocol/openid-connect/token';
+
+const clientIdField: CredentialField = {
+  name: 'clientId',
+  label: 'Client ID',
+  description: 'The OAuth client ID from the provider dashboard (User settings → OAuth clients).',
+  type: 'string',
+  secret: false,
+  required: true,
+};
+const clientSecretField: CredentialField = {
+  name: 'clientSecret',
+  label: 'Client secret',
+  description: 'The OAuth client secret, shown once when the client was created.',
+  type: 'password',
+  secret: true,
+  required: true,
+};
+const usernameField: CredentialField = {
+  name: 'username',
+  label: 'Username',
+  description: 'Your account username (usually your e-mail address).',
+  type: 'string',
+  secret: false,
+  required: true,
+};
+const passwordField: CredentialField = {
+  name: 'password',
+  label: 'Password',
+  description: 'Your account password.',
+  type: 'password',
+  secret: true,
+  required: true,
+};
+const clientAuthField: CredentialField = {
+  name: 'clientAuth',
+  label: 'Send client credentials',
+  description: 'In the form body (what the provider documents) or as an HTTP Basic header.',
+  type: 'options',
+  secret: false,
+  required: false,
+  default: 'body',
+  options: [
+    { value: 'body', label: 'In the request body' },
+    { value: 'basic', label: 'As HTTP Basic authentication' },
+  ],
+};
+function baseUrlField(defaultUrl: string): CredentialField {
+  return {
+    name: 'baseUrl',
+    label: 'API base URL',
+    description: 'Relative request URLs resolve against it. Leave empty for the provider default.',
+    type: 'string',
+    secret: false,
+    required: false,
+    placeholder: defaultUrl,
+  };
+}
+function tokenUrlField(defaultUrl: string, options?: { value: string; label: string }[]): CredentialField {
+  return {
+    name: 'tokenUrl',
+    label: 'Token URL',
+    description: 'The OAuth2 token endpoint. Leave empty for the provider default.',
+    type: 'string',
+    secret: false,
+    required: false,
+    placeholder: defaultUrl,
+    options,
+  };
+}
+const extraOriginsField: CredentialField = {
+  name: 'extraOrigins',
+  label: 'Extra allowed origins',
+  description:
+    'Further origins (scheme://host[:port], comma separated) that may receive the access token. The base URL origin is always allowed.',
+  type: 'string',
+  secret: false,
+  required: false,
+  placeholder: 'https://example.com',
+};
+
+export const PROVIDERS: Record<ProviderId, ProviderDefinition> = {
+  'sentinel-hub': {
+    id: 'sentinel-hub',
+    label: 'Sentinel Hub',
+    grant: 'client_credentials',
+    tokenUrl: SENTINEL_HUB_TOKEN_URL,
+    alternativeTokenUrls: [{ url: SENTINEL_HUB_REALM_TOKEN_URL, label: 'Keycloak realm "main"' }],
+    baseUrl: 'https://services.sentinel-hub.com',
+    extraOrigins: [],
+    retryAfterUnit: 'ms',
+    issuerRealm: '/auth/realms/main',
+    credentialsHelp: 'Create an OAuth client in the Sentinel Hub dashboard under User settings → OAuth clients.',
+    fields: [
+      clientIdField,
+      clientSecretField,
+      tokenUrlField(SENTINEL_HUB_TOKEN_URL, [
+        { value: SENTINEL_HUB_TOKEN_URL, label: 'services.sentinel-hub.com/oauth/token (documented)' },
+        { value: SENTINEL_HUB_REALM_TOKEN_URL, label: 'Keycloak realm "main"' },
+      ]),
+      baseUrlField('https://services.sentinel-hub.com'),
+      clientAuthField,
+      extraOriginsField,
+    ],
+  },
+  cdse: {
+    id: 'cdse',
+    label: 'Copernicus Data Space Ecosystem',
+    grant: 'client_credentials',
+    tokenUrl: CDSE_TOKEN_URL,
+    alternativeTokenUrls: [],
+    baseUrl: 'https://sh.dataspace.copernicus.eu',
+    extraOrigins: [],
+    retryAfterUnit: 'ms',
+    issuerRealm: '/auth/realms/CDSE',
+    credentialsHelp:
+      'Create an OAuth client in the Copernicus Data Space dashboard (shapps.dataspace.copernicus.eu) under User settings → OAuth clients.',
+    fields: [
+      clientIdField,
+      clientSecretField,
+      tokenUrlField(CDSE_TOKEN_URL),
+      baseUrlField('https://sh.dataspace.copernicus.eu'),
+      clientAuthField,
+      extraOriginsField,
+    ],
+  },
+  terrascope: {
+    id: 'terrascope',
+    label: 'Terrascope',
+    grant: 'password',
+    tokenUrl: TERRASCOPE_TOKEN_URL,
+    alternativeTokenUrls: [],
+    baseUrl: 'https://services.terrascope.be',
+    extraOrigins: ['https://stac.terrascope.be'],
+    passwordClientId: 'public',
+    retryAfterUnit: 's',
+    issuerRealm: '/auth/realms/terrascope',
+    credentialsHelp: 'Register for a free Terrascope account at terrascope.be.',
+    fields: [
+      usernameField,
+      passwordField,
+      tokenUrlField(TERRASCOPE_TOKEN_URL),
+      baseUrlField('https://services.terrascope.be'),
+      extraOriginsField,
+    ],
+  },
+  custom: {
+    id: 'custom',
+    label: 'Custom OAuth2 / OpenID Connect',
+    grant: 'client_credentials',
+    tokenUrl: '',
+    alternativeTokenUrls: [],
+    baseUrl: '',
+    extraOrigins: [],
+    passwordClientId: 'public',
+    retryAfterUnit: 's',
+    credentialsHelp: 'Ask the provider for the token URL and your credentials.',
+    fields: [
+      { ...tokenUrlField(''), required: true, description: 'The OAuth2 token endpoint.' },
+      { ...baseUrlField(''), required: true, description: 'Relative request URLs resolve against it.' },
+      {
+        name: 'grant',
+        label: 'Grant',
+        description: 'Client credentials (client id + secret) or password (username + password, then refresh token).',
+        type: 'options',
+        secret: false,
+        required: true,
+        default: 'client_credentials',
+        options: [
+          { value: 'client_credentials', label: 'Client credentials' },
+          { value: 'password', label: 'Password, then refresh token' },
+        ],
+      },
+      { ...clientIdField, description: 'The OAuth client ID (for the password grant: the public client id, e.g. "public").' },
+      { ...clientSecretField, required: false, description: 'The OAuth client secret (client credentials grant).' },
+      { ...usernameField, required: false, description: 'Username (password grant).' },
+      { ...passwordField, required: false, description: 'Password (password grant).' },
+      clientAuthField,
+      extraOriginsField,
+    ],
+  },
+};
+
+export const PROVIDER_IDS = Object.keys(PROVIDERS) as ProviderId[];
+
+export function isProviderId(value: unknown): value is ProviderId {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(PROVIDERS, value);
+}

@@ -1,0 +1,72 @@
+import { isEoError } from '../../../nodes/core/errors';
+import { worldCoverTileAt, worldCoverTiles, type BBox } from '../../../nodes/core/services/worldcover';
+
+const names = (bbox: BBox, year: 2020 | 2021 = 2020) => worldCoverTiles(bbox, year).map((t) => t.tile);
+
+function expectConfigError(fn: () => unknown, field: string): void {
+  try {
+    fn();
+  } catch (err) {
+    expect(isEoError(err, 'EO_INVALID_CONFIG')).toBe(true);
+    expect((err as { field?: string }).field).toBe(field);
+    return;
+  }
+  throw new Error('expected EO_INVALID_CONFIG');
+}
+
+describe('worldCoverTiles', () => {
+  it('names tiles by their south-west corner', () => {
+    expect(worldCoverTileAt(-46.5, 37.5)).toBe('S48E036');
+    expect(worldCoverTileAt(49.29, -117.18)).toBe('N48W120');
+    expect(worldCoverTileAt(0.5, 6.5)).toBe('N00E006');
+    expect(names([37.4, -46.6, 37.6, -46.4])).toEqual(['S48E036']);
+    expect(names([-117.2, 49.2, -117.1, 49.3])).toEqual(['N48W120']);
+  });
+
+  it('builds the Terrascope download path for 2020 (v100) and 2021 (v200)', () => {
+    const [t2020] = worldCoverTiles([6.2, 0.4, 6.9, 1.1], 2020);
+    expect(t2020).toEqual({
+      tile: 'N00E006',
+      url: '/download/WORLDCOVER/ESA_WORLDCOVER_10M_2020_V100/MAP/ESA_WorldCover_10m_2020_v100_N00E006_Map/ESA_WorldCover_10m_2020_v100_N00E006_Map.tif',
+      filename: 'ESA_WorldCover_10m_2020_v100_N00E006_Map.tif',
+      bounds: [6, 0, 9, 3],
+    });
+    const [t2021] = worldCoverTiles([6.2, 0.4, 6.9, 1.1], 2021);
+    expect(t2021.url).toBe(
+      '/download/WORLDCOVER/ESA_WORLDCOVER_10M_2021_V200/MAP/ESA_WorldCover_10m_2021_v200_N00E006_Map/ESA_WorldCover_10m_2021_v200_N00E006_Map.tif',
+    );
+  });
+
+  it('treats max edges as open: a box ending on a 3° line adds no tile', () => {
+    expect(names([6, 0, 9, 3])).toEqual(['N00E006']);
+    expect(names([6, 0, 9.0001, 3])).toEqual(['N00E006', 'N00E009']);
+    expect(names([5.9, -0.1, 9, 3])).toEqual(['S03E003', 'S03E006', 'N00E003', 'N00E006']);
+  });
+
+  it('covers a box spanning several tiles, south to north then west to east', () => {
+    expect(names([-1, -1, 4, 1])).toEqual(['S03W003', 'S03E000', 'S03E003', 'N00W003', 'N00E000', 'N00E003']);
+  });
+
+  it('clips latitude to −60..84 and returns nothing for a box fully outside', () => {
+    expect(names([0, -70, 2, -59])).toEqual(['S60E000']);
+    expect(names([0, 80, 2, 89])).toEqual(['N78E000', 'N81E000']);
+    expect(names([0, 85, 2, 89])).toEqual([]);
+    expect(names([0, -89, 2, -61])).toEqual([]);
+    expect(names([177.5, 10, 180, 11])).toEqual(['N09E177']);
+  });
+
+  it('refuses malformed boxes naming the bbox field', () => {
+    expectConfigError(() => worldCoverTiles([1, 2, 3] as unknown as BBox, 2020), 'bbox');
+    expectConfigError(() => worldCoverTiles([0, 0, Number.NaN, 1], 2020), 'bbox');
+    expectConfigError(() => worldCoverTiles([5, 0, 4, 1], 2020), 'bbox');
+    expectConfigError(() => worldCoverTiles([0, 1, 1, 1], 2020), 'bbox');
+    expectConfigError(() => worldCoverTiles([-181, 0, 1, 1], 2020), 'bbox');
+    expectConfigError(() => worldCoverTiles([0, -91, 1, 1], 2020), 'bbox');
+    expectConfigError(() => worldCoverTiles([179, 0, -179, 1], 2020), 'bbox');
+    expectConfigError(() => worldCoverTiles(['0', 0, 1, 1] as unknown as BBox, 2020), 'bbox');
+  });
+
+  it('refuses years other than 2020 and 2021 naming the year field', () => {
+    expectConfigError(() => worldCoverTiles([0, 0, 1, 1], 2019 as 2020), 'year');
+  });
+});
