@@ -25,12 +25,7 @@ export {
   type RequestBody,
   type AttemptInfo,
 } from './http/eo-request';
-export {
-  catalogSearchAll,
-  CATALOG_SEARCH_PATH,
-  type CatalogSearchAllOptions,
-  type CatalogSearchAllResult,
-} from './services/catalog-search';
+export { catalogSearchAll, type CatalogSearchAllOptions, type CatalogSearchAllResult } from './services/catalog-search';
 export { downloadToFile, type DownloadOptions, type DownloadResult, type DownloadProgress } from './files/download';
 export {
   worldCoverTiles,
@@ -43,3 +38,4 @@ export {
 export { saveResponseToFile, type SaveResponseOptions, type SaveResponseResult } from './files/save-response';
 export { readTokenClaims, type TokenClaims } from './auth/jwt-claims';
 export { isHeaderName, isHeaderValue } from './http/request-body';
+export { SENTINEL_HUB_PATHS, isReadOnlySentinelHubPost } from './services/sentinel-hub-api';

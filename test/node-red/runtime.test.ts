@@ -7,7 +7,7 @@
 import { startEmulator } from '../emulator/server';
 import type { Emulator } from '../emulator/types';
 import { loadTestHelper, nodeRedRuntime, type NodeRedTestHelper } from '../support/node-red-runtime';
-import { eoRequest, resolveConnection, tokenProviderFor, CATALOG_SEARCH_PATH } from '../../nodes/core';
+import { eoRequest, resolveConnection, tokenProviderFor, SENTINEL_HUB_PATHS } from '../../nodes/core';
 
 let emu: Emulator;
 let helper: NodeRedTestHelper;
@@ -38,7 +38,7 @@ function catalogProbe(RED: RedLike): void {
         connection,
         tokens: tokenProviderFor(connection),
         method: 'POST',
-        url: CATALOG_SEARCH_PATH,
+        url: SENTINEL_HUB_PATHS.catalogSearch,
         body: { collections: ['sentinel-2-l2a'], limit: 1 },
       })
         .then((res) => {

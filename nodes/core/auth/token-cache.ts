@@ -4,12 +4,12 @@
  * API request"), so one identity makes one request at a time, reuses the token for its whole
  * validity, renews it ahead of expiry, and waits out a 429 once for everybody.
  */
-import { createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import { backoffDelay, sleep } from '../http/backoff';
 import { EoError, isEoError } from '../errors';
 import { requestToken, type TokenGrant, type TokenRequestOptions, type TokenResponse } from './token-request';
 import type { Connection } from '../config/connection';
+import { IdentityKeys } from './identity-key';
 import type { AccessToken, GetTokenOptions, TokenProvider } from './token-provider';
 import type { TokenState } from './token-state';
 
@@ -35,28 +35,6 @@ export interface TokenCacheOptions {
   defaultRateLimitWaitMs?: number;
   /** Timeout, retries and backoff of each token request. */
   request?: Pick<TokenRequestOptions, 'timeoutMs' | 'retries' | 'backoff'>;
-}
-
-/** The fields an identity key is made of, kept beside the key to notice a connection changed since. */
-interface KeyedConnection {
-  key: string;
-  fields: readonly unknown[];
-}
-
-function identityFields(connection: Connection): unknown[] {
-  return [
-    connection.provider,
-    connection.tokenUrl,
-    connection.grant,
-    connection.clientId,
-    connection.username,
-    connection.clientSecret,
-    connection.password,
-  ];
-}
-
-function sameFields(a: readonly unknown[], b: readonly unknown[]): boolean {
-  return a.length === b.length && a.every((value, i) => value === b[i]);
 }
 
 /** A token provider bound to one identity, with its state for status displays. */
@@ -141,13 +119,8 @@ function seconds(ms: number): string {
  */
 export class TokenCache {
   private readonly identities = new Map<string, Identity>();
-  /** Per-cache key for the secret digest: a leaked identity key cannot be used to test guesses offline. */
-  private readonly digestKey: KeyObject = createSecretKey(randomBytes(32));
-  /**
-   * Identity keys of the connections seen, so a message does not pay for an HMAC: nodes hand the
-   * same Connection object in for every message. Checked field by field, in case one was edited.
-   */
-  private readonly keyed = new WeakMap<Connection, KeyedConnection>();
+  /** Keys with a per-cache secret: a leaked identity key cannot be used to test guesses offline. */
+  private readonly keys = new IdentityKeys();
   private readonly dispatcher?: Dispatcher;
   private readonly refreshMarginMs: number;
   private readonly now: () => number;
@@ -169,26 +142,7 @@ export class TokenCache {
    * endpoint. It contains the client id or username in clear, never a secret.
    */
   identityKey(connection: Connection): string {
-    const fields = identityFields(connection);
-    const known = this.keyed.get(connection);
-    if (known && sameFields(known.fields, fields)) return known.key;
-    const key = this.computeIdentityKey(connection);
-    this.keyed.set(connection, { key, fields });
-    return key;
-  }
-
-  private computeIdentityKey(connection: Connection): string {
-    const digest = createHmac('sha256', this.digestKey)
-      .update(JSON.stringify([connection.clientSecret ?? '', connection.password ?? '']))
-      .digest('base64url');
-    return JSON.stringify([
-      connection.provider,
-      connection.tokenUrl,
-      connection.grant,
-      connection.clientId,
-      connection.username ?? '',
-      digest,
-    ]);
+    return this.keys.keyOf(connection);
   }
 
   /** A token provider for `connection`; connections with the same identity share tokens. */

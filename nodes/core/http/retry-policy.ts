@@ -2,6 +2,7 @@
  * Which failures are worth another attempt, and which calls are safe to repeat. The loop that
  * applies this is send-authorized.ts (it says why it is not undici's retry interceptor).
  */
+import { isReadOnlySentinelHubPost } from '../services/sentinel-hub-api';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
 
@@ -9,8 +10,6 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE'])
 export function isIdempotentMethod(method: string): boolean {
   return IDEMPOTENT.has(method.toUpperCase());
 }
-
-const READ_ONLY_POST_PATHS = [/\/api\/v1\/process\/?$/, /\/api\/v1\/catalog\/[^/]+\/search\/?$/, /\/api\/v1\/statistics\/?$/];
 
 /**
  * True for POST calls that only read: Sentinel Hub Process, Catalog search and Statistics.
@@ -25,7 +24,7 @@ export function isReadOnlyApiCall(method: string, url: string | URL): boolean {
   } catch {
     return false;
   }
-  return READ_ONLY_POST_PATHS.some((re) => re.test(path));
+  return isReadOnlySentinelHubPost(path);
 }
 
 /** Server statuses that usually pass: overload, gateway trouble, restarts. */

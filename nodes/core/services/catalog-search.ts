@@ -4,9 +4,8 @@
  */
 import { eoRequest, type EoRequestOptions } from '../http/eo-request';
 import { EoError } from '../errors';
+import { SENTINEL_HUB_PATHS } from './sentinel-hub-api';
 
-/** Sentinel Hub Catalog search, relative to the API base URL. */
-export const CATALOG_SEARCH_PATH = '/api/v1/catalog/1.0.0/search';
 /** The most features Sentinel Hub's Catalog returns per page. */
 const MAX_PAGE = 100;
 
@@ -57,7 +56,7 @@ export async function catalogSearchAll(
   const features: unknown[] = [];
   let pages = 0;
   let attempts = 0;
-  let url = options.url ?? CATALOG_SEARCH_PATH;
+  let url = options.url ?? SENTINEL_HUB_PATHS.catalogSearch;
   let body: Record<string, unknown> = search;
 
   for (;;) {

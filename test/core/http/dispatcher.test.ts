@@ -49,7 +49,7 @@ async function fetchCatalogPage(core: typeof Core): Promise<number> {
     connection,
     tokens: new core.TokenCache().provider(connection),
     method: 'POST',
-    url: core.CATALOG_SEARCH_PATH,
+    url: core.SENTINEL_HUB_PATHS.catalogSearch,
     body: { collections: ['sentinel-2-l2a'], limit: 2 },
   });
   return res.statusCode;

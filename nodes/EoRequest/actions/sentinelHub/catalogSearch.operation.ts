@@ -1,6 +1,6 @@
 /** Sentinel Hub Catalog search: one item per feature, across all pages when asked. */
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import { CATALOG_SEARCH_PATH } from '../../../core';
+import { SENTINEL_HUB_PATHS } from '../../../core';
 import { eoContext } from '../../transport';
 import { jsonParameter } from '../../helpers/inputs';
 import { pagingFields, searchItems } from '../search';
@@ -31,5 +31,5 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
     ...jsonParameter(this, 'searchJson', 'Additional Search Fields (JSON)', itemIndex),
   };
   const eo = await eoContext(this, 'sentinelHub', itemIndex);
-  return searchItems(this, eo, itemIndex, CATALOG_SEARCH_PATH, body);
+  return searchItems(this, eo, itemIndex, SENTINEL_HUB_PATHS.catalogSearch, body);
 }

@@ -1,5 +1,6 @@
 /** The Sentinel Hub resource: its operations and their fields. */
 import type { INodeProperties } from 'n8n-workflow';
+import { SENTINEL_HUB_PATHS } from '../../../core';
 import { apiCallOperation } from '../apiCall';
 import type { Operation } from '../types';
 import * as catalogSearch from './catalogSearch.operation';
@@ -10,7 +11,7 @@ export const operations: Record<string, Operation> = {
   process,
   catalogSearch,
   statistics,
-  apiCall: apiCallOperation('sentinelHub', '/api/v1/process'),
+  apiCall: apiCallOperation('sentinelHub', SENTINEL_HUB_PATHS.process),
 };
 
 export const description: INodeProperties[] = [

@@ -1,5 +1,6 @@
 /** Sentinel Hub Process API: one image per item, as binary data, with the processing units spent. */
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { SENTINEL_HUB_PATHS } from '../../../core';
 import { apiRequest, eoContext } from '../../transport';
 import { extensionOf } from '../../helpers/mime';
 import { positiveInteger } from '../../helpers/inputs';
@@ -156,7 +157,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
   // memory is safe; large files go through Terrascope downloads, which stream.
   const res = await apiRequest<Buffer>(eo, {
     method: 'POST',
-    url: '/api/v1/process',
+    url: SENTINEL_HUB_PATHS.process,
     body,
     headers: { accept: format },
     responseType: 'buffer',

@@ -1,5 +1,6 @@
 /** Sentinel Hub Statistical API: statistics per time interval for an area, as one item. */
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { SENTINEL_HUB_PATHS } from '../../../core';
 import { apiRequest, eoContext } from '../../transport';
 import { inputError } from '../../helpers/errors';
 import { showFor } from '../types';
@@ -77,7 +78,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
     aggregation: { timeRange, aggregationInterval: { of: interval }, evalscript, resx, resy },
   };
   const eo = await eoContext(this, 'sentinelHub', itemIndex);
-  const res = await apiRequest<IDataObject>(eo, { method: 'POST', url: '/api/v1/statistics', body, responseType: 'json' });
+  const res = await apiRequest<IDataObject>(eo, { method: 'POST', url: SENTINEL_HUB_PATHS.statistics, body, responseType: 'json' });
   const json: IDataObject = { ...(res.body ?? {}) };
   if (res.processingUnits !== undefined) json.processingUnits = res.processingUnits;
   return [{ json }];

@@ -3,7 +3,7 @@
  * until `catalogLimit` features. One message with a FeatureCollection, or one per feature with
  * `msg.parts` so a join node can put them back together.
  */
-import { catalogSearchAll, CATALOG_SEARCH_PATH, EoError } from '../../../core';
+import { catalogSearchAll, SENTINEL_HUB_PATHS, EoError } from '../../../core';
 import { checkHeaders, chooseUrl, jsonPayload } from '../msg-overrides';
 import type { EoReport, OperationContext } from './context';
 
@@ -14,7 +14,7 @@ export async function catalogSearch(ctx: OperationContext): Promise<void> {
     throw new EoError('EO_INVALID_CONFIG', t('eo-request.errors.badLimit', { value: String(limit) }), { field: 'catalogLimit' });
   }
   const body = jsonPayload(msg.payload, 'eo-request.what.catalog', t);
-  const url = chooseUrl(config.url, msg, t, CATALOG_SEARCH_PATH);
+  const url = chooseUrl(config.url, msg, t, SENTINEL_HUB_PATHS.catalogSearch);
   const result = await catalogSearchAll(
     {
       connection: ctx.connection,

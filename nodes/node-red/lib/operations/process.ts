@@ -1,9 +1,8 @@
 /** Sentinel Hub Process API: msg.payload is the request, the output format is chosen by Accept. */
+import { SENTINEL_HUB_PATHS } from '../../../core';
 import { chooseUrl, jsonPayload } from '../msg-overrides';
 import type { OperationContext } from './context';
 import { callToMessage } from './custom-request';
-
-export const PROCESS_PATH = '/api/v1/process';
 
 const EXTENSIONS: Record<string, string> = {
   'image/tiff': 'tif',
@@ -16,7 +15,7 @@ const EXTENSIONS: Record<string, string> = {
 export async function processRequest(ctx: OperationContext): Promise<void> {
   const { config, msg, t } = ctx;
   const body = jsonPayload(msg.payload, 'eo-request.what.process', t);
-  const url = chooseUrl(config.url, msg, t, PROCESS_PATH);
+  const url = chooseUrl(config.url, msg, t, SENTINEL_HUB_PATHS.process);
   // Headers of an upstream message (often another response's) are not passed: they would contradict Accept.
   const headers = { accept: config.accept, ...config.headers };
   const ext = EXTENSIONS[config.accept.split(';')[0].trim().toLowerCase()] ?? 'bin';

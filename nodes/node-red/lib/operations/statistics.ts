@@ -1,14 +1,13 @@
 /** Sentinel Hub Statistical API: msg.payload is the request, the answer is JSON. */
+import { SENTINEL_HUB_PATHS } from '../../../core';
 import { chooseUrl, jsonPayload } from '../msg-overrides';
 import type { OperationContext } from './context';
 import { callToMessage } from './custom-request';
 
-export const STATISTICS_PATH = '/api/v1/statistics';
-
 export async function statisticsRequest(ctx: OperationContext): Promise<void> {
   const { config, msg, t } = ctx;
   const body = jsonPayload(msg.payload, 'eo-request.what.statistics', t);
-  const url = chooseUrl(config.url, msg, t, STATISTICS_PATH);
+  const url = chooseUrl(config.url, msg, t, SENTINEL_HUB_PATHS.statistics);
   const headers = { accept: 'application/json', ...config.headers };
   ctx.send(await callToMessage(ctx, { method: 'POST', url, headers, body, defaultFilename: 'statistics.json' }, 'json'));
 }
