@@ -14,8 +14,8 @@ import { metaPathOf, partPathOf, readMeta, sizeOf, syncToDisk, withTargetLock, w
 import { resolveRequestUrl } from '../http/origin-policy';
 import { throttledProgress, type DownloadProgress } from './progress';
 import type { Connection } from '../config/connection';
-import { discardBody, headerValue, normaliseHeaders } from '../http/request-body';
-import { sendAuthorized, type AttemptInfo, type PolicyResponse } from '../http/send-authorized';
+import { discardBody, headerValue, normaliseHeaders, type OutgoingHeaders } from '../http/request-body';
+import { sendAuthorized, type AttemptInfo, type PolicyResponse, type SendResult } from '../http/send-authorized';
 import { assertNotSymlink, prepareTargetFolder, resolveInside } from './safe-path';
 import type { TokenProvider } from '../auth/token-provider';
 
@@ -221,10 +221,19 @@ export async function downloadToFile(options: DownloadOptions): Promise<Download
   await prepareTargetFolder(options.directory, target, filename);
   const part = partPathOf(target);
   await assertNotSymlink(part, filename);
-  await assertNotSymlink(`${target}.meta.json`, filename);
+  await assertNotSymlink(metaPathOf(target), filename);
   return withTargetLock(target, async () => {
+    const job: DownloadJob = {
+      options,
+      url,
+      target,
+      part,
+      metaUrl: safeUrl(url),
+      headers: callerHeaders(options.headers),
+      progress: throttledProgress(options.onProgress),
+    };
     try {
-      return await run(options, url, target, part);
+      return await downloadWithResumes(job);
     } catch (err) {
       // The failure is what the caller must see, not a second one while tidying up.
       if (options.keepPartial === false) await dropPartial(target, part).catch(() => undefined);
@@ -243,149 +252,218 @@ async function dropPartial(target: string, part: string): Promise<void> {
   if (meta?.complete !== true) await rm(metaPathOf(target), { force: true });
 }
 
-async function run(options: DownloadOptions, url: URL, target: string, part: string): Promise<DownloadResult> {
-  const metaUrl = safeUrl(url);
-  const maxResumes = options.maxResumes ?? 5;
-  const userHeaders = normaliseHeaders(options.headers);
-  // Ranges and conditions are this function's bookkeeping: a caller's own would corrupt the .part file.
-  for (const name of ['range', 'if-range', 'if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since'])
-    delete userHeaders[name];
-  const progress = throttledProgress(options.onProgress);
-  const meta = await readMeta(target);
-  const finalSize = await sizeOf(target);
-  const partSize = (await sizeOf(part)) ?? 0;
+/** What one download works with, the same for all its requests. */
+interface DownloadJob {
+  options: DownloadOptions;
+  url: URL;
+  target: string;
+  part: string;
+  /** The URL as the sidecar records it: origin and path. */
+  metaUrl: string;
+  /** The caller's headers, without the ones the download manages. */
+  headers: OutgoingHeaders;
+  progress: ReturnType<typeof throttledProgress>;
+}
 
-  // Skip probe: a conditional GET answers 304 (or the same ETag) without sending the body.
-  let probe: Record<string, string> | undefined;
-  let existing: ReceiveContext['existing'];
-  if (
-    (options.overwrite ?? 'if-changed') === 'if-changed' &&
-    meta?.complete &&
-    meta.url === metaUrl &&
-    finalSize !== undefined &&
-    meta.size === finalSize
-  ) {
-    if (meta.etag) probe = { 'if-none-match': meta.etag };
-    else if (meta.lastModified) probe = { 'if-modified-since': meta.lastModified };
-    existing = { etag: meta.etag, size: finalSize };
+/** Ranges and conditions are the download's bookkeeping: a caller's own would corrupt the .part file. */
+const DOWNLOAD_MANAGED_HEADERS = ['range', 'if-range', 'if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since'];
+
+function callerHeaders(input: DownloadOptions['headers']): OutgoingHeaders {
+  const headers = normaliseHeaders(input);
+  for (const name of DOWNLOAD_MANAGED_HEADERS) delete headers[name];
+  return headers;
+}
+
+/** Where the `.part` file stands between two requests. */
+interface PartState {
+  /** Bytes the next request continues after; 0 starts the file over. */
+  offset: number;
+  /** The version the `.part` file holds, sent as If-Range with a resume. */
+  validator?: string;
+  /** The full size, as the last response announced it. */
+  expected?: number;
+}
+
+/** A conditional GET for a finished file: 304 (or the same ETag) means it is still current. */
+interface SkipProbe {
+  /** If-None-Match or If-Modified-Since; none when the sidecar holds no validator. */
+  conditions?: Record<string, string>;
+  existing: NonNullable<ReceiveContext['existing']>;
+}
+
+/**
+ * Where the first request starts from what the last run left on disk: a skip probe for a finished
+ * file its sidecar still describes, a resume of a `.part` file, or the whole file.
+ */
+function startingPoint(
+  job: DownloadJob,
+  meta: DownloadMeta | undefined,
+  finalSize: number | undefined,
+  partSize: number,
+): { probe?: SkipProbe; state: PartState } {
+  const sameSource = meta !== undefined && meta.url === job.metaUrl;
+  const unchangedOnDisk = sameSource && meta.complete && finalSize !== undefined && meta.size === finalSize;
+  if ((job.options.overwrite ?? 'if-changed') === 'if-changed' && unchangedOnDisk) {
+    let conditions: SkipProbe['conditions'];
+    if (meta.etag) conditions = { 'if-none-match': meta.etag };
+    else if (meta.lastModified) conditions = { 'if-modified-since': meta.lastModified };
+    return { probe: { conditions, existing: { etag: meta.etag, size: finalSize } }, state: { offset: 0 } };
   }
   // A .part from an earlier run is continued only when its validator is known, so If-Range
   // makes the server send the whole new file if it changed meanwhile.
-  let offset = 0;
-  let validator: string | undefined;
-  if (!probe && meta && !meta.complete && meta.url === metaUrl && partSize > 0 && (meta.etag || meta.lastModified)) {
-    offset = partSize;
-    validator = meta.etag ?? meta.lastModified;
+  if (sameSource && !meta.complete && partSize > 0 && (meta.etag || meta.lastModified)) {
+    return { state: { offset: partSize, validator: meta.etag ?? meta.lastModified } };
   }
+  return { state: { offset: 0 } };
+}
 
-  let etag = meta?.etag;
-  let lastModified = meta?.lastModified;
-  let expected: number | undefined;
+/**
+ * Requests the file until the `.part` file holds all of it (resuming after cuts and short
+ * bodies, at most `maxResumes` times), then moves it to its final name.
+ */
+async function downloadWithResumes(job: DownloadJob): Promise<DownloadResult> {
+  const { options, target, part } = job;
+  const maxResumes = options.maxResumes ?? 5;
+  const meta = await readMeta(target);
+  const finalSize = await sizeOf(target);
+  let { probe, state } = startingPoint(job, meta, finalSize, (await sizeOf(part)) ?? 0);
+  let version: Version = { etag: meta?.etag, lastModified: meta?.lastModified };
   let attempts = 0;
   let resumed = 0;
-  let rounds = 0;
-  let statusCode: number;
 
-  for (;;) {
-    const headers: Record<string, string | string[]> = { ...userHeaders };
-    if (offset > 0) {
-      headers.range = `bytes=${offset}-`;
-      if (validator) headers['if-range'] = validator;
-      resumed += 1;
-    } else if (probe) {
-      Object.assign(headers, probe);
-    }
-    const ctx: ReceiveContext = {
-      offset,
-      validator: offset > 0 ? validator : undefined,
-      expectedTotal: offset > 0 ? (expected ?? meta?.size) : undefined,
-      part,
-      existing: offset === 0 ? existing : undefined,
-      signal: options.signal,
-      progress,
-      metaUrl,
-      onHeaders: (m) => writeMeta(target, m),
-    };
-    const sent = await sendAuthorized(
-      {
-        connection: options.connection,
-        tokens: options.tokens,
-        method: 'GET',
-        url: url.href,
-        headers,
-        signal: options.signal,
-        dispatcher: options.dispatcher,
-        timeoutMs: options.timeoutMs,
-        maxRetries: options.maxRetries,
-        maxRedirects: options.maxRedirects,
-        minTokenValidityMs: options.minTokenValidityMs,
-        onAttempt: options.onAttempt,
-        backoff: options.backoff,
-        bodyHighWaterMark: BUFFER_BYTES,
-      },
-      {
-        acceptStatus: (s) => s === 200 || s === 206 || (s === 304 && probe !== undefined) || (s === 416 && offset > 0),
-        handle: (res) => receive(res, ctx),
-      },
-    );
+  for (let rounds = 1; ; rounds++) {
+    if (state.offset > 0) resumed += 1;
+    const sent = await requestRound(job, state, probe, meta?.size);
     attempts += sent.attempts;
-    statusCode = sent.statusCode;
     probe = undefined;
-    existing = undefined;
     const got = sent.value;
-
     if (got.kind === 'unchanged') {
-      return { path: target, bytes: finalSize ?? 0, skipped: true, resumed: 0, etag, statusCode, attempts };
+      return { path: target, bytes: finalSize ?? 0, skipped: true, resumed: 0, etag: version.etag, statusCode: sent.statusCode, attempts };
     }
-    let complete = false;
-    if (got.kind === 'unsatisfiable' && got.total !== undefined && got.total === offset) {
-      // The .part already held everything: the server has nothing after its last byte.
-      expected = got.total;
-      complete = true;
-    } else if (got.kind === 'body') {
-      expected = got.total;
-      if (got.etag !== undefined) etag = got.etag;
-      if (got.lastModified !== undefined) lastModified = got.lastModified;
-      const size = (await sizeOf(part)) ?? 0;
-      complete = expected === undefined ? got.clean : size === expected;
-      const version = got.etag ?? got.lastModified ?? validator;
-      // Without a validator, If-Range cannot guard the continuation: the next round starts over.
-      if (!complete && (expected === undefined || size < expected) && version !== undefined) {
-        offset = size;
-        validator = version;
-      } else {
-        offset = 0;
-        validator = undefined;
-      }
-    } else {
-      // A 206 at the wrong offset, or a 416 for a file that changed size: start over.
-      offset = 0;
-      validator = undefined;
+    const outcome = got.kind === 'body' ? { ...got, partSize: (await sizeOf(part)) ?? 0 } : got;
+    if (outcome.kind === 'body') version = newerVersion(version, outcome);
+    const next = afterRound(outcome, state);
+    state = next.state;
+    if (next.complete) {
+      const bytes = await moveToFinalName(job, version, state.expected);
+      return { path: target, bytes, skipped: false, resumed, etag: version.etag, statusCode: sent.statusCode, attempts };
     }
-
-    if (complete) {
-      const size = (await sizeOf(part)) ?? 0;
-      await syncToDisk(part);
-      await rename(part, target);
-      await writeMeta(target, { url: metaUrl, etag, lastModified, size, complete: true });
-      progress.update(size, expected ?? size);
-      progress.flush();
-      return { path: target, bytes: size, skipped: false, resumed, etag, statusCode, attempts };
-    }
-    rounds += 1;
-    if (rounds > maxResumes) {
-      const have = (await sizeOf(part)) ?? 0;
-      throw new EoError(
-        'EO_DOWNLOAD_INCOMPLETE',
-        `The download of ${metaUrl} stopped at ${have} of ${expected ?? 'an unknown number of'} bytes after ${maxResumes} resume${maxResumes === 1 ? '' : 's'}; the file was not created.`,
-        {
-          url: metaUrl,
-          hint:
-            options.keepPartial === false
-              ? 'Nothing partial was kept: running again downloads the file from the start.'
-              : `The partial data is kept in ${partPathOf(target).split(/[\\/]/).pop()} and the next run continues from it.`,
-        },
-      );
-    }
+    if (rounds > maxResumes) throw await incompleteError(job, maxResumes, state.expected);
   }
+}
+
+/** One request of the download (its redirect hops and retries included): a skip probe, a resume from `state.offset`, or the whole file. */
+function requestRound(
+  job: DownloadJob,
+  state: PartState,
+  probe: SkipProbe | undefined,
+  sizeOnRecord: number | undefined,
+): Promise<SendResult<Received>> {
+  const { options } = job;
+  const resuming = state.offset > 0;
+  const headers: OutgoingHeaders = { ...job.headers };
+  if (resuming) {
+    headers.range = `bytes=${state.offset}-`;
+    if (state.validator) headers['if-range'] = state.validator;
+  } else if (probe?.conditions) {
+    Object.assign(headers, probe.conditions);
+  }
+  const ctx: ReceiveContext = {
+    offset: state.offset,
+    validator: resuming ? state.validator : undefined,
+    expectedTotal: resuming ? (state.expected ?? sizeOnRecord) : undefined,
+    part: job.part,
+    existing: resuming ? undefined : probe?.existing,
+    signal: options.signal,
+    progress: job.progress,
+    metaUrl: job.metaUrl,
+    onHeaders: (m) => writeMeta(job.target, m),
+  };
+  return sendAuthorized(
+    {
+      connection: options.connection,
+      tokens: options.tokens,
+      method: 'GET',
+      url: job.url.href,
+      headers,
+      signal: options.signal,
+      dispatcher: options.dispatcher,
+      timeoutMs: options.timeoutMs,
+      maxRetries: options.maxRetries,
+      maxRedirects: options.maxRedirects,
+      minTokenValidityMs: options.minTokenValidityMs,
+      onAttempt: options.onAttempt,
+      backoff: options.backoff,
+      bodyHighWaterMark: BUFFER_BYTES,
+    },
+    {
+      acceptStatus: (s) => s === 200 || s === 206 || (s === 304 && probe?.conditions !== undefined) || (s === 416 && resuming),
+      handle: (res) => receive(res, ctx),
+    },
+  );
+}
+
+/** The validators of the newest version seen: what the sidecar of the finished file records. */
+interface Version {
+  etag?: string;
+  lastModified?: string;
+}
+
+function newerVersion(seen: Version, got: Version): Version {
+  return { etag: got.etag ?? seen.etag, lastModified: got.lastModified ?? seen.lastModified };
+}
+
+/** A round's outcome other than a skip; a body comes with the size of the `.part` file after it. */
+type RoundOutcome = Exclude<Received, { kind: 'unchanged' | 'body' }> | (Extract<Received, { kind: 'body' }> & { partSize: number });
+
+/**
+ * The resume decision: whether the `.part` file is complete after a round, and where the next
+ * round continues from.
+ */
+function afterRound(got: RoundOutcome, state: PartState): { complete: boolean; state: PartState } {
+  if (got.kind === 'unsatisfiable' && got.total !== undefined && got.total === state.offset) {
+    // The .part already held everything: the server has nothing after its last byte.
+    return { complete: true, state: { ...state, expected: got.total } };
+  }
+  if (got.kind === 'body') {
+    const expected = got.total;
+    const complete = expected === undefined ? got.clean : got.partSize === expected;
+    const version = got.etag ?? got.lastModified ?? state.validator;
+    // Without a validator, If-Range cannot guard the continuation: the next round starts over.
+    if (!complete && (expected === undefined || got.partSize < expected) && version !== undefined) {
+      return { complete, state: { offset: got.partSize, validator: version, expected } };
+    }
+    return { complete, state: { offset: 0, expected } };
+  }
+  // A 206 at the wrong offset, or a 416 for a file that changed size: start over.
+  return { complete: false, state: { offset: 0, expected: state.expected } };
+}
+
+/**
+ * The `.part` file holds the whole body: puts it on disk, moves it to its final name and records
+ * it in the sidecar as complete. Returns its size.
+ */
+async function moveToFinalName(job: DownloadJob, version: Version, expected: number | undefined): Promise<number> {
+  const size = (await sizeOf(job.part)) ?? 0;
+  await syncToDisk(job.part);
+  await rename(job.part, job.target);
+  await writeMeta(job.target, { url: job.metaUrl, etag: version.etag, lastModified: version.lastModified, size, complete: true });
+  job.progress.update(size, expected ?? size);
+  job.progress.flush();
+  return size;
+}
+
+async function incompleteError(job: DownloadJob, maxResumes: number, expected: number | undefined): Promise<EoError> {
+  const have = (await sizeOf(job.part)) ?? 0;
+  return new EoError(
+    'EO_DOWNLOAD_INCOMPLETE',
+    `The download of ${job.metaUrl} stopped at ${have} of ${expected ?? 'an unknown number of'} bytes after ${maxResumes} resume${maxResumes === 1 ? '' : 's'}; the file was not created.`,
+    {
+      url: job.metaUrl,
+      hint:
+        job.options.keepPartial === false
+          ? 'Nothing partial was kept: running again downloads the file from the start.'
+          : `The partial data is kept in ${job.part.split(/[\\/]/).pop()} and the next run continues from it.`,
+    },
+  );
 }
