@@ -33,7 +33,7 @@ export default [
       'n8n-nodes-base/community-package-json-license-not-default': 'off',
       // The project publishes no contact e-mail address; author.name is present.
       '@n8n/community-nodes/valid-author': 'off',
-      // `overrides` pins a tool of our own development install (see README); npm ignores it
+      // `overrides` pins a tool of our own development install (docs/development.md); npm ignores it
       // when the package is installed into n8n, so it cannot affect n8n or other nodes.
       '@n8n/community-nodes/no-overrides-field': 'off',
       // It takes the Node-RED node named "eo-auth" in the "node-red" map for a secret; the

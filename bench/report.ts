@@ -1,8 +1,10 @@
 /**
- * What every benchmark section hands back, and how `npm run bench` writes it: one JSON file for
- * machines (bench/results.json) and one markdown table for people (bench/results.md, also quoted
- * in the README). Every figure is a count, or a ratio against a peer measured in the same run.
+ * What every benchmark section hands back, and how `npm run bench` renders it: one JSON file for
+ * machines (bench/results.json), the full report with every note (bench/results.md), and the
+ * summary tables that docs/performance.md shows. Every figure is a count, or a ratio against a
+ * peer measured in the same run.
  */
+import { tableCell as cell } from '../test/support/markdown';
 
 /** One line of the table: our figure, the peer's, their ratio, and the goal it is held to. */
 export interface BenchRow {
@@ -73,13 +75,16 @@ export interface BenchResults {
   outcomes: BenchSectionOutcome[];
 }
 
-function cell(value: string | number | undefined): string {
-  if (value === undefined || (typeof value === 'number' && Number.isNaN(value))) return '–';
-  return String(value).replace(/\|/g, '\\|').replace(/\n/g, ' ');
-}
-
 function metCell(met: boolean | undefined): string {
   return met === undefined ? '' : met ? 'yes' : '**no**';
+}
+
+function peerCell(r: BenchRow): string {
+  return r.peer === undefined ? '–' : `${cell(r.peer)} ${r.unit}${r.peerName ? ` (${cell(r.peerName)})` : ''}`;
+}
+
+function machineLine(m: BenchMachine): string {
+  return `${m.cpus} × ${m.cpuModel}, Node ${m.node}, Node-RED ${m.nodeRed}, n8n ${m.n8n}`;
 }
 
 /** The markdown report: machine facts, then per section its setup line and one table. */
@@ -104,10 +109,40 @@ export function renderMarkdown(results: BenchResults): string {
       lines.push('', `## ${section.title}`, '', section.setup, '');
       lines.push('| metric | ours | peer | ratio | goal | met | note |', '|---|---:|---:|---:|---|---|---|');
       for (const r of section.rows) {
-        const peer = r.peer === undefined ? '–' : `${cell(r.peer)} ${r.unit}${r.peerName ? ` (${cell(r.peerName)})` : ''}`;
+        const peer = peerCell(r);
         const ratio = r.ratio === undefined ? '–' : `${cell(r.ratio)}×${r.ratioMeaning ? ` (${cell(r.ratioMeaning)})` : ''}`;
         lines.push(
           `| ${cell(r.metric)} | ${cell(r.ours)} ${cell(r.unit)} | ${peer} | ${ratio} | ${cell(r.goal)} | ${metCell(r.met)} | ${cell(r.note)} |`,
+        );
+      }
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The summary for docs/performance.md: when and where the run was made, then per section a table
+ * of metric, ours, peer, ratio, goal and whether it was met (the notes stay in results.md).
+ * `published`: a full run of every section, whose results.md is bench/results.md.
+ */
+export function renderSummary(results: BenchResults, published: boolean): string {
+  const what = published ? 'Latest full run' : `Run${results.quick ? ' with --quick' : ''}, not published`;
+  const notes = published ? '[`bench/results.md`](../bench/results.md)' : '`results.md` beside this file';
+  const lines = [
+    `${what} (${results.startedAt.slice(0, 10)}, ${results.totalSeconds.toFixed(0)} s; ${machineLine(results.machine)}).`,
+    `The setup of each section and the notes behind each row are in ${notes}.`,
+  ];
+  for (const outcome of results.outcomes) {
+    if (outcome.error) {
+      lines.push('', `### ${outcome.name}`, '', `Failed after ${outcome.seconds.toFixed(0)} s: ${cell(outcome.error)}`);
+      continue;
+    }
+    for (const section of outcome.sections) {
+      lines.push('', `### ${section.title}`, '', '| metric | ours | peer | ratio | goal | met |', '|---|---:|---:|---:|---|---|');
+      for (const r of section.rows) {
+        const ratio = r.ratio === undefined ? '–' : `${cell(r.ratio)}×`;
+        lines.push(
+          `| ${cell(r.metric)} | ${cell(r.ours)} ${cell(r.unit)} | ${peerCell(r)} | ${ratio} | ${cell(r.goal)} | ${metCell(r.met)} |`,
         );
       }
     }

@@ -1,10 +1,10 @@
 /**
  * `npm run bench`: runs every section of bench/sections.ts against the emulator on this machine and
- * writes bench/results.json and bench/results.md. Options:
+ * writes its results (bench/publish.ts says where). Options:
  *   --quick             smoke sizes (about a minute per section)
  *   --only a,b          run only these sections (names as in sections.ts)
- * Only a full run of all sections writes the published bench/results.*; a --quick or --only run
- * writes test-artifacts/bench/results.* instead.
+ * Only a full run of all sections writes the published bench/results.* and the tables in
+ * docs/performance.md; a --quick or --only run writes under test-artifacts/bench/ instead.
  * A missed goal is a result (shown in the table), not a failure: the exit code is non-zero only
  * when a section crashed. Child processes are ended whatever happens.
  */
@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../test/support/paths';
 import { N8N_CACHE } from '../test/support/n8n-process';
+import { writeBenchResults } from './publish';
 import { renderMarkdown, type BenchMachine, type BenchResults, type BenchSectionOutcome } from './report';
 import { SECTIONS } from './sections';
 import { nodeRedVersion } from './support/node-red';
@@ -100,13 +101,8 @@ async function main(): Promise<number> {
   };
   // The published table comes only from a full run of every section.
   const published = !options.quick && chosen.length === SECTIONS.length;
-  const outDir = published ? path.join(repoRoot, 'bench') : path.join(repoRoot, 'test-artifacts', 'bench');
-  fs.mkdirSync(outDir, { recursive: true });
-  fs.writeFileSync(path.join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  const markdown = renderMarkdown(results);
-  fs.writeFileSync(path.join(outDir, 'results.md'), markdown);
-  const where = path.relative(repoRoot, outDir);
-  process.stdout.write(`\n${markdown}\nwrote ${where}/results.json and ${where}/results.md (${results.totalSeconds.toFixed(0)} s)\n`);
+  const written = writeBenchResults(results, repoRoot, published);
+  process.stdout.write(`\n${renderMarkdown(results)}\nwrote ${written.join(', ')} (${results.totalSeconds.toFixed(0)} s)\n`);
   return outcomes.some((o) => o.error) ? 1 : 0;
 }
 

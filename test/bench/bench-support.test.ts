@@ -1,9 +1,12 @@
 /**
  * The parts of `npm run bench` that turn observations into figures: which OAuth client a request
- * in the emulator's log belongs to, percentiles, and the markdown table (a missed goal or a crashed
- * section must show as such).
+ * in the emulator's log belongs to, percentiles, the markdown tables (a missed goal or a crashed
+ * section must show as such), and where a run writes them (only a full run touches tracked files).
  */
-import { renderMarkdown, type BenchResults } from '../../bench/report';
+import fs from 'node:fs';
+import path from 'node:path';
+import { PERFORMANCE_PAGE, writeBenchResults } from '../../bench/publish';
+import { renderMarkdown, renderSummary, type BenchResults } from '../../bench/report';
 import { fetchToken } from '../../bench/support/bench-nodes';
 import { completeLog, countsFor } from '../../bench/support/emulator-log';
 import { statusIn } from '../../bench/support/status';
@@ -11,6 +14,7 @@ import { percentile, shareOfGap } from '../../bench/support/stats';
 import { defaultConfig } from '../emulator/state';
 import type { Emulator } from '../emulator/types';
 import { useEmulator } from '../support/fixtures';
+import { tempDir } from '../support/paths';
 
 let emu: Emulator;
 useEmulator((started) => (emu = started));
@@ -85,8 +89,8 @@ test("the share of ours's gap to a reference that another peer shows too", () =>
   expect(shareOfGap(1.1, 0.9)).toBeUndefined();
 });
 
-test('the table marks a missed goal and a crashed section', () => {
-  const results: BenchResults = {
+function sampleResults(): BenchResults {
+  return {
     startedAt: '2026-01-01T00:00:00.000Z',
     quick: false,
     totalSeconds: 12,
@@ -109,7 +113,10 @@ test('the table marks a missed goal and a crashed section', () => {
       { name: 'tokens', seconds: 3, sections: [], error: 'Error: boom' },
     ],
   };
-  const md = renderMarkdown(results);
+}
+
+test('the table marks a missed goal and a crashed section', () => {
+  const md = renderMarkdown(sampleResults());
   expect(md).toContain('| throughput | 80 req/s | 100 req/s (raw undici) | 0.8× | ≥ 0.9× | **no** |');
   expect(md).toContain('| p50 | 1 ms | 1 ms | 1× | ≥ 0.9× | yes |');
   expect(md).toContain('\nsetup line\n');
@@ -117,4 +124,63 @@ test('the table marks a missed goal and a crashed section', () => {
   expect(md).toContain('## tokens');
   expect(md).toContain('Failed after 3 s: Error: boom');
   expect(md).toContain('2 × test CPU');
+});
+
+test('the summary for docs/performance.md: a table per section, a missed goal and a crashed section marked', () => {
+  const md = renderSummary(sampleResults(), true);
+  expect(md).toMatch(/^Latest full run \(2026-01-01, 12 s; 2 × test CPU, Node 24\.0\.0, Node-RED 5\.0\.0, n8n 2\.41\.1\)\.\n/);
+  expect(md).toContain('[`bench/results.md`](../bench/results.md)');
+  expect(md).toContain('\n### 2. Request overhead\n\n| metric | ours | peer | ratio | goal | met |\n');
+  expect(md).toContain('| throughput | 80 req/s | 100 req/s (raw undici) | 0.8× | ≥ 0.9× | **no** |\n');
+  expect(md).toContain('| p50 | 1 ms | 1 ms | 1× | ≥ 0.9× | yes |\n');
+  expect(md).toContain('\n### tokens\n\nFailed after 3 s: Error: boom');
+  expect(renderSummary({ ...sampleResults(), quick: true }, false)).toMatch(
+    /^Run with --quick, not published .*\n.*`results\.md` beside this file/,
+  );
+});
+
+describe('where a run writes its results', () => {
+  const page = [
+    '# Performance',
+    '',
+    'By hand.',
+    '',
+    '<!-- bench:begin -->',
+    'old table',
+    '<!-- bench:end -->',
+    '',
+    'Notes by hand.',
+    '',
+  ].join('\n');
+  let root: string;
+  beforeEach(() => {
+    root = tempDir('eo-bench-publish');
+    fs.mkdirSync(path.join(root, 'docs'));
+    fs.writeFileSync(path.join(root, PERFORMANCE_PAGE), page);
+  });
+  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  test('a full run: bench/results.* and the table in docs/performance.md, the rest of the page kept', () => {
+    const written = writeBenchResults(sampleResults(), root, true);
+    expect(written).toEqual([path.join('bench', 'results.json'), path.join('bench', 'results.md'), PERFORMANCE_PAGE]);
+    expect(JSON.parse(fs.readFileSync(path.join(root, 'bench', 'results.json'), 'utf8'))).toEqual(sampleResults());
+    const updated = fs.readFileSync(path.join(root, PERFORMANCE_PAGE), 'utf8');
+    expect(updated).toBe(page.replace('old table', renderSummary(sampleResults(), true).trim()));
+    expect(fs.existsSync(path.join(root, 'test-artifacts'))).toBe(false);
+  });
+
+  test('any other run: test-artifacts/bench/ only, the page untouched', () => {
+    const written = writeBenchResults({ ...sampleResults(), quick: true }, root, false);
+    const out = path.join('test-artifacts', 'bench');
+    expect(written).toEqual([path.join(out, 'results.json'), path.join(out, 'results.md'), path.join(out, 'summary.md')]);
+    expect(fs.readFileSync(path.join(root, out, 'summary.md'), 'utf8')).toMatch(/^Run with --quick, not published/);
+    expect(fs.readFileSync(path.join(root, PERFORMANCE_PAGE), 'utf8')).toBe(page);
+    expect(fs.existsSync(path.join(root, 'bench'))).toBe(false);
+  });
+
+  test('a page without its markers: the results are kept and the error names the page', () => {
+    fs.writeFileSync(path.join(root, PERFORMANCE_PAGE), '# Performance\n');
+    expect(() => writeBenchResults(sampleResults(), root, true)).toThrow(/docs\/performance\.md: expected one "<!-- bench:begin -->"/);
+    expect(fs.existsSync(path.join(root, 'bench', 'results.json'))).toBe(true);
+  });
 });

@@ -1,7 +1,7 @@
 /**
  * The reliability table: each test records what a scenario should do and what it did, computed
- * from what was observed (never typed in). The reporter prints the table after the run and
- * writes it to test-artifacts/reliability/table.md.
+ * from what was observed (never typed in). The reporter (reporter.js) prints the table after the
+ * run, writes it to test-artifacts/reliability/, and after a full run into docs/reliability.md.
  */
 import fs from 'node:fs';
 import path from 'node:path';

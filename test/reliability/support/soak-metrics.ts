@@ -5,7 +5,7 @@
 
 /**
  * Token requests a cache following the design rule needs for calls at `callTimesMs` (sorted or
- * not): a token is renewed once less than half of its life is left (nodes/core/token-cache.ts: the
+ * not): a token is renewed once less than half of its life is left (nodes/core/auth/token-cache.ts: the
  * margin is 60 s but never more than half the lifetime, so for short tokens it is half). The
  * emulator writes `exp` in whole seconds, so a token requested at t lives until
  * min(floor(t) + lifetime, t + lifetime): between lifetime − 1 s and lifetime.
