@@ -1,6 +1,6 @@
 /**
  * Builds n8n credential properties from the core's provider definitions, so the n8n credential
- * forms and Node-RED's eo-auth dialog are generated from the same list (nodes/core/providers.ts).
+ * forms and Node-RED's eo-auth dialog are generated from the same list (nodes/core/config/providers.ts).
  */
 import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 import { PROVIDERS, type CredentialField, type ProviderId } from '../nodes/core';
