@@ -17,6 +17,7 @@ import { handleProcess } from './routes/process';
 import { handleStatistics } from './routes/statistics';
 import { handleOpenSearch, handleStac } from './routes/terracatalogue';
 import { handleRealm, isRealmPath, parseForm, redactForm, tokenPathRealm } from './routes/token';
+import { networkDelay, shapeSocket } from './network';
 import { applyConfig, EmulatorState, type FullConfig } from './state';
 import type { Emulator, EmulatorEndpoints, FaultScript, RequestLogEntry, StartOptions } from './types';
 
@@ -91,6 +92,7 @@ async function dispatch(
   state.pushLog(entry);
   recordStatus(state, res, entry, isToken);
 
+  await networkDelay(state, req);
   const script = takeFault(state, origin, `${method} ${path}`);
   if (script) {
     entry.fault = true;
@@ -132,6 +134,7 @@ export async function startEmulator(options: StartOptions = {}): Promise<Emulato
         else res.destroy();
       });
     });
+    server.on('connection', (socket) => shapeSocket(state, socket));
     servers.push(server);
     return server;
   };

@@ -52,6 +52,11 @@ export function defaultConfig(): FullConfig {
     downloadRealms: ['terrascope'],
     logLimit: 20000,
     recordIssuedTokens: process.env.EO_EMULATOR_RECORD_TOKENS === '1',
+    latencyMs: 0,
+    connectionBytesPerSecond: 0,
+    linkBytesPerSecond: 0,
+    downloadsPerAccount: 0,
+    downloadCapRetryAfterS: 1,
   };
 }
 
@@ -73,6 +78,7 @@ export function emptyCounters(): EmulatorCounters {
     tokenStatus: {},
     apiStatus: {},
     apiRequests: 0,
+    downloads: { admitted: {}, peakConcurrent: {}, refused: {} },
   };
 }
 
