@@ -27,6 +27,15 @@ export {
 } from './http/eo-request';
 export { catalogSearchAll, type CatalogSearchAllOptions, type CatalogSearchAllResult } from './services/catalog-search';
 export { downloadToFile, type DownloadOptions, type DownloadResult, type DownloadProgress } from './files/download';
+export { mapDownloads, type MapDownloadsOptions } from './files/map-downloads';
+export {
+  ConnectionCap,
+  ConnectionCaps,
+  sharedConnectionCaps,
+  type ConnectionCapState,
+  type ConnectionSlot,
+  type SlotPriority,
+} from './http/connection-cap';
 export {
   worldCoverTiles,
   worldCoverTileAt,

@@ -2,8 +2,11 @@
  * Downloading a file to disk under the same auth, redirect and retry policy as every request:
  * streamed with backpressure into `<file>.part`, renamed only once the size on disk equals the
  * announced size, resumed with `Range` + `If-Range` after a cut, and skipped when unchanged.
+ * Every request takes a connection from the account's cap (connection-cap.ts), which a 429 from
+ * the server shrinks instead of failing the download; a large file also uses the cap's spare
+ * connections for parallel ranges (segmented-download.ts).
  */
-import { rename, rm } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type { Dispatcher } from 'undici';
 import type { BackoffPolicy } from '../http/backoff';
@@ -15,9 +18,13 @@ import { resolveRequestUrl } from '../http/origin-policy';
 import { throttledProgress, type DownloadProgress } from './progress';
 import type { Connection } from '../config/connection';
 import { discardBody, headerValue, normaliseHeaders, type OutgoingHeaders } from '../http/request-body';
-import { sendAuthorized, type AttemptInfo, type PolicyResponse, type SendResult } from '../http/send-authorized';
+import { sendAuthorized, type AttemptInfo, type PolicyResponse, type SendHooks, type SendResult } from '../http/send-authorized';
 import { assertNotSymlink, prepareTargetFolder, resolveInside } from './safe-path';
 import type { TokenProvider } from '../auth/token-provider';
+import { sharedConnectionCaps, type ConnectionCap, type ConnectionSlot } from '../http/connection-cap';
+import { isRefusal, mayWaitOut, refusedTooOften } from '../http/refusal';
+import { SegmentPlan } from './segment-plan';
+import { downloadSegments, type SegmentedResult } from './segmented-download';
 
 export type { DownloadProgress } from './progress';
 
@@ -55,6 +62,18 @@ export interface DownloadOptions {
   onProgress?: (p: DownloadProgress) => void;
   onAttempt?: (info: AttemptInfo) => void;
   backoff?: BackoffPolicy;
+  /**
+   * Where the download takes its connections from. Default: the process's cap for this identity
+   * (`sharedConnectionCaps`), so every download of one account in the process stays within it.
+   */
+  connectionCap?: ConnectionCap;
+  /**
+   * `true` (default): a large file whose server takes ranges is also fetched over the cap's spare
+   * connections (those nobody else waits for), as parallel `Range` requests. `false`: one connection.
+   */
+  segments?: boolean;
+  /** A connection that joins takes at least this many bytes. Default 8 MiB. */
+  minSegmentBytes?: number;
 }
 
 /** The outcome of {@link downloadToFile}. */
@@ -72,6 +91,10 @@ export interface DownloadResult {
   statusCode: number;
   /** HTTP requests sent in all, redirect hops and retries included. */
   attempts: number;
+  /** The most connections the download used at once (above 1 when ranges ran in parallel). */
+  connections: number;
+  /** Requests the server refused (429) and the download waited out. */
+  refusals: number;
 }
 
 /**
@@ -84,7 +107,11 @@ type Received =
   | { kind: 'unchanged'; status: number }
   | { kind: 'unsatisfiable'; total?: number }
   | { kind: 'restart' }
-  | { kind: 'body'; status: number; total?: number; etag?: string; lastModified?: string; clean: boolean };
+  | { kind: 'body'; status: number; total?: number; etag?: string; lastModified?: string; clean: boolean }
+  | { kind: 'segmented'; status: number; total: number; etag?: string; lastModified?: string; run: SegmentedResult };
+
+/** A large file is split over several connections only when each gets at least this much. */
+const DEFAULT_MIN_SEGMENT_BYTES = 8 * 1024 * 1024;
 
 function parseContentRange(value: string | undefined): { start?: number; total?: number } | undefined {
   const m = /^bytes\s+(?:(\d+)-\d+|\*)\/(\d+|\*)$/i.exec(value?.trim() ?? '');
@@ -121,6 +148,20 @@ interface ReceiveContext {
   progress: ReturnType<typeof throttledProgress>;
   onHeaders: (meta: DownloadMeta) => Promise<void>;
   metaUrl: string;
+  /**
+   * Offered every body before it is streamed: takes it over as the first of several parallel
+   * ranges when the file is large and the server takes ranges, else undefined.
+   */
+  split?: (res: PolicyResponse, body: BodyFacts) => Promise<Received> | undefined;
+}
+
+/** What a body's headers say, for the decision to split it. */
+interface BodyFacts {
+  status: number;
+  start: number;
+  total?: number;
+  etag?: string;
+  lastModified?: string;
 }
 
 /**
@@ -172,6 +213,8 @@ async function receive(res: PolicyResponse, ctx: ReceiveContext): Promise<Receiv
     res.body.destroy();
     return { kind: 'unchanged', status };
   }
+  const split = ctx.split?.(res, { status, start, total, etag, lastModified });
+  if (split) return split;
   ctx.progress.update(start, total);
   const counter = byteCounter(start, (bytes) => ctx.progress.update(bytes, total));
   // The body is piped, not passed to pipeline: pipeline would destroy the file stream on a source
@@ -231,6 +274,8 @@ export async function downloadToFile(options: DownloadOptions): Promise<Download
       metaUrl: safeUrl(url),
       headers: callerHeaders(options.headers),
       progress: throttledProgress(options.onProgress),
+      cap: options.connectionCap ?? sharedConnectionCaps().capFor(options.connection),
+      tally: { attempts: 0, resumed: 0, refusals: 0, connections: 1 },
     };
     try {
       return await downloadWithResumes(job);
@@ -263,6 +308,10 @@ interface DownloadJob {
   /** The caller's headers, without the ones the download manages. */
   headers: OutgoingHeaders;
   progress: ReturnType<typeof throttledProgress>;
+  /** The account's connections: every request holds one. */
+  cap: ConnectionCap;
+  /** What the result reports, counted over every request. */
+  tally: { attempts: number; resumed: number; refusals: number; connections: number };
 }
 
 /** Ranges and conditions are the download's bookkeeping: a caller's own would corrupt the .part file. */
@@ -310,8 +359,9 @@ function startingPoint(
     return { probe: { conditions, existing: { etag: meta.etag, size: finalSize } }, state: { offset: 0 } };
   }
   // A .part from an earlier run is continued only when its validator is known, so If-Range
-  // makes the server send the whole new file if it changed meanwhile.
-  if (sameSource && !meta.complete && partSize > 0 && (meta.etag || meta.lastModified)) {
+  // makes the server send the whole new file if it changed meanwhile. One filled as ranges has
+  // gaps: its size says nothing, and when its ranges cannot be continued it starts over.
+  if (sameSource && !meta.complete && !meta.segments && partSize > 0 && (meta.etag || meta.lastModified)) {
     return { state: { offset: partSize, validator: meta.etag ?? meta.lastModified } };
   }
   return { state: { offset: 0 } };
@@ -319,37 +369,189 @@ function startingPoint(
 
 /**
  * Requests the file until the `.part` file holds all of it (resuming after cuts and short
- * bodies, at most `maxResumes` times), then moves it to its final name.
+ * bodies, at most `maxResumes` times), then moves it to its final name. A `.part` filled over
+ * several connections continues as such (see segmented-download.ts).
  */
 async function downloadWithResumes(job: DownloadJob): Promise<DownloadResult> {
-  const { options, target, part } = job;
+  const { options, target, part, tally } = job;
   const maxResumes = options.maxResumes ?? 5;
   const meta = await readMeta(target);
   const finalSize = await sizeOf(target);
-  let { probe, state } = startingPoint(job, meta, finalSize, (await sizeOf(part)) ?? 0);
   let version: Version = { etag: meta?.etag, lastModified: meta?.lastModified };
-  let attempts = 0;
-  let resumed = 0;
+  const result = (bytes: number, statusCode: number, skipped = false): DownloadResult => ({
+    path: target,
+    bytes,
+    skipped,
+    resumed: skipped ? 0 : tally.resumed,
+    etag: version.etag,
+    statusCode,
+    attempts: tally.attempts,
+    connections: tally.connections,
+    refusals: tally.refusals,
+  });
 
+  const ranges = savedRanges(job, meta);
+  if (ranges) {
+    tally.resumed += 1;
+    const slot = await job.cap.acquire(options.signal);
+    const run = await runRanges(job, { plan: ranges.plan, validator: ranges.validator, primary: slot });
+    if (run.complete) return result(await moveToFinalName(job, version, ranges.plan.total), 206);
+    if (!run.restart) throw await incompleteError(job, maxResumes, ranges.plan.total, run.bytes);
+    // The file changed since: what the ranges hold is of another version.
+    await rm(metaPathOf(target), { force: true });
+  }
+
+  let { probe, state } = ranges
+    ? { probe: undefined, state: { offset: 0 } as PartState }
+    : startingPoint(job, meta, finalSize, (await sizeOf(part)) ?? 0);
   for (let rounds = 1; ; rounds++) {
-    if (state.offset > 0) resumed += 1;
-    const sent = await requestRound(job, state, probe, meta?.size);
-    attempts += sent.attempts;
+    if (state.offset > 0) tally.resumed += 1;
+    const sent = await onConnection(job, (slot) => requestRound(job, state, probe, meta?.size, slot));
+    tally.attempts += sent.attempts;
     probe = undefined;
     const got = sent.value;
-    if (got.kind === 'unchanged') {
-      return { path: target, bytes: finalSize ?? 0, skipped: true, resumed: 0, etag: version.etag, statusCode: sent.statusCode, attempts };
-    }
-    const outcome = got.kind === 'body' ? { ...got, partSize: (await sizeOf(part)) ?? 0 } : got;
-    if (outcome.kind === 'body') version = newerVersion(version, outcome);
-    const next = afterRound(outcome, state);
-    state = next.state;
-    if (next.complete) {
-      const bytes = await moveToFinalName(job, version, state.expected);
-      return { path: target, bytes, skipped: false, resumed, etag: version.etag, statusCode: sent.statusCode, attempts };
+    if (got.kind === 'unchanged') return result(finalSize ?? 0, sent.statusCode, true);
+    if (got.kind === 'segmented') {
+      version = newerVersion(version, got);
+      if (got.run.complete) return result(await moveToFinalName(job, version, got.total), sent.statusCode);
+      if (!got.run.restart) throw await incompleteError(job, maxResumes, got.total, got.run.bytes);
+      state = { offset: 0, expected: state.expected };
+    } else {
+      const outcome = got.kind === 'body' ? { ...got, partSize: (await sizeOf(part)) ?? 0 } : got;
+      if (outcome.kind === 'body') version = newerVersion(version, outcome);
+      const next = afterRound(outcome, state);
+      state = next.state;
+      if (next.complete) return result(await moveToFinalName(job, version, state.expected), sent.statusCode);
     }
     if (rounds > maxResumes) throw await incompleteError(job, maxResumes, state.expected);
   }
+}
+
+/**
+ * Runs one request on a connection of the account's cap. A refusal (429) gives the connection
+ * back (the cap shrinks, and pauses for the server's Retry-After), then the request waits in
+ * front of the others and is sent again; after too many, the download fails with EO_RATE_LIMITED.
+ */
+async function onConnection<T>(job: DownloadJob, send: (slot: ConnectionSlot) => Promise<T>): Promise<T> {
+  const { options, tally } = job;
+  for (let refusals = 0; ;) {
+    const slot = await job.cap.acquire(options.signal, refusals > 0 ? 'resume' : 'normal');
+    try {
+      const value = await send(slot);
+      slot.release(true);
+      return value;
+    } catch (err) {
+      if (!isRefusal(err, options.connection)) {
+        slot.release(false);
+        throw err;
+      }
+      slot.refused(err.retryAfterMs);
+      refusals += 1;
+      tally.refusals += 1;
+      tally.attempts += 1;
+      if (!mayWaitOut(err, refusals)) throw refusedTooOften(err, refusals);
+    }
+  }
+}
+
+/** The ranges a sidecar recorded for the `.part`, when they still describe it and can be continued. */
+function savedRanges(job: DownloadJob, meta: DownloadMeta | undefined): { plan: SegmentPlan; validator: string } | undefined {
+  if (!meta?.segments || meta.complete || meta.url !== job.metaUrl || meta.size === undefined) return undefined;
+  const validator = strongValidator(meta.etag, meta.lastModified);
+  if (!validator) return undefined;
+  const plan = SegmentPlan.restore(meta.size, meta.segments);
+  return plan ? { plan, validator } : undefined;
+}
+
+/** A validator If-Range accepts: a strong ETag, or a Last-Modified date. */
+function strongValidator(etag: string | undefined, lastModified: string | undefined): string | undefined {
+  if (etag !== undefined) return etag.startsWith('W/') ? undefined : etag;
+  return lastModified;
+}
+
+/** Runs the ranges of `plan` over the account's connections (the first one, `primary`, already held). */
+function runRanges(
+  job: DownloadJob,
+  how: { plan: SegmentPlan; validator: string; primary: ConnectionSlot; first?: Parameters<typeof downloadSegments>[0]['first'] },
+): Promise<SegmentedResult> {
+  const { options, tally } = job;
+  const version = /^"/.test(how.validator) ? { etag: how.validator } : { lastModified: how.validator };
+  return downloadSegments({
+    connection: options.connection,
+    plan: how.plan,
+    part: job.part,
+    validator: how.validator,
+    cap: job.cap,
+    primary: how.primary,
+    first: how.first,
+    signal: options.signal,
+    maxResumes: options.maxResumes ?? 5,
+    minSegmentBytes: options.minSegmentBytes ?? DEFAULT_MIN_SEGMENT_BYTES,
+    send: (headers, handle, signal) =>
+      sendGet(job, headers, signal, { acceptStatus: (status) => status === 200 || status === 206, handle }),
+    save: (plan) => writeMeta(job.target, { url: job.metaUrl, ...version, size: plan.total, complete: false, segments: plan.toJSON() }),
+    onProgress: (bytes) => job.progress.update(bytes, how.plan.total),
+  }).then((run) => {
+    tally.attempts += run.attempts;
+    tally.resumed += run.resumed;
+    tally.connections = Math.max(tally.connections, run.connections);
+    return run;
+  });
+}
+
+/**
+ * Takes a body over as the first of several ranges, when the file is large enough for two and
+ * its server takes ranges under a strong validator. The ranges start from what the `.part`
+ * already holds.
+ */
+function splitter(job: DownloadJob, slot: ConnectionSlot): ReceiveContext['split'] {
+  const { options } = job;
+  if (options.segments === false) return undefined;
+  const minBytes = options.minSegmentBytes ?? DEFAULT_MIN_SEGMENT_BYTES;
+  return (res, body) => {
+    const validator = strongValidator(body.etag, body.lastModified);
+    const takesRanges = body.status === 206 || /\bbytes\b/i.test(headerValue(res.headers, 'accept-ranges') ?? '');
+    if (body.total === undefined || !validator || !takesRanges || body.total - body.start < 2 * minBytes) return undefined;
+    const total = body.total;
+    const plan = SegmentPlan.whole(total, body.start);
+    const segment = plan.claimFree()!;
+    // The ranges write into the .part at their offsets: a fresh one must exist, empty.
+    const ready = body.start === 0 ? writeFile(job.part, '') : Promise.resolve();
+    return ready.then(async (): Promise<Received> => {
+      const run = await runRanges(job, { plan, validator, primary: slot, first: { segment, res } });
+      return { kind: 'segmented', status: body.status, total, etag: body.etag, lastModified: body.lastModified, run };
+    });
+  };
+}
+
+/** One GET of the file under the request policy; a 429 comes back as an error for the connection cap to handle. */
+function sendGet<T>(
+  job: DownloadJob,
+  headers: OutgoingHeaders,
+  signal: AbortSignal | undefined,
+  hooks: SendHooks<T>,
+): Promise<SendResult<T>> {
+  const { options } = job;
+  return sendAuthorized(
+    {
+      connection: options.connection,
+      tokens: options.tokens,
+      method: 'GET',
+      url: job.url.href,
+      headers: { ...job.headers, ...headers },
+      signal,
+      dispatcher: options.dispatcher,
+      timeoutMs: options.timeoutMs,
+      maxRetries: options.maxRetries,
+      maxRateLimitRetries: 0,
+      maxRedirects: options.maxRedirects,
+      minTokenValidityMs: options.minTokenValidityMs,
+      onAttempt: options.onAttempt,
+      backoff: options.backoff,
+      bodyHighWaterMark: BUFFER_BYTES,
+    },
+    hooks,
+  );
 }
 
 /** One request of the download (its redirect hops and retries included): a skip probe, a resume from `state.offset`, or the whole file. */
@@ -358,10 +560,11 @@ function requestRound(
   state: PartState,
   probe: SkipProbe | undefined,
   sizeOnRecord: number | undefined,
+  slot: ConnectionSlot,
 ): Promise<SendResult<Received>> {
   const { options } = job;
   const resuming = state.offset > 0;
-  const headers: OutgoingHeaders = { ...job.headers };
+  const headers: OutgoingHeaders = {};
   if (resuming) {
     headers.range = `bytes=${state.offset}-`;
     if (state.validator) headers['if-range'] = state.validator;
@@ -378,29 +581,12 @@ function requestRound(
     progress: job.progress,
     metaUrl: job.metaUrl,
     onHeaders: (m) => writeMeta(job.target, m),
+    split: splitter(job, slot),
   };
-  return sendAuthorized(
-    {
-      connection: options.connection,
-      tokens: options.tokens,
-      method: 'GET',
-      url: job.url.href,
-      headers,
-      signal: options.signal,
-      dispatcher: options.dispatcher,
-      timeoutMs: options.timeoutMs,
-      maxRetries: options.maxRetries,
-      maxRedirects: options.maxRedirects,
-      minTokenValidityMs: options.minTokenValidityMs,
-      onAttempt: options.onAttempt,
-      backoff: options.backoff,
-      bodyHighWaterMark: BUFFER_BYTES,
-    },
-    {
-      acceptStatus: (s) => s === 200 || s === 206 || (s === 304 && probe?.conditions !== undefined) || (s === 416 && resuming),
-      handle: (res) => receive(res, ctx),
-    },
-  );
+  return sendGet(job, headers, options.signal, {
+    acceptStatus: (s) => s === 200 || s === 206 || (s === 304 && probe?.conditions !== undefined) || (s === 416 && resuming),
+    handle: (res) => receive(res, ctx),
+  });
 }
 
 /** The validators of the newest version seen: what the sidecar of the finished file records. */
@@ -453,8 +639,8 @@ async function moveToFinalName(job: DownloadJob, version: Version, expected: num
   return size;
 }
 
-async function incompleteError(job: DownloadJob, maxResumes: number, expected: number | undefined): Promise<EoError> {
-  const have = (await sizeOf(job.part)) ?? 0;
+async function incompleteError(job: DownloadJob, maxResumes: number, expected: number | undefined, onDisk?: number): Promise<EoError> {
+  const have = onDisk ?? (await sizeOf(job.part)) ?? 0;
   return new EoError(
     'EO_DOWNLOAD_INCOMPLETE',
     `The download of ${job.metaUrl} stopped at ${have} of ${expected ?? 'an unknown number of'} bytes after ${maxResumes} resume${maxResumes === 1 ? '' : 's'}; the file was not created.`,

@@ -27,11 +27,22 @@ export function releaseChunk(chunk: unknown): void {
   buffer.transfer(0);
 }
 
+/**
+ * Read-ahead between the socket and the disk, for the sink and for the response body feeding it:
+ * a brief disk stall must not pause the connection (see `bodyHighWaterMark`), while memory stays
+ * bounded whatever the file size.
+ */
+export const READ_AHEAD_BYTES = 1024 * 1024;
+
 /** Options of {@link createFileSink}. */
 export interface FileSinkOptions {
-  /** `w` starts the file over, `a` continues it. */
-  flags: 'w' | 'a';
+  /** `w` starts the file over, `a` continues it, `r+` writes into it from `start` (a segment). */
+  flags: 'w' | 'a' | 'r+';
   highWaterMark: number;
+  /** With `r+`: the byte offset the first chunk goes to. */
+  start?: number;
+  /** Called with each chunk's size once it is written (for a segment's progress record). */
+  onWritten?: (bytes: number) => void;
 }
 
 /**
@@ -50,7 +61,8 @@ type Done = (error?: Error | null) => void;
  * released (see {@link releaseChunk}) once written. Only for chunks nobody reads after writing them.
  */
 export function createFileSink(path: string, options: FileSinkOptions): WriteStream {
-  const out = createWriteStream(path, options);
+  const { onWritten, ...streamOptions } = options;
+  const out = createWriteStream(path, streamOptions);
   const write = out._write;
   const writev = out._writev;
   const destroy = out._destroy;
@@ -67,7 +79,9 @@ export function createFileSink(path: string, options: FileSinkOptions): WriteStr
     });
   };
   const onDisk = (chunk: unknown): void => {
-    written(chunk instanceof Uint8Array ? chunk.byteLength : 0);
+    const bytes = chunk instanceof Uint8Array ? chunk.byteLength : 0;
+    written(bytes);
+    onWritten?.(bytes);
     releaseChunk(chunk);
   };
   // Node's own writes (partial writes retried, position kept) stay in charge; only their callback is wrapped.
