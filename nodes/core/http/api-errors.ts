@@ -58,13 +58,18 @@ const STATUS_HINTS: Record<number, string> = {
   413: 'The request or the requested output is too large: make the area or the output size smaller.',
 };
 
+/** What an error for a refused answer says beyond its status and the provider's message. */
+export interface StatusErrorDetails {
+  hint?: string;
+  /** Default `EO_HTTP_STATUS`. */
+  code?: EoErrorCode;
+  retryAfterMs?: number;
+  /** The sentence before the provider's message. Default: "<url> answered <status>". */
+  what?: string;
+}
+
 /** An `EO_HTTP_STATUS` error for a non-success answer. */
-export function httpStatusError(
-  status: number,
-  url: URL,
-  body: unknown,
-  extra: { hint?: string; code?: EoErrorCode; retryAfterMs?: number; what?: string } = {},
-): EoError {
+export function httpStatusError(status: number, url: URL, body: unknown, extra: StatusErrorDetails = {}): EoError {
   const provider = extractProviderError(body);
   const what = extra.what ?? `${safeUrl(url)} answered ${status}`;
   const message = provider.message ? `${what}: ${provider.message}${provider.code ? ` (${provider.code})` : ''}.` : `${what}.`;

@@ -1,6 +1,6 @@
 /**
  * Where the access token may go, and how a redirect changes a request. Kept apart from the
- * request loop so request.ts and download.ts apply one policy, and so it can be tested without
+ * request loop so eo-request.ts and download.ts apply one policy, and so it can be tested without
  * a server (the emulator speaks plain http, so https→http is only reachable here).
  */
 import { EoError, safeUrl } from '../errors';

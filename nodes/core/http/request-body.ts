@@ -16,7 +16,6 @@ export interface PreparedBody {
   take(): string | Buffer | Uint8Array | Readable | undefined;
   /** False once a stream body has been handed out: it cannot be sent a second time. */
   replayable(): boolean;
-  readonly isStream: boolean;
 }
 
 function isReadable(value: unknown): value is Readable {
@@ -34,7 +33,7 @@ function isReadable(value: unknown): value is Readable {
  * `headers` record is updated in place so the caller's own choice wins.
  */
 export function prepareBody(body: RequestBody | undefined, headers: OutgoingHeaders): PreparedBody {
-  if (body === undefined || body === null) return { take: () => undefined, replayable: () => true, isStream: false };
+  if (body === undefined || body === null) return { take: () => undefined, replayable: () => true };
   if (isReadable(body)) {
     let used = false;
     return {
@@ -43,7 +42,6 @@ export function prepareBody(body: RequestBody | undefined, headers: OutgoingHead
         return body;
       },
       replayable: () => !used,
-      isStream: true,
     };
   }
   let payload: string | Buffer | Uint8Array;
@@ -53,7 +51,7 @@ export function prepareBody(body: RequestBody | undefined, headers: OutgoingHead
     payload = JSON.stringify(body);
     headers['content-type'] ??= 'application/json';
   }
-  return { take: () => payload, replayable: () => true, isStream: false };
+  return { take: () => payload, replayable: () => true };
 }
 
 /** Headers the request loop owns: a caller's Authorization could otherwise follow a redirect anywhere. */
