@@ -6,7 +6,7 @@
  */
 import type { Dispatcher } from 'undici';
 import { backoffDelay, sleep } from '../http/backoff';
-import { EoError, isEoError } from '../errors';
+import { EoError, formatSeconds as seconds, isEoError } from '../errors';
 import { requestToken, type TokenGrant, type TokenRequestOptions, type TokenResponse } from './token-request';
 import type { Connection } from '../config/connection';
 import { IdentityKeys } from './identity-key';
@@ -103,10 +103,6 @@ function raceSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pr
       },
     );
   });
-}
-
-function seconds(ms: number): string {
-  return `${Math.round(ms / 100) / 10} s`;
 }
 
 /**

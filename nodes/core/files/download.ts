@@ -9,7 +9,7 @@ import type { Dispatcher } from 'undici';
 import type { BackoffPolicy } from '../http/backoff';
 import { EoError, safeUrl } from '../errors';
 import { byteCounter } from './byte-counter';
-import { createFileSink } from './file-sink';
+import { createFileSink, READ_AHEAD_BYTES } from './file-sink';
 import { metaPathOf, partPathOf, readMeta, sizeOf, syncToDisk, withTargetLock, writeMeta, type DownloadMeta } from './download-state';
 import { resolveRequestUrl } from '../http/origin-policy';
 import { throttledProgress, type DownloadProgress } from './progress';
@@ -73,12 +73,6 @@ export interface DownloadResult {
   /** HTTP requests sent in all, redirect hops and retries included. */
   attempts: number;
 }
-
-/**
- * Read-ahead between the socket and the disk: a brief disk stall must not pause the connection
- * (see `bodyHighWaterMark`), while memory stays bounded whatever the file size.
- */
-const BUFFER_BYTES = 1024 * 1024;
 
 type Received =
   | { kind: 'unchanged'; status: number }
@@ -184,7 +178,7 @@ async function receive(res: PolicyResponse, ctx: ReceiveContext): Promise<Receiv
   // Reading starts before the sidecar is written: undici drops buffered bytes when the
   // connection ends early, and a short body must still leave its bytes in the .part file.
   // Disk errors (ENOSPC, EACCES) and aborts propagate; a cut connection is what resume is for.
-  const writing = pipeline(counter, createFileSink(ctx.part, { flags: start === 0 ? 'w' : 'a', highWaterMark: BUFFER_BYTES }), {
+  const writing = pipeline(counter, createFileSink(ctx.part, { flags: start === 0 ? 'w' : 'a', highWaterMark: READ_AHEAD_BYTES }), {
     signal: ctx.signal,
   });
   // Marked as handled now: it may fail (abort) while the sidecar is still being written. When
@@ -394,7 +388,7 @@ function requestRound(
       minTokenValidityMs: options.minTokenValidityMs,
       onAttempt: options.onAttempt,
       backoff: options.backoff,
-      bodyHighWaterMark: BUFFER_BYTES,
+      bodyHighWaterMark: READ_AHEAD_BYTES,
     },
     {
       acceptStatus: (s) => s === 200 || s === 206 || (s === 304 && probe?.conditions !== undefined) || (s === 416 && resuming),

@@ -4,6 +4,7 @@
  */
 import { EoError, safeUrl, type EoErrorCode } from '../errors';
 import type { Connection } from '../config/connection';
+import { PROVIDERS } from '../config/providers';
 import type { AccessToken } from '../auth/token-provider';
 
 /** How much of an error body is kept: enough for any provider message, not a whole image. */
@@ -84,18 +85,23 @@ export function httpStatusError(status: number, url: URL, body: unknown, extra: 
   });
 }
 
+/** A provider whose API host and token realm are known, to tell which service a token belongs to. */
 interface KnownService {
   host: string;
-  realm: string;
+  realm?: string;
   label: string;
   baseUrl: string;
 }
 
-const SERVICES: KnownService[] = [
-  { host: 'services.sentinel-hub.com', realm: 'main', label: 'Sentinel Hub', baseUrl: 'https://services.sentinel-hub.com' },
-  { host: 'sh.dataspace.copernicus.eu', realm: 'CDSE', label: 'CDSE', baseUrl: 'https://sh.dataspace.copernicus.eu' },
-  { host: 'services.terrascope.be', realm: 'terrascope', label: 'Terrascope', baseUrl: 'https://services.terrascope.be' },
-];
+const SERVICES: KnownService[] = (['sentinel-hub', 'cdse', 'terrascope'] as const).map((id) => {
+  const provider = PROVIDERS[id];
+  return {
+    host: new URL(provider.baseUrl).hostname,
+    realm: realmOfIssuer(provider.issuerRealm),
+    label: provider.shortLabel,
+    baseUrl: provider.baseUrl,
+  };
+});
 
 /** The Keycloak realm name in an issuer URL (`…/auth/realms/CDSE` → `CDSE`). */
 export function realmOfIssuer(issuer: string | undefined): string | undefined {

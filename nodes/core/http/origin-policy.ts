@@ -5,6 +5,7 @@
  */
 import { EoError, safeUrl } from '../errors';
 import type { Connection } from '../config/connection';
+import { firstValue } from './request-body';
 
 /** True when `url`'s origin may receive the connection's bearer token. */
 export function isAllowedOrigin(connection: Pick<Connection, 'allowedOrigins'>, url: URL | string): boolean {
@@ -124,7 +125,7 @@ export interface RedirectStep {
  * @throws EoError `EO_INSECURE_REDIRECT` for https→http or a non-http(s) target.
  */
 export function redirectStep(from: URL, status: number, location: string | string[] | undefined, method: string): RedirectStep | undefined {
-  const loc = Array.isArray(location) ? location[0] : location;
+  const loc = firstValue(location);
   if (!loc) return undefined;
   let to: URL;
   try {

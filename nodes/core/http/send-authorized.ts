@@ -9,11 +9,10 @@
  * as seconds (Sentinel Hub sends milliseconds), cannot fetch a new token between attempts, and
  * knows nothing of the read-only POST calls (Process, Catalog, Statistics) that are safe to repeat.
  */
-import type { Readable } from 'node:stream';
 import { request, type Dispatcher } from 'undici';
 import { ERROR_BODY_LIMIT, httpStatusError, parseErrorBody } from './api-errors';
 import { backoffDelay, DEFAULT_BACKOFF, parseRetryAfter, sleep, type BackoffPolicy } from './backoff';
-import { EoError, isEoError, safeUrl } from '../errors';
+import { EoError, errorCode, isEoError, safeUrl } from '../errors';
 import { defaultDispatcher } from './dispatcher';
 import { baseOrigin, isAllowedOrigin, isRedirectStatus, redirectStep, resolveRequestUrl, type RedirectStep } from './origin-policy';
 import { nextHop, startChain, type RedirectChain } from './redirect-chain';
@@ -24,11 +23,12 @@ import {
   normaliseHeaders,
   plainHeaders,
   prepareBody,
+  readCapped,
   type OutgoingHeaders,
   type PreparedBody,
   type RequestBody,
 } from './request-body';
-import { errorCode, isIdempotentMethod, isNetworkError, isReadOnlyApiCall, isTimeoutError } from './retry-policy';
+import { isIdempotentMethod, isNetworkError, isReadOnlyApiCall, isTimeoutError } from './retry-policy';
 import { decideOnStatus, type RepeatCounts, type RepeatLimits } from './status-decision';
 import type { AccessToken, TokenProvider } from '../auth/token-provider';
 
@@ -143,26 +143,10 @@ function withQuery(url: URL, query: SendOptions['query']): URL {
   return out;
 }
 
-async function readLimited(body: Readable, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of body) {
-      chunks.push(chunk as Buffer);
-      size += (chunk as Buffer).length;
-      if (size >= limit) break;
-    }
-  } catch {
-    // An error body that breaks off is still shown as far as it came.
-  } finally {
-    body.on('error', () => undefined);
-    if (!body.destroyed) body.destroy();
-  }
-  return Buffer.concat(chunks).subarray(0, limit);
-}
-
 async function errorBody(res: Dispatcher.ResponseData): Promise<unknown> {
-  return parseErrorBody(await readLimited(res.body, ERROR_BODY_LIMIT), headerValue(res.headers, 'content-type'));
+  // An error body that breaks off is still shown as far as it came.
+  const { bytes } = await readCapped(res.body, ERROR_BODY_LIMIT);
+  return parseErrorBody(bytes, headerValue(res.headers, 'content-type'));
 }
 
 function abortReason(signal: AbortSignal | undefined, err: unknown): unknown {

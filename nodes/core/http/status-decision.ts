@@ -3,7 +3,7 @@
  * again (a fresh token after 401, a wait after 429, backoff after 5xx), or fail with the hint that
  * fits. A pure function, so the loop in send-authorized.ts stays thin and each rule is testable.
  */
-import { safeUrl } from '../errors';
+import { formatSeconds, safeUrl } from '../errors';
 import type { Connection } from '../config/connection';
 import type { AccessToken } from '../auth/token-provider';
 import { unauthorizedHint, type StatusErrorDetails } from './api-errors';
@@ -109,7 +109,7 @@ function decideOnRateLimit(answer: AnsweredCall, waits: number, limits: RepeatLi
       code: 'EO_RATE_LIMITED',
       retryAfterMs,
       what: tooLong
-        ? `${safeUrl(url)} is rate limited (429) and asks to wait ${Math.ceil(retryAfterMs / 1000)} s, longer than the ${Math.ceil(maxWait / 1000)} s allowed`
+        ? `${safeUrl(url)} is rate limited (429) and asks to wait ${formatSeconds(retryAfterMs)}, longer than the ${formatSeconds(maxWait)} allowed`
         : `${safeUrl(url)} is rate limited (429) after ${waits} wait${waits === 1 ? '' : 's'}`,
       hint: 'Send fewer requests per minute (the provider counts requests and processing units per minute), or try again later.',
     },
