@@ -37,5 +37,5 @@ export {
 } from './services/worldcover';
 export { saveResponseToFile, type SaveResponseOptions, type SaveResponseResult } from './files/save-response';
 export { readTokenClaims, type TokenClaims } from './auth/jwt-claims';
-export { isHeaderName, isHeaderValue } from './http/request-body';
+export { isHeaderName, isHeaderValue } from './http/request-headers';
 export { SENTINEL_HUB_PATHS, isReadOnlySentinelHubPost } from './services/sentinel-hub-api';

@@ -14,7 +14,9 @@ import { metaPathOf, partPathOf, readMeta, sizeOf, syncToDisk, withTargetLock, w
 import { resolveRequestUrl } from '../http/origin-policy';
 import { throttledProgress, type DownloadProgress } from './progress';
 import type { Connection } from '../config/connection';
-import { discardBody, headerValue, normaliseHeaders, type OutgoingHeaders } from '../http/request-body';
+import { normaliseHeaders, type OutgoingHeaders } from '../http/request-headers';
+import { discardBody } from '../http/response-body';
+import { headerValue } from '../http/response-headers';
 import { sendAuthorized, type AttemptInfo, type PolicyResponse, type SendResult } from '../http/send-authorized';
 import { assertNotSymlink, prepareTargetFolder, resolveInside } from './safe-path';
 import type { TokenProvider } from '../auth/token-provider';

@@ -13,7 +13,7 @@ import { createFileSink, READ_AHEAD_BYTES } from './file-sink';
 import { metaPathOf, partPathOf, syncToDisk, withTargetLock } from './download-state';
 import { throttledProgress, type DownloadProgress } from './progress';
 import { eoRequest, type EoRequestOptions } from '../http/eo-request';
-import { headerValue } from '../http/request-body';
+import { headerValue } from '../http/response-headers';
 import { assertNotSymlink, prepareTargetFolder, resolveInside } from './safe-path';
 
 /** Options of {@link saveResponseToFile}: a request, and where its body goes. */

@@ -1,6 +1,6 @@
 /** Waiting between attempts: server-announced delays and exponential backoff with jitter. */
 import type { RetryAfterUnit } from '../config/providers';
-import { firstValue } from './request-body';
+import { firstValue } from './response-headers';
 
 /**
  * Reads a `Retry-After` header as milliseconds. Sentinel Hub sends a bare number of

@@ -4,7 +4,7 @@
  * and retry policy lives in send-authorized.ts, shared with downloads.
  */
 import { EoError, safeUrl } from '../errors';
-import { headerValue } from './request-body';
+import { headerValue } from './response-headers';
 import { sendAuthorized, type PolicyResponse, type SendOptions } from './send-authorized';
 
 export { isReadOnlyApiCall } from './retry-policy';

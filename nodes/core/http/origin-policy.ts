@@ -5,7 +5,7 @@
  */
 import { EoError, safeUrl } from '../errors';
 import type { Connection } from '../config/connection';
-import { firstValue } from './request-body';
+import { firstValue } from './response-headers';
 
 /** True when `url`'s origin may receive the connection's bearer token. */
 export function isAllowedOrigin(connection: Pick<Connection, 'allowedOrigins'>, url: URL | string): boolean {

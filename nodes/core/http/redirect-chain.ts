@@ -6,7 +6,7 @@
 import { EoError, safeUrl } from '../errors';
 import { httpStatusError } from './api-errors';
 import type { RedirectStep } from './origin-policy';
-import { BODY_HEADERS, CROSS_ORIGIN_DROPPED, type OutgoingHeaders } from './request-body';
+import { BODY_HEADERS, CROSS_ORIGIN_DROPPED, type OutgoingHeaders } from './request-headers';
 
 /** Where a run along the redirect chain stands, and what its next request sends. */
 export interface RedirectChain {

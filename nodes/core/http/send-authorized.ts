@@ -17,17 +17,10 @@ import { defaultDispatcher } from './dispatcher';
 import { baseOrigin, isAllowedOrigin, isRedirectStatus, redirectStep, resolveRequestUrl, type RedirectStep } from './origin-policy';
 import { nextHop, startChain, type RedirectChain } from './redirect-chain';
 import type { Connection } from '../config/connection';
-import {
-  discardBody,
-  headerValue,
-  normaliseHeaders,
-  plainHeaders,
-  prepareBody,
-  readCapped,
-  type OutgoingHeaders,
-  type PreparedBody,
-  type RequestBody,
-} from './request-body';
+import { prepareBody, type PreparedBody, type RequestBody } from './request-body';
+import { normaliseHeaders, type OutgoingHeaders } from './request-headers';
+import { discardBody, readCapped } from './response-body';
+import { headerValue, plainHeaders } from './response-headers';
 import { isIdempotentMethod, isNetworkError, isReadOnlyApiCall, isTimeoutError } from './retry-policy';
 import { decideOnStatus, type RepeatCounts, type RepeatLimits } from './status-decision';
 import type { AccessToken, TokenProvider } from '../auth/token-provider';

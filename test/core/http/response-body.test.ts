@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { readCapped } from '../../../nodes/core/http/request-body';
+import { readCapped } from '../../../nodes/core/http/response-body';
 
 describe('readCapped', () => {
   it('reads a short body whole', async () => {
