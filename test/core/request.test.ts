@@ -7,7 +7,9 @@ import { catalogSearchAll } from '../../nodes/core/services/catalog-search';
 import { EoError, isEoError } from '../../nodes/core/errors';
 import { redirectStep, resolveRequestUrl } from '../../nodes/core/http/origin-policy';
 import { resolveConnection, type Connection, type ConnectionSettings } from '../../nodes/core/config/connection';
-import { eoRequest, isReadOnlyApiCall, type AttemptInfo, type EoRequestOptions } from '../../nodes/core/http/eo-request';
+import { eoRequest, type EoRequestOptions } from '../../nodes/core/http/eo-request';
+import { isReadOnlyApiCall } from '../../nodes/core/http/retry-policy';
+import type { AttemptInfo } from '../../nodes/core/http/send-authorized';
 import { TokenCache } from '../../nodes/core/auth/token-cache';
 import { emulatorConnection, expectEoError } from '../support/fixtures';
 

@@ -13,8 +13,6 @@ import { IdentityKeys } from './identity-key';
 import type { AccessToken, GetTokenOptions, TokenProvider } from './token-provider';
 import type { TokenState } from './token-state';
 
-export type { TokenState } from './token-state';
-
 /** Settings of a `TokenCache`; all optional, the defaults suit production. */
 export interface TokenCacheOptions {
   /** Sent to the token endpoints through this dispatcher. Default: the core's shared one. */

@@ -21,8 +21,6 @@ import { sendAuthorized, type AttemptInfo, type PolicyResponse, type SendResult 
 import { assertNotSymlink, prepareTargetFolder, resolveInside } from './safe-path';
 import type { TokenProvider } from '../auth/token-provider';
 
-export type { DownloadProgress } from './progress';
-
 /** Options of {@link downloadToFile}. */
 export interface DownloadOptions {
   connection: Connection;

@@ -7,10 +7,6 @@ import { EoError, safeUrl } from '../errors';
 import { headerValue } from './response-headers';
 import { sendAuthorized, type PolicyResponse, type SendOptions } from './send-authorized';
 
-export { isReadOnlyApiCall } from './retry-policy';
-export type { RequestBody } from './request-body';
-export type { AttemptInfo, AttemptReason, SendOptions } from './send-authorized';
-
 /** How the response body is handed back. */
 export type ResponseType = 'json' | 'text' | 'buffer' | 'stream';
 
