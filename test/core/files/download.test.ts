@@ -10,13 +10,12 @@ import { bodyBytes, startEmulator, worldCoverSource } from '../../emulator/serve
 import type { Emulator, RequestLogEntry } from '../../emulator/types';
 import { downloadToFile, type DownloadOptions } from '../../../nodes/core/files/download';
 import type { DownloadProgress } from '../../../nodes/core/files/progress';
-import { resolveConnection, type Connection } from '../../../nodes/core/config/connection';
+import type { Connection } from '../../../nodes/core/config/connection';
 import { TokenCache } from '../../../nodes/core/auth/token-cache';
-import { expectEoError } from '../../support/fixtures';
+import { emulatorConnection, expectEoError, FAST_BACKOFF } from '../../support/fixtures';
 import { worldCoverTiles } from '../../../nodes/core/services/worldcover';
 
 const TILE = worldCoverTiles([6.2, 0.4, 6.9, 1.1], 2020)[0];
-const FAST_BACKOFF = { baseMs: 20, maxMs: 100, factor: 2 };
 
 let emu: Emulator;
 let root: string;
@@ -30,13 +29,7 @@ beforeAll(async () => {
   cleanSha = createHash('sha256')
     .update(bodyBytes(worldCoverSource(TILE.url, emu.config.worldCoverTileBytes)))
     .digest('hex');
-  connection = resolveConnection({
-    provider: 'terrascope',
-    tokenUrl: emu.endpoints.terrascope.tokenUrl,
-    baseUrl: emu.endpoints.terrascope.baseUrl,
-    username: 'demo',
-    password: 'demo-password',
-  });
+  connection = emulatorConnection(emu, 'terrascope');
 });
 afterAll(async () => {
   await emu.close();
