@@ -13,6 +13,7 @@ import type { DownloadProgress } from '../../../nodes/core/files/progress';
 import type { Connection } from '../../../nodes/core/config/connection';
 import { TokenCache } from '../../../nodes/core/auth/token-cache';
 import { emulatorConnection, expectEoError, FAST_BACKOFF } from '../../support/fixtures';
+import { repoRoot } from '../../support/paths';
 import { worldCoverTiles } from '../../../nodes/core/services/worldcover';
 
 const TILE = worldCoverTiles([6.2, 0.4, 6.9, 1.1], 2020)[0];
@@ -356,7 +357,7 @@ describe('downloadToFile', () => {
 
   it('holds a 512 MiB download to a few MiB above idle in a process of its own', async () => {
     // Node 24 runs the child in both test passes: freeing chunks early needs ArrayBuffer.prototype.transfer.
-    const bundled = path.join(__dirname, '..', '..', 'node_modules', 'node', 'bin', 'node');
+    const bundled = path.join(repoRoot, 'node_modules', 'node', 'bin', 'node');
     const nodeBin = Number(process.versions.node.split('.')[0]) >= 22 || !existsSync(bundled) ? process.execPath : bundled;
     const child = path.join(__dirname, 'download-memory-child.js');
     const size = 512 * 1024 * 1024;
