@@ -27,6 +27,13 @@ export function releaseChunk(chunk: unknown): void {
   buffer.transfer(0);
 }
 
+/**
+ * Read-ahead between the socket and the disk, for the sink and for the response body feeding it:
+ * a brief disk stall must not pause the connection (see `bodyHighWaterMark`), while memory stays
+ * bounded whatever the file size.
+ */
+export const READ_AHEAD_BYTES = 1024 * 1024;
+
 /** Options of {@link createFileSink}. */
 export interface FileSinkOptions {
   /** `w` starts the file over, `a` continues it. */
