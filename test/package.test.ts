@@ -4,7 +4,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import ts from 'typescript';
 
 const root = path.resolve(__dirname, '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
@@ -65,6 +67,97 @@ describe('core sources', () => {
       }
     }
     expect(deeper).toEqual([]);
+  });
+});
+
+/** What a core file exports: the names it declares itself, and the modules it passes names on from. */
+interface FileExports {
+  declared: Set<string>;
+  /** `export { a } from './x'` and `export * from './x'`: names this file does not declare. */
+  passedOn: { names: string[] | '*'; from: string }[];
+}
+
+function exportsOf(file: string): FileExports {
+  const source = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+  const local = new Set<string>();
+  const exported = new Set<string>();
+  const passedOn: FileExports['passedOn'] = [];
+  for (const statement of source.statements) {
+    const isExported = ts.canHaveModifiers(statement) && ts.getModifiers(statement)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+    if (ts.isVariableStatement(statement)) {
+      for (const d of statement.declarationList.declarations) {
+        if (ts.isIdentifier(d.name)) {
+          local.add(d.name.text);
+          if (isExported) exported.add(d.name.text);
+        }
+      }
+    } else if (
+      (ts.isFunctionDeclaration(statement) ||
+        ts.isClassDeclaration(statement) ||
+        ts.isInterfaceDeclaration(statement) ||
+        ts.isTypeAliasDeclaration(statement) ||
+        ts.isEnumDeclaration(statement)) &&
+      statement.name
+    ) {
+      local.add(statement.name.text);
+      if (isExported) exported.add(statement.name.text);
+    } else if (ts.isExportDeclaration(statement)) {
+      const from = statement.moduleSpecifier && ts.isStringLiteral(statement.moduleSpecifier) ? statement.moduleSpecifier.text : undefined;
+      const clause = statement.exportClause;
+      const names = clause && ts.isNamedExports(clause) ? clause.elements.map((e) => (e.propertyName ?? e.name).text) : undefined;
+      if (from !== undefined) passedOn.push({ names: names ?? '*', from });
+      // `import { a } from './x'; export { a }` passes a name on just the same: only local declarations count.
+      else for (const name of names ?? []) exported.add(name);
+    }
+  }
+  return { declared: new Set([...exported].filter((name) => local.has(name))), passedOn };
+}
+
+/** The .ts file a relative module specifier of `from` names. */
+function moduleFile(from: string, spec: string): string {
+  const base = path.resolve(path.dirname(from), spec);
+  return fs.existsSync(`${base}.ts`) ? `${base}.ts` : path.join(base, 'index.ts');
+}
+
+/**
+ * Names an index takes from a file that does not declare them (a file that only passes them on),
+ * as "name ← file" lines, the file relative to the index.
+ */
+function indexPassThroughs(index: string): string[] {
+  const found: string[] = [];
+  for (const { names, from } of exportsOf(index).passedOn) {
+    const file = moduleFile(index, from);
+    const target = exportsOf(file);
+    const shown = path.relative(path.dirname(index), file);
+    // `export *` takes everything the file exports, so the file itself must pass nothing on.
+    if (names === '*')
+      for (const p of target.passedOn) found.push(`${p.names === '*' ? '*' : p.names.join(', ')} ← ${shown} (from ${p.from})`);
+    else for (const name of names) if (!target.declared.has(name)) found.push(`${name} ← ${shown}`);
+  }
+  return found;
+}
+
+describe('core index', () => {
+  test('exports every name from the file that declares it, never through a file that passes it on', () => {
+    const index = path.join(root, 'nodes/core/index.ts');
+    expect(exportsOf(index).passedOn.length).toBeGreaterThan(10);
+    expect(indexPassThroughs(index)).toEqual([]);
+  });
+
+  test('the check sees a name taken from a file that only passes it on', () => {
+    // An index written the old way: AttemptInfo from eo-request.ts, which never declared it.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eo-index-check-'));
+    try {
+      const index = path.join(dir, 'index.ts');
+      fs.writeFileSync(
+        path.join(dir, 'passes-on.ts'),
+        "export type { AttemptInfo } from '../http/send-authorized';\nexport const own = 1;\n",
+      );
+      fs.writeFileSync(index, "export { own, type AttemptInfo } from './passes-on';\nexport * from './passes-on';\n");
+      expect(indexPassThroughs(index)).toEqual(['AttemptInfo ← passes-on.ts', 'AttemptInfo ← passes-on.ts (from ../http/send-authorized)']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -98,3 +98,25 @@ export function safeUrl(url: string | URL): string {
     return '(invalid URL)';
   }
 }
+
+/**
+ * The code of a Node or undici error (`ECONNREFUSED`, `UND_ERR_SOCKET`, ...), looked for through
+ * its causes (undici wraps socket errors) and the first of an AggregateError's errors (Node's
+ * happy-eyeballs connect reports one error per address).
+ */
+export function errorCode(err: unknown): string | undefined {
+  const seen = new Set<unknown>();
+  let current: unknown = err;
+  while (current && typeof current === 'object' && !seen.has(current)) {
+    seen.add(current);
+    const { code, errors } = current as { code?: unknown; errors?: unknown };
+    if (typeof code === 'string' && code.length > 0) return code;
+    current = Array.isArray(errors) && errors.length > 0 ? errors[0] : (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** A duration as messages write it: seconds with one decimal, rounded up so a wait never reads shorter than it is. */
+export function formatSeconds(ms: number): string {
+  return `${Math.ceil(ms / 100) / 10} s`;
+}

@@ -7,7 +7,7 @@
  * const tokens = tokenProviderFor(connection); // shared by every caller with these credentials
  * const res = await eoRequest({ connection, tokens, url: '/catalogue/products?collection=...' });
  */
-export * from './errors';
+export { EoError, isEoError, safeUrl, type EoErrorCode, type EoErrorDetails } from './errors';
 export * from './config/providers';
 export * from './config/connection';
 export type { AccessToken, GetTokenOptions, TokenProvider } from './auth/token-provider';
@@ -15,18 +15,13 @@ export { parseRetryAfter, backoffDelay } from './http/backoff';
 export { requestToken, type TokenGrant, type TokenResponse, type TokenRequestOptions } from './auth/token-request';
 export { TokenCache, sharedTokenCache, tokenProviderFor, type CachedTokenProvider, type TokenCacheOptions } from './auth/token-cache';
 export { formatTokenState, type TokenState } from './auth/token-state';
-export {
-  eoRequest,
-  isReadOnlyApiCall,
-  processingUnitsOf,
-  type EoRequestOptions,
-  type EoResponse,
-  type ResponseType,
-  type RequestBody,
-  type AttemptInfo,
-} from './http/eo-request';
+export { eoRequest, processingUnitsOf, type EoRequestOptions, type EoResponse, type ResponseType } from './http/eo-request';
+export { isReadOnlyApiCall } from './http/retry-policy';
+export type { RequestBody } from './http/request-body';
+export type { AttemptInfo } from './http/send-authorized';
 export { catalogSearchAll, type CatalogSearchAllOptions, type CatalogSearchAllResult } from './services/catalog-search';
-export { downloadToFile, type DownloadOptions, type DownloadResult, type DownloadProgress } from './files/download';
+export { downloadToFile, type DownloadOptions, type DownloadResult } from './files/download';
+export type { DownloadProgress } from './files/progress';
 export { mapDownloads, type MapDownloadsOptions } from './files/map-downloads';
 export {
   ConnectionCap,
@@ -46,5 +41,5 @@ export {
 } from './services/worldcover';
 export { saveResponseToFile, type SaveResponseOptions, type SaveResponseResult } from './files/save-response';
 export { readTokenClaims, type TokenClaims } from './auth/jwt-claims';
-export { isHeaderName, isHeaderValue } from './http/request-body';
+export { isHeaderName, isHeaderValue } from './http/request-headers';
 export { SENTINEL_HUB_PATHS, isReadOnlySentinelHubPost } from './services/sentinel-hub-api';

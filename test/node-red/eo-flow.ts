@@ -8,6 +8,7 @@ import { sharedTokenCache } from '../../nodes/core';
 import { startEmulator, DEMO_CLIENT, DEMO_USER } from '../emulator/server';
 import { defaultConfig } from '../emulator/state';
 import type { Emulator } from '../emulator/types';
+import { demoAccount, emulatedEndpoints, type EmulatedProvider } from '../support/emulated-providers';
 import { loadTestHelper, type NodeRedTestHelper } from '../support/node-red-runtime';
 
 export const NODES = [eoAuth, eoRequest];
@@ -61,17 +62,15 @@ export function useTestBed(): TestBed {
   return bed;
 }
 
-export type Provider = 'sentinel-hub' | 'cdse' | 'terrascope';
-
 /** An eo-auth node pointing at the emulator. */
-export function authNode(emu: Emulator, provider: Provider = 'sentinel-hub', extra: Record<string, unknown> = {}): FlowNode {
-  const endpoints = { 'sentinel-hub': emu.endpoints.sentinelHub, cdse: emu.endpoints.cdse, terrascope: emu.endpoints.terrascope }[provider];
-  return { id: 'auth', type: 'eo-auth', name: 'emulator', provider, tokenUrl: endpoints.tokenUrl, baseUrl: endpoints.baseUrl, ...extra };
+export function authNode(emu: Emulator, provider: EmulatedProvider = 'sentinel-hub', extra: Record<string, unknown> = {}): FlowNode {
+  const { tokenUrl, baseUrl } = emulatedEndpoints(emu, provider);
+  return { id: 'auth', type: 'eo-auth', name: 'emulator', provider, tokenUrl, baseUrl, ...extra };
 }
 
 /** The demo credentials of `provider`, keyed by the config node id as helper.load wants them. */
-export function demoCredentials(provider: Provider = 'sentinel-hub', id = 'auth'): Record<string, object> {
-  return { [id]: provider === 'terrascope' ? { ...DEMO_USER } : { ...DEMO_CLIENT } };
+export function demoCredentials(provider: EmulatedProvider = 'sentinel-hub', id = 'auth'): Record<string, object> {
+  return { [id]: demoAccount(provider) };
 }
 
 /** A tab with eo-request `props` wired to a helper node `out`, and a Catch node wired to `caught`. */

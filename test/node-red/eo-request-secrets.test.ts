@@ -18,8 +18,8 @@ import {
   requestFlow,
   useTestBed,
   type Msg,
-  type Provider,
 } from './eo-flow';
+import type { EmulatedProvider } from '../support/emulated-providers';
 
 const bed = useTestBed();
 let dir: string;
@@ -32,7 +32,7 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 /** The fields msg.eo may have (see EoReport): a report of the call, never credentials. */
 const EO_KEYS = ['attempts', 'processingUnits', 'bytes', 'path', 'skipped', 'resumed', 'pages', 'tokenRefreshes', 'next'];
 
-async function run(provider: Provider, props: Record<string, unknown>, msg: Msg, count = 1): Promise<Msg[]> {
+async function run(provider: EmulatedProvider, props: Record<string, unknown>, msg: Msg, count = 1): Promise<Msg[]> {
   await bed.helper.load(NODES, requestFlow(authNode(bed.emu, provider), { directory: dir, ...props }), demoCredentials(provider));
   const out = nextMessages(bed.helper, 'out', count);
   bed.helper.getNode('req')?.receive(msg);
@@ -48,7 +48,7 @@ function expectNoSecrets(msg: Msg): void {
   expect(Object.keys(msg.eo as object).filter((key) => !EO_KEYS.includes(key))).toEqual([]);
 }
 
-test.each<Provider>(['terrascope', 'sentinel-hub'])('a download through a %s connection sends no secret on', async (provider) => {
+test.each<EmulatedProvider>(['terrascope', 'sentinel-hub'])('a download through a %s connection sends no secret on', async (provider) => {
   // Sentinel Hub's realm may download too, so the client secret is in the connection that downloads.
   const realms: Partial<FullConfig> = { downloadRealms: ['terrascope', 'main'] };
   bed.emu.configure(realms);

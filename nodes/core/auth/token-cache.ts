@@ -6,14 +6,12 @@
  */
 import type { Dispatcher } from 'undici';
 import { backoffDelay, sleep } from '../http/backoff';
-import { EoError, isEoError } from '../errors';
+import { EoError, formatSeconds as seconds, isEoError } from '../errors';
 import { requestToken, type TokenGrant, type TokenRequestOptions, type TokenResponse } from './token-request';
 import type { Connection } from '../config/connection';
 import { IdentityKeys } from './identity-key';
 import type { AccessToken, GetTokenOptions, TokenProvider } from './token-provider';
 import type { TokenState } from './token-state';
-
-export type { TokenState } from './token-state';
 
 /** Settings of a `TokenCache`; all optional, the defaults suit production. */
 export interface TokenCacheOptions {
@@ -103,10 +101,6 @@ function raceSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pr
       },
     );
   });
-}
-
-function seconds(ms: number): string {
-  return `${Math.round(ms / 100) / 10} s`;
 }
 
 /**

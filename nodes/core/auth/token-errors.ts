@@ -4,7 +4,7 @@
  * way round, so a server failure reads as a credentials problem): 5xx and network trouble are the
  * endpoint's fault, only an OAuth `error` from a 4xx blames the configuration.
  */
-import { EoError, safeUrl } from '../errors';
+import { EoError, errorCode, formatSeconds, safeUrl } from '../errors';
 import type { Connection } from '../config/connection';
 import { PROVIDERS, type GrantType } from '../config/providers';
 
@@ -142,21 +142,8 @@ export function endpointFailed(connection: Connection, status: number, url: stri
   );
 }
 
-/** Extracts a stable code from a network error: undici's UND_ERR_*, Node's ECONNREFUSED, ... */
-export function networkErrorCode(err: unknown): string {
-  const seen = new Set<unknown>();
-  let current: unknown = err;
-  while (current && typeof current === 'object' && !seen.has(current)) {
-    seen.add(current);
-    const { code, errors } = current as { code?: unknown; errors?: unknown };
-    if (typeof code === 'string' && code.length > 0) return code;
-    // Node's happy-eyeballs connect reports an AggregateError of one error per address.
-    if (Array.isArray(errors) && errors.length > 0) {
-      current = errors[0];
-      continue;
-    }
-    current = (current as { cause?: unknown }).cause;
-  }
+/** What to call a failure that carries no code. */
+function errorName(err: unknown): string {
   return err instanceof Error && err.name ? err.name : 'network error';
 }
 
@@ -167,20 +154,20 @@ export function endpointUnreachable(connection: Connection, url: string, err: un
   if (timeoutMs !== undefined) {
     return new EoError(
       'EO_TOKEN_ENDPOINT_UNAVAILABLE',
-      `${connection.providerLabel}: the token endpoint did not answer within ${Math.round(timeoutMs / 100) / 10} s at ${where}.`,
+      `${connection.providerLabel}: the token endpoint did not answer within ${formatSeconds(timeoutMs)} at ${where}.`,
       { url: where, hint },
     );
   }
   return new EoError(
     'EO_TOKEN_ENDPOINT_UNAVAILABLE',
-    `${connection.providerLabel}: could not reach the token endpoint (${networkErrorCode(err)}) at ${where}.`,
+    `${connection.providerLabel}: could not reach the token endpoint (${errorCode(err) ?? errorName(err)}) at ${where}.`,
     { url: where, hint, cause: err },
   );
 }
 
 /** 429: the provider wants fewer token requests. */
 export function tokenRateLimited(connection: Connection, url: string, retryAfterMs: number | undefined): EoError {
-  const wait = retryAfterMs === undefined ? '' : ` and asks to wait ${Math.ceil(retryAfterMs / 100) / 10} s`;
+  const wait = retryAfterMs === undefined ? '' : ` and asks to wait ${formatSeconds(retryAfterMs)}`;
   return new EoError('EO_RATE_LIMITED', `${connection.providerLabel} token endpoint is limiting token requests (429)${wait}.`, {
     status: 429,
     retryAfterMs,

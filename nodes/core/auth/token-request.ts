@@ -7,6 +7,8 @@ import { request, type Dispatcher } from 'undici';
 import { backoffDelay, DEFAULT_BACKOFF, parseRetryAfter, sleep, type BackoffPolicy } from '../http/backoff';
 import { EoError, isEoError, safeUrl } from '../errors';
 import { defaultDispatcher } from '../http/dispatcher';
+import { readCapped } from '../http/response-body';
+import { firstValue, headerValue } from '../http/response-headers';
 import { readTokenClaims } from './jwt-claims';
 import type { Connection } from '../config/connection';
 import { endpointFailed, endpointUnreachable, notATokenEndpoint, oauthRejection, parseOAuthError, tokenRateLimited } from './token-errors';
@@ -125,23 +127,6 @@ function buildRequest(connection: Connection, grant: TokenGrant): { body: string
   return { body: form.toString(), headers };
 }
 
-function firstHeader(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
-async function readCapped(body: Dispatcher.ResponseData['body']): Promise<{ text: string; truncated: boolean }> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
-    chunks.push(buf);
-    size += buf.length;
-    // Leaving the loop destroys the stream, so the rest is never downloaded.
-    if (size > MAX_BODY_BYTES) return { text: Buffer.concat(chunks).toString('utf8'), truncated: true };
-  }
-  return { text: Buffer.concat(chunks).toString('utf8'), truncated: false };
-}
-
 async function requestTokenOnce(connection: Connection, grant: TokenGrant, options: TokenRequestOptions): Promise<TokenResponse> {
   const now = options.now ?? Date.now;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TOKEN_TIMEOUT_MS;
@@ -158,7 +143,7 @@ async function requestTokenOnce(connection: Connection, grant: TokenGrant, optio
       const res = await request(url, { method: 'POST', headers, body, signal, dispatcher: options.dispatcher ?? defaultDispatcher() });
       if (res.statusCode === 307 || res.statusCode === 308) {
         await res.body.dump();
-        url = followRedirect(connection, url, origin, firstHeader(res.headers.location), res.statusCode, hop);
+        url = followRedirect(connection, url, origin, firstValue(res.headers.location), res.statusCode, hop);
         continue;
       }
       return await readTokenResponse(connection, grant, url, res, requestedAt, now);
@@ -227,11 +212,14 @@ async function readTokenResponse(
     await res.body.dump();
     throw endpointFailed(connection, status, url);
   }
-  const contentType = firstHeader(res.headers['content-type']);
-  const { text, truncated } = await readCapped(res.body);
+  const contentType = headerValue(res.headers, 'content-type');
+  const read = await readCapped(res.body, MAX_BODY_BYTES);
+  if (read.broken) throw read.broken.error;
+  const { truncated } = read;
+  const text = read.bytes.toString('utf8');
 
   if (status >= 300 && status < 400) {
-    const location = firstHeader(res.headers.location);
+    const location = firstValue(res.headers.location);
     const where = location ? ` to ${safeUrl(new URL(location, url))}` : '';
     throw notATokenEndpoint(connection, `redirect ${status}${where}`, status, url);
   }

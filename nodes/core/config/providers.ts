@@ -40,6 +40,8 @@ export interface CredentialField {
 export interface ProviderDefinition {
   id: ProviderId;
   label: string;
+  /** The name short sentences use ("a CDSE token"). */
+  shortLabel: string;
   grant: GrantType;
   /** Default token endpoint. */
   tokenUrl: string;
@@ -69,6 +71,10 @@ export const SENTINEL_HUB_TOKEN_URL = 'https://services.sentinel-hub.com/oauth/t
 export const SENTINEL_HUB_REALM_TOKEN_URL = 'https://services.sentinel-hub.com/auth/realms/main/protocol/openid-connect/token';
 export const CDSE_TOKEN_URL = 'https://identity.dataspace.copernicus.eu/auth/realms/CDSE/protocol/openid-connect/token';
 export const TERRASCOPE_TOKEN_URL = 'https://sso.terrascope.be/auth/realms/terrascope/protocol/openid-connect/token';
+
+export const SENTINEL_HUB_BASE_URL = 'https://services.sentinel-hub.com';
+export const CDSE_BASE_URL = 'https://sh.dataspace.copernicus.eu';
+export const TERRASCOPE_BASE_URL = 'https://services.terrascope.be';
 
 const clientIdField: CredentialField = {
   name: 'clientId',
@@ -176,10 +182,11 @@ export const PROVIDERS: Record<ProviderId, ProviderDefinition> = {
   'sentinel-hub': {
     id: 'sentinel-hub',
     label: 'Sentinel Hub',
+    shortLabel: 'Sentinel Hub',
     grant: 'client_credentials',
     tokenUrl: SENTINEL_HUB_TOKEN_URL,
     alternativeTokenUrls: [{ url: SENTINEL_HUB_REALM_TOKEN_URL, label: 'Keycloak realm "main"' }],
-    baseUrl: 'https://services.sentinel-hub.com',
+    baseUrl: SENTINEL_HUB_BASE_URL,
     extraOrigins: [],
     maxConnections: DEFAULT_MAX_CONNECTIONS,
     retryAfterUnit: 'ms',
@@ -192,7 +199,7 @@ export const PROVIDERS: Record<ProviderId, ProviderDefinition> = {
         { value: SENTINEL_HUB_TOKEN_URL, label: 'services.sentinel-hub.com/oauth/token (documented)' },
         { value: SENTINEL_HUB_REALM_TOKEN_URL, label: 'Keycloak realm "main"' },
       ]),
-      baseUrlField('https://services.sentinel-hub.com'),
+      baseUrlField(SENTINEL_HUB_BASE_URL),
       clientAuthField,
       extraOriginsField,
       maxConnectionsField(DEFAULT_MAX_CONNECTIONS),
@@ -201,10 +208,11 @@ export const PROVIDERS: Record<ProviderId, ProviderDefinition> = {
   cdse: {
     id: 'cdse',
     label: 'Copernicus Data Space Ecosystem',
+    shortLabel: 'CDSE',
     grant: 'client_credentials',
     tokenUrl: CDSE_TOKEN_URL,
     alternativeTokenUrls: [],
-    baseUrl: 'https://sh.dataspace.copernicus.eu',
+    baseUrl: CDSE_BASE_URL,
     extraOrigins: [],
     maxConnections: DEFAULT_MAX_CONNECTIONS,
     retryAfterUnit: 'ms',
@@ -215,7 +223,7 @@ export const PROVIDERS: Record<ProviderId, ProviderDefinition> = {
       clientIdField,
       clientSecretField,
       tokenUrlField(CDSE_TOKEN_URL),
-      baseUrlField('https://sh.dataspace.copernicus.eu'),
+      baseUrlField(CDSE_BASE_URL),
       clientAuthField,
       extraOriginsField,
       maxConnectionsField(DEFAULT_MAX_CONNECTIONS),
@@ -224,10 +232,11 @@ export const PROVIDERS: Record<ProviderId, ProviderDefinition> = {
   terrascope: {
     id: 'terrascope',
     label: 'Terrascope',
+    shortLabel: 'Terrascope',
     grant: 'password',
     tokenUrl: TERRASCOPE_TOKEN_URL,
     alternativeTokenUrls: [],
-    baseUrl: 'https://services.terrascope.be',
+    baseUrl: TERRASCOPE_BASE_URL,
     extraOrigins: ['https://stac.terrascope.be'],
     maxConnections: DEFAULT_MAX_CONNECTIONS,
     passwordClientId: 'public',
@@ -238,7 +247,7 @@ export const PROVIDERS: Record<ProviderId, ProviderDefinition> = {
       usernameField,
       passwordField,
       tokenUrlField(TERRASCOPE_TOKEN_URL),
-      baseUrlField('https://services.terrascope.be'),
+      baseUrlField(TERRASCOPE_BASE_URL),
       extraOriginsField,
       maxConnectionsField(DEFAULT_MAX_CONNECTIONS),
     ],
@@ -246,6 +255,7 @@ export const PROVIDERS: Record<ProviderId, ProviderDefinition> = {
   custom: {
     id: 'custom',
     label: 'Custom OAuth2 / OpenID Connect',
+    shortLabel: 'custom provider',
     grant: 'client_credentials',
     tokenUrl: '',
     alternativeTokenUrls: [],

@@ -9,11 +9,11 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { EoError, isEoError, safeUrl } from '../errors';
 import { byteCounter } from './byte-counter';
-import { createFileSink } from './file-sink';
+import { createFileSink, READ_AHEAD_BYTES } from './file-sink';
 import { metaPathOf, partPathOf, syncToDisk, withTargetLock } from './download-state';
 import { throttledProgress, type DownloadProgress } from './progress';
 import { eoRequest, type EoRequestOptions } from '../http/eo-request';
-import { headerValue } from '../http/request-body';
+import { headerValue } from '../http/response-headers';
 import { assertNotSymlink, prepareTargetFolder, resolveInside } from './safe-path';
 
 /** Options of {@link saveResponseToFile}: a request, and where its body goes. */
@@ -40,9 +40,6 @@ export interface SaveResponseResult {
   processingUnits?: number;
 }
 
-/** Read-ahead between socket and disk, as in downloads: a short disk stall must not pause the connection. */
-const BUFFER_BYTES = 1024 * 1024;
-
 /**
  * Sends the request and streams its answer into `directory/filename`.
  *
@@ -59,7 +56,7 @@ export async function saveResponseToFile(options: SaveResponseOptions): Promise<
   const part = partPathOf(target);
   await assertNotSymlink(part, filename);
   return withTargetLock(target, async () => {
-    const res = await eoRequest<Readable>({ ...request, responseType: 'stream', bodyHighWaterMark: BUFFER_BYTES });
+    const res = await eoRequest<Readable>({ ...request, responseType: 'stream', bodyHighWaterMark: READ_AHEAD_BYTES });
     const lengthHeader = headerValue(res.headers, 'content-length');
     const expected = lengthHeader !== undefined && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : undefined;
     const progress = throttledProgress(onProgress);
@@ -68,7 +65,7 @@ export async function saveResponseToFile(options: SaveResponseOptions): Promise<
       bytes = total;
       progress.update(bytes, expected);
     });
-    const out = createFileSink(part, { flags: 'w', highWaterMark: BUFFER_BYTES });
+    const out = createFileSink(part, { flags: 'w', highWaterMark: READ_AHEAD_BYTES });
     try {
       await pipeline(res.body, counter, out, { signal: request.signal });
       if (expected !== undefined && bytes !== expected) {

@@ -4,6 +4,7 @@
  */
 import { EoError, safeUrl, type EoErrorCode } from '../errors';
 import type { Connection } from '../config/connection';
+import { PROVIDERS } from '../config/providers';
 import type { AccessToken } from '../auth/token-provider';
 
 /** How much of an error body is kept: enough for any provider message, not a whole image. */
@@ -58,13 +59,18 @@ const STATUS_HINTS: Record<number, string> = {
   413: 'The request or the requested output is too large: make the area or the output size smaller.',
 };
 
+/** What an error for a refused answer says beyond its status and the provider's message. */
+export interface StatusErrorDetails {
+  hint?: string;
+  /** Default `EO_HTTP_STATUS`. */
+  code?: EoErrorCode;
+  retryAfterMs?: number;
+  /** The sentence before the provider's message. Default: "<url> answered <status>". */
+  what?: string;
+}
+
 /** An `EO_HTTP_STATUS` error for a non-success answer. */
-export function httpStatusError(
-  status: number,
-  url: URL,
-  body: unknown,
-  extra: { hint?: string; code?: EoErrorCode; retryAfterMs?: number; what?: string } = {},
-): EoError {
+export function httpStatusError(status: number, url: URL, body: unknown, extra: StatusErrorDetails = {}): EoError {
   const provider = extractProviderError(body);
   const what = extra.what ?? `${safeUrl(url)} answered ${status}`;
   const message = provider.message ? `${what}: ${provider.message}${provider.code ? ` (${provider.code})` : ''}.` : `${what}.`;
@@ -79,18 +85,23 @@ export function httpStatusError(
   });
 }
 
+/** A provider whose API host and token realm are known, to tell which service a token belongs to. */
 interface KnownService {
   host: string;
-  realm: string;
+  realm?: string;
   label: string;
   baseUrl: string;
 }
 
-const SERVICES: KnownService[] = [
-  { host: 'services.sentinel-hub.com', realm: 'main', label: 'Sentinel Hub', baseUrl: 'https://services.sentinel-hub.com' },
-  { host: 'sh.dataspace.copernicus.eu', realm: 'CDSE', label: 'CDSE', baseUrl: 'https://sh.dataspace.copernicus.eu' },
-  { host: 'services.terrascope.be', realm: 'terrascope', label: 'Terrascope', baseUrl: 'https://services.terrascope.be' },
-];
+const SERVICES: KnownService[] = (['sentinel-hub', 'cdse', 'terrascope'] as const).map((id) => {
+  const provider = PROVIDERS[id];
+  return {
+    host: new URL(provider.baseUrl).hostname,
+    realm: realmOfIssuer(provider.issuerRealm),
+    label: provider.shortLabel,
+    baseUrl: provider.baseUrl,
+  };
+});
 
 /** The Keycloak realm name in an issuer URL (`…/auth/realms/CDSE` → `CDSE`). */
 export function realmOfIssuer(issuer: string | undefined): string | undefined {

@@ -1,12 +1,13 @@
 /** Waiting between attempts: server-announced delays and exponential backoff with jitter. */
 import type { RetryAfterUnit } from '../config/providers';
+import { firstValue } from './response-headers';
 
 /**
  * Reads a `Retry-After` header as milliseconds. Sentinel Hub sends a bare number of
  * milliseconds (e.g. `3398`); the HTTP standard says seconds, or an HTTP date.
  */
 export function parseRetryAfter(value: string | string[] | undefined, unit: RetryAfterUnit, now = Date.now()): number | undefined {
-  const text = (Array.isArray(value) ? value[0] : value)?.trim();
+  const text = firstValue(value)?.trim();
   if (!text) return undefined;
   if (/^\d+(\.\d+)?$/.test(text)) {
     const n = Number(text);

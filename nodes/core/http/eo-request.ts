@@ -4,12 +4,8 @@
  * and retry policy lives in send-authorized.ts, shared with downloads.
  */
 import { EoError, safeUrl } from '../errors';
-import { headerValue } from './request-body';
+import { headerValue } from './response-headers';
 import { sendAuthorized, type PolicyResponse, type SendOptions } from './send-authorized';
-
-export { isReadOnlyApiCall } from './retry-policy';
-export type { RequestBody } from './request-body';
-export type { AttemptInfo, AttemptReason, SendOptions } from './send-authorized';
 
 /** How the response body is handed back. */
 export type ResponseType = 'json' | 'text' | 'buffer' | 'stream';

@@ -1,10 +1,11 @@
 /**
  * Where the access token may go, and how a redirect changes a request. Kept apart from the
- * request loop so request.ts and download.ts apply one policy, and so it can be tested without
+ * request loop so eo-request.ts and download.ts apply one policy, and so it can be tested without
  * a server (the emulator speaks plain http, so https→http is only reachable here).
  */
 import { EoError, safeUrl } from '../errors';
 import type { Connection } from '../config/connection';
+import { firstValue } from './response-headers';
 
 /** True when `url`'s origin may receive the connection's bearer token. */
 export function isAllowedOrigin(connection: Pick<Connection, 'allowedOrigins'>, url: URL | string): boolean {
@@ -124,7 +125,7 @@ export interface RedirectStep {
  * @throws EoError `EO_INSECURE_REDIRECT` for https→http or a non-http(s) target.
  */
 export function redirectStep(from: URL, status: number, location: string | string[] | undefined, method: string): RedirectStep | undefined {
-  const loc = Array.isArray(location) ? location[0] : location;
+  const loc = firstValue(location);
   if (!loc) return undefined;
   let to: URL;
   try {

@@ -1,14 +1,12 @@
 /**
- * Request bodies and headers as the request loop needs them: can the body be sent again (for a
- * retry, a 401 replay or a 307), and which headers must never be taken from the caller.
+ * Request bodies as the request loop needs them: what a caller may send, and whether it can be
+ * sent again (for a retry, a 401 replay or a 307).
  */
 import { Readable } from 'node:stream';
+import type { OutgoingHeaders } from './request-headers';
 
 /** What a caller may send: text, bytes, a JSON-able object, or a stream (sent once, never replayed). */
 export type RequestBody = string | Buffer | Uint8Array | Readable | object;
-
-/** Lower-cased request headers as undici takes them. */
-export type OutgoingHeaders = Record<string, string | string[]>;
 
 /** A request body ready to be sent, and whether it can be sent again. */
 export interface PreparedBody {
@@ -16,7 +14,6 @@ export interface PreparedBody {
   take(): string | Buffer | Uint8Array | Readable | undefined;
   /** False once a stream body has been handed out: it cannot be sent a second time. */
   replayable(): boolean;
-  readonly isStream: boolean;
 }
 
 function isReadable(value: unknown): value is Readable {
@@ -34,7 +31,7 @@ function isReadable(value: unknown): value is Readable {
  * `headers` record is updated in place so the caller's own choice wins.
  */
 export function prepareBody(body: RequestBody | undefined, headers: OutgoingHeaders): PreparedBody {
-  if (body === undefined || body === null) return { take: () => undefined, replayable: () => true, isStream: false };
+  if (body === undefined || body === null) return { take: () => undefined, replayable: () => true };
   if (isReadable(body)) {
     let used = false;
     return {
@@ -43,7 +40,6 @@ export function prepareBody(body: RequestBody | undefined, headers: OutgoingHead
         return body;
       },
       replayable: () => !used,
-      isStream: true,
     };
   }
   let payload: string | Buffer | Uint8Array;
@@ -53,69 +49,5 @@ export function prepareBody(body: RequestBody | undefined, headers: OutgoingHead
     payload = JSON.stringify(body);
     headers['content-type'] ??= 'application/json';
   }
-  return { take: () => payload, replayable: () => true, isStream: false };
-}
-
-/** Headers the request loop owns: a caller's Authorization could otherwise follow a redirect anywhere. */
-const MANAGED = new Set(['authorization', 'host', 'content-length', 'connection', 'transfer-encoding']);
-/** Headers that describe a body, dropped when a redirect turns the request into a GET. */
-export const BODY_HEADERS = ['content-type', 'content-encoding', 'content-language', 'content-location'];
-/** Credentials of any kind stay with the origin they were meant for. */
-export const CROSS_ORIGIN_DROPPED = ['cookie', 'proxy-authorization'];
-
-/** Lower-cased copy of the caller's headers without the ones the loop manages. */
-export function normaliseHeaders(input: Record<string, string | string[] | number | undefined> | undefined): OutgoingHeaders {
-  const out: OutgoingHeaders = {};
-  for (const [key, value] of Object.entries(input ?? {})) {
-    const name = key.toLowerCase();
-    if (value === undefined || MANAGED.has(name)) continue;
-    out[name] = Array.isArray(value) ? value.map(String) : String(value);
-  }
-  return out;
-}
-
-/** Response headers as plain strings, without the `undefined` entries undici's type allows. */
-export function plainHeaders(input: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
-  // undici's parsed headers hold no `undefined` in practice: the copy is made only when one is there.
-  let clean = true;
-  for (const key in input) {
-    if (input[key] === undefined) {
-      clean = false;
-      break;
-    }
-  }
-  if (clean && Object.getPrototypeOf(input) === Object.prototype) return input as Record<string, string | string[]>;
-  const out: Record<string, string | string[]> = {};
-  for (const [key, value] of Object.entries(input)) if (value !== undefined) out[key] = value;
-  return out;
-}
-
-/** First value of a response header. */
-export function headerValue(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
-  const v = headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
-
-/**
- * Throws a response body away. A small remainder is read so the socket can be reused; a large
- * one is cut off. Errors are ignored: nobody is waiting for this body.
- */
-export async function discardBody(body: Readable & { dump?: (o: { limit: number }) => Promise<unknown> }): Promise<void> {
-  body.on('error', () => undefined);
-  try {
-    if (body.dump) await body.dump({ limit: 128 * 1024 });
-    else body.destroy();
-  } catch {
-    // Already failed or destroyed: nothing left to free.
-  }
-}
-
-/** An HTTP header name is an RFC 9110 token. */
-export function isHeaderName(name: string): boolean {
-  return /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name);
-}
-
-/** A header value may hold anything but line breaks and NUL (which would split the request). */
-export function isHeaderValue(value: string): boolean {
-  return !/[\r\n\0]/.test(value);
+  return { take: () => payload, replayable: () => true };
 }

@@ -2,6 +2,7 @@
  * Which failures are worth another attempt, and which calls are safe to repeat. The loop that
  * applies this is send-authorized.ts (it says why it is not undici's retry interceptor).
  */
+import { errorCode } from '../errors';
 import { isReadOnlySentinelHubPost } from '../services/sentinel-hub-api';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
@@ -49,15 +50,6 @@ const NETWORK_CODES = new Set([
 ]);
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
-
-/** The error code of `err` or of its cause (undici wraps socket errors). */
-export function errorCode(err: unknown): string | undefined {
-  for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-  }
-  return undefined;
-}
 
 /** A connection-level failure (refused, reset, closed mid-body): the request may not have arrived. */
 export function isNetworkError(err: unknown): boolean {

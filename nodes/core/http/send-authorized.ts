@@ -2,33 +2,27 @@
  * The policy every authenticated call goes through: the token goes only to allowed origins,
  * redirects are followed by hand so the Authorization header never crosses an origin, a 401 is
  * replayed once with a fresh token, 429 waits as long as the provider asks, and 5xx or a dropped
- * connection is retried with backoff when repeating the call is safe. request.ts and download.ts
+ * connection is retried with backoff when repeating the call is safe. eo-request.ts and download.ts
  * both build on it, each with its own way of reading the body.
  *
  * The retry loop is ours, not undici's retry interceptor: that one reads a numeric Retry-After
  * as seconds (Sentinel Hub sends milliseconds), cannot fetch a new token between attempts, and
  * knows nothing of the read-only POST calls (Process, Catalog, Statistics) that are safe to repeat.
  */
-import type { Readable } from 'node:stream';
 import { request, type Dispatcher } from 'undici';
-import { ERROR_BODY_LIMIT, httpStatusError, parseErrorBody, unauthorizedHint } from './api-errors';
+import { ERROR_BODY_LIMIT, httpStatusError, parseErrorBody } from './api-errors';
 import { backoffDelay, DEFAULT_BACKOFF, parseRetryAfter, sleep, type BackoffPolicy } from './backoff';
-import { EoError, isEoError, safeUrl } from '../errors';
+import { EoError, errorCode, isEoError, safeUrl } from '../errors';
 import { defaultDispatcher } from './dispatcher';
-import { baseOrigin, isAllowedOrigin, isRedirectStatus, redirectStep, resolveRequestUrl } from './origin-policy';
+import { baseOrigin, isAllowedOrigin, isRedirectStatus, redirectStep, resolveRequestUrl, type RedirectStep } from './origin-policy';
+import { nextHop, startChain, type RedirectChain } from './redirect-chain';
 import type { Connection } from '../config/connection';
-import {
-  BODY_HEADERS,
-  CROSS_ORIGIN_DROPPED,
-  discardBody,
-  headerValue,
-  normaliseHeaders,
-  plainHeaders,
-  prepareBody,
-  type OutgoingHeaders,
-  type RequestBody,
-} from './request-body';
-import { errorCode, isIdempotentMethod, isNetworkError, isReadOnlyApiCall, isRetryableStatus, isTimeoutError } from './retry-policy';
+import { prepareBody, type PreparedBody, type RequestBody } from './request-body';
+import { normaliseHeaders, type OutgoingHeaders } from './request-headers';
+import { discardBody, readCapped } from './response-body';
+import { headerValue, plainHeaders } from './response-headers';
+import { isIdempotentMethod, isNetworkError, isReadOnlyApiCall, isTimeoutError } from './retry-policy';
+import { decideOnStatus, type RepeatCounts, type RepeatLimits } from './status-decision';
 import type { AccessToken, TokenProvider } from '../auth/token-provider';
 
 /** Why an HTTP request is being sent, for status displays and logs. */
@@ -77,8 +71,6 @@ export interface SendOptions {
    * idempotent methods, and Sentinel Hub Process, Catalog and Statistics POSTs (`isReadOnlyApiCall`).
    */
   readOnly?: boolean;
-  /** Same as `readOnly: true`, for callers that think in those terms. */
-  retryNonIdempotent?: boolean;
   signal?: AbortSignal;
   dispatcher?: Dispatcher;
   /** Default 5. */
@@ -144,26 +136,10 @@ function withQuery(url: URL, query: SendOptions['query']): URL {
   return out;
 }
 
-async function readLimited(body: Readable, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of body) {
-      chunks.push(chunk as Buffer);
-      size += (chunk as Buffer).length;
-      if (size >= limit) break;
-    }
-  } catch {
-    // An error body that breaks off is still shown as far as it came.
-  } finally {
-    body.on('error', () => undefined);
-    if (!body.destroyed) body.destroy();
-  }
-  return Buffer.concat(chunks).subarray(0, limit);
-}
-
 async function errorBody(res: Dispatcher.ResponseData): Promise<unknown> {
-  return parseErrorBody(await readLimited(res.body, ERROR_BODY_LIMIT), headerValue(res.headers, 'content-type'));
+  // An error body that breaks off is still shown as far as it came.
+  const { bytes } = await readCapped(res.body, ERROR_BODY_LIMIT);
+  return parseErrorBody(bytes, headerValue(res.headers, 'content-type'));
 }
 
 function abortReason(signal: AbortSignal | undefined, err: unknown): unknown {
@@ -191,6 +167,139 @@ function timeoutError(err: unknown, url: URL, timeoutMs: number): EoError {
   });
 }
 
+/** One call's settings, defaults applied. */
+interface CallPlan {
+  startUrl: URL;
+  startMethod: string;
+  baseHeaders: OutgoingHeaders;
+  body: PreparedBody;
+  safeToRepeat: boolean;
+  timeoutMs: number;
+  maxRedirects: number;
+  limits: RepeatLimits;
+  accept: (status: number) => boolean;
+  dispatcher: Dispatcher;
+}
+
+function planCall(options: SendOptions, hooks: SendHooks<unknown>): CallPlan {
+  const startUrl = withQuery(resolveRequestUrl(options.connection, options.url), options.query);
+  const startMethod = (options.method ?? 'GET').toUpperCase();
+  const baseHeaders = normaliseHeaders(options.headers);
+  const body = prepareBody(options.body, baseHeaders);
+  const backoff = options.backoff ?? DEFAULT_BACKOFF;
+  return {
+    startUrl,
+    startMethod,
+    baseHeaders,
+    body,
+    safeToRepeat: options.readOnly ?? (isIdempotentMethod(startMethod) || isReadOnlyApiCall(startMethod, startUrl)),
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    maxRedirects: options.maxRedirects ?? 5,
+    limits: {
+      maxRetries: options.maxRetries ?? 3,
+      maxRateLimitRetries: options.maxRateLimitRetries ?? 5,
+      maxWaitMs: options.maxRetryAfterMs ?? 60_000,
+      backoff: (n) => backoffDelay(n, backoff),
+    },
+    accept: hooks.acceptStatus ?? defaultAccept,
+    dispatcher: options.dispatcher ?? defaultDispatcher(),
+  };
+}
+
+/** Why the next request is sent, and how long the call waited for it. */
+interface NextAttempt {
+  reason: AttemptReason;
+  delayMs: number;
+}
+
+/** What ran so far: requests sent, and the repeats per cause. */
+interface Tally extends RepeatCounts {
+  attempts: number;
+}
+
+/** The answer at the end of a redirect chain, and how the chain got there. */
+interface ChainEnd {
+  res: Dispatcher.ResponseData;
+  chain: RedirectChain;
+  /** The token the last request carried. */
+  token?: AccessToken;
+}
+
+/** A run along the chain that failed before an answer: what failed, and at which hop's URL. */
+interface ChainFailure {
+  failure: unknown;
+  at: URL;
+}
+
+/**
+ * One run along the redirect chain, from the original URL: sends the request and follows its
+ * redirects, each hop with the token only where it may go.
+ */
+async function sendAlongRedirects(options: SendOptions, plan: CallPlan, tally: Tally, next: NextAttempt): Promise<ChainEnd | ChainFailure> {
+  const { connection, tokens, signal } = options;
+  let { reason, delayMs } = next;
+  let chain = startChain(plan.startUrl, plan.startMethod, plan.baseHeaders);
+  try {
+    for (;;) {
+      if (signal?.aborted) throw signal.reason;
+      const { url, method } = chain;
+      const authorized = !chain.crossedOrigin && isAllowedOrigin(connection, url);
+      const token = authorized ? await tokens.getToken({ minValidityMs: options.minTokenValidityMs, signal }) : undefined;
+      const headers: OutgoingHeaders = token ? { ...chain.headers, authorization: `Bearer ${token.value}` } : chain.headers;
+      tally.attempts += 1;
+      options.onAttempt?.({ attempt: tally.attempts, reason, method, url: safeUrl(url), authorized, delayMs });
+      delayMs = 0;
+      const res = await request(url, {
+        method: method as Dispatcher.HttpMethod,
+        headers,
+        body: chain.sendBody ? plan.body.take() : undefined,
+        signal,
+        dispatcher: plan.dispatcher,
+        headersTimeout: plan.timeoutMs,
+        bodyTimeout: plan.timeoutMs,
+        highWaterMark: options.bodyHighWaterMark,
+      });
+      if (!isRedirectStatus(res.statusCode)) return { res, chain, token };
+      let step: RedirectStep | undefined;
+      try {
+        step = redirectStep(url, res.statusCode, res.headers.location, method);
+      } catch (err) {
+        // A refused redirect still holds its connection until the body is read.
+        await discardBody(res.body);
+        throw err;
+      }
+      if (!step) return { res, chain, token };
+      await discardBody(res.body);
+      chain = nextHop(chain, step, res.statusCode, {
+        startUrl: plan.startUrl,
+        maxRedirects: plan.maxRedirects,
+        bodyReplayable: plan.body.replayable(),
+      });
+      reason = 'redirect';
+    }
+  } catch (err) {
+    return { failure: err, at: chain.url };
+  }
+}
+
+/** After a connection failure (or a failure reading an accepted body): another attempt, or the error the caller should see. */
+function decideOnFailure(
+  err: unknown,
+  at: URL,
+  options: SendOptions,
+  plan: CallPlan,
+  tally: Tally,
+): { retryInMs: number } | { error: unknown } {
+  const aborted = abortReason(options.signal, err);
+  if (aborted !== undefined) return { error: aborted };
+  if (isEoError(err)) return { error: err };
+  if (isTimeoutError(err)) return { error: timeoutError(err, at, plan.timeoutMs) };
+  if (!isNetworkError(err)) return { error: err };
+  const canRepeat = plan.safeToRepeat && plan.body.replayable();
+  if (!canRepeat || tally.retries >= plan.limits.maxRetries) return { error: networkError(err, at, tally.attempts, plan.safeToRepeat) };
+  return { retryInMs: plan.limits.backoff(tally.retries + 1) };
+}
+
 /**
  * Sends a request under the policy and hands the accepted response to `hooks.handle`.
  * download.ts builds on this; most callers want {@link eoRequest}.
@@ -200,183 +309,71 @@ function timeoutError(err: unknown, url: URL, timeoutMs: number): EoError {
  */
 export async function sendAuthorized<T>(options: SendOptions, hooks: SendHooks<T>): Promise<SendResult<T>> {
   const { connection, tokens, signal } = options;
-  const startUrl = withQuery(resolveRequestUrl(connection, options.url), options.query);
-  const startMethod = (options.method ?? 'GET').toUpperCase();
-  const baseHeaders = normaliseHeaders(options.headers);
-  const body = prepareBody(options.body, baseHeaders);
-  const safeToRepeat =
-    options.readOnly ??
-    (options.retryNonIdempotent === true || isIdempotentMethod(startMethod) || isReadOnlyApiCall(startMethod, startUrl));
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const maxRetries = options.maxRetries ?? 3;
-  const maxRateLimitRetries = options.maxRateLimitRetries ?? 5;
-  const maxWait = options.maxRetryAfterMs ?? 60_000;
-  const maxRedirects = options.maxRedirects ?? 5;
-  const accept = hooks.acceptStatus ?? defaultAccept;
-  const dispatcher = options.dispatcher ?? defaultDispatcher();
+  const plan = planCall(options, hooks);
+  const tally: Tally = { attempts: 0, retries: 0, rateLimitWaits: 0, tokenRefreshes: 0 };
+  let next: NextAttempt = { reason: 'initial', delayMs: 0 };
 
-  let attempts = 0;
-  let retries = 0;
-  let rateLimitWaits = 0;
-  let tokenRefreshes = 0;
-  let reason: AttemptReason = 'initial';
-  let delayMs = 0;
-
-  const retryLater = async (why: AttemptReason, ms: number): Promise<void> => {
-    reason = why;
-    delayMs = ms;
-    if (ms > 0) await sleep(ms, signal);
+  const waitFor = async (reason: NextAttempt['reason'], delayMs: number): Promise<void> => {
+    next = { reason, delayMs };
+    if (delayMs > 0) await sleep(delayMs, signal);
   };
-  const canRepeat = (): boolean => safeToRepeat && body.replayable();
-  /** Waits before the next attempt after a connection failure, or throws what the caller should see. */
   const retryAfterFailure = async (err: unknown, at: URL): Promise<void> => {
-    const aborted = abortReason(signal, err);
-    if (aborted !== undefined) throw aborted;
-    if (isEoError(err)) throw err;
-    if (isTimeoutError(err)) throw timeoutError(err, at, timeoutMs);
-    if (!isNetworkError(err)) throw err;
-    if (!canRepeat() || retries >= maxRetries) throw networkError(err, at, attempts, safeToRepeat);
-    retries += 1;
-    await retryLater('retry', backoffDelay(retries, options.backoff ?? DEFAULT_BACKOFF));
+    const decision = decideOnFailure(err, at, options, plan, tally);
+    if ('error' in decision) throw decision.error;
+    tally.retries += 1;
+    await waitFor('retry', decision.retryInMs);
   };
 
   for (;;) {
-    // One run of the redirect chain, from the original URL: a signed redirect target may have expired.
-    let url = startUrl;
-    let method = startMethod;
-    let headers: OutgoingHeaders = { ...baseHeaders };
-    let sendBody = true;
-    let crossedOrigin = false;
-    let hops = 0;
-    let token: AccessToken | undefined;
-    let authorized: boolean;
-    let res: Dispatcher.ResponseData;
-
-    try {
-      for (;;) {
-        if (signal?.aborted) throw signal.reason;
-        authorized = !crossedOrigin && isAllowedOrigin(connection, url);
-        token = authorized ? await tokens.getToken({ minValidityMs: options.minTokenValidityMs, signal }) : undefined;
-        const sent: OutgoingHeaders = token ? { ...headers, authorization: `Bearer ${token.value}` } : headers;
-        attempts += 1;
-        options.onAttempt?.({ attempt: attempts, reason, method, url: safeUrl(url), authorized, delayMs });
-        delayMs = 0;
-        res = await request(url, {
-          method: method as Dispatcher.HttpMethod,
-          headers: sent,
-          body: sendBody ? body.take() : undefined,
-          signal,
-          dispatcher,
-          headersTimeout: timeoutMs,
-          bodyTimeout: timeoutMs,
-          highWaterMark: options.bodyHighWaterMark,
-        });
-        if (!isRedirectStatus(res.statusCode)) break;
-        let step: ReturnType<typeof redirectStep>;
-        try {
-          step = redirectStep(url, res.statusCode, res.headers.location, method);
-        } catch (err) {
-          // A refused redirect still holds its connection until the body is read.
-          await discardBody(res.body);
-          throw err;
-        }
-        if (!step) break;
-        await discardBody(res.body);
-        if (++hops > maxRedirects) {
-          throw new EoError(
-            'EO_TOO_MANY_REDIRECTS',
-            `${safeUrl(startUrl)} redirected more than ${maxRedirects} times; the last hop went to ${safeUrl(step.url)}.`,
-            {
-              url: safeUrl(startUrl),
-              hint: 'Check the URL, or raise the redirect limit if the service really needs more hops.',
-            },
-          );
-        }
-        if (!step.dropBody && sendBody && !body.replayable()) {
-          throw httpStatusError(res.statusCode, url, undefined, {
-            hint: 'The request body was a stream and cannot be sent again to the redirect target: pass it as a Buffer or string.',
-          });
-        }
-        if (step.dropBody) {
-          sendBody = false;
-          headers = { ...headers };
-          for (const name of BODY_HEADERS) delete headers[name];
-        }
-        if (step.crossOrigin && !crossedOrigin) {
-          // Strict on purpose: once the chain leaves an origin, no credential follows it anywhere.
-          crossedOrigin = true;
-          headers = { ...headers };
-          for (const name of CROSS_ORIGIN_DROPPED) delete headers[name];
-        }
-        url = step.url;
-        method = step.method;
-        reason = 'redirect';
-      }
-    } catch (err) {
-      await retryAfterFailure(err, url);
+    // Every attempt starts again from the original URL: a signed redirect target may have expired.
+    const end = await sendAlongRedirects(options, plan, tally, next);
+    if ('failure' in end) {
+      await retryAfterFailure(end.failure, end.at);
       continue;
     }
 
+    const { res, token } = end;
+    const { url, method, crossedOrigin } = end.chain;
     const status = res.statusCode;
+    // The token was refused whatever happens next: a newer one fetched meanwhile by another caller stays.
+    if (status === 401 && token) tokens.invalidate(token.value);
     // Milliseconds are the provider API's own dialect; another origin (a STAC server) speaks HTTP's seconds.
     const retryAfterUnit = url.origin === baseOrigin(connection) ? connection.retryAfterUnit : 's';
-    const retryAfterMs = parseRetryAfter(res.headers['retry-after'], retryAfterUnit);
-
-    if (status === 401 && authorized && token) {
-      tokens.invalidate(token.value);
-      if (tokenRefreshes === 0 && body.replayable()) {
-        await discardBody(res.body);
-        tokenRefreshes += 1;
-        await retryLater('auth-replay', 0);
-        continue;
-      }
-      const hint = body.replayable()
-        ? unauthorizedHint(connection, token, url)
-        : 'The token was refreshed, but the request body was a stream and could not be sent again: pass it as a Buffer or string.';
-      throw httpStatusError(status, url, await errorBody(res), { hint });
+    const decision = decideOnStatus(
+      {
+        status,
+        url,
+        method,
+        token,
+        crossedOrigin,
+        retryAfterMs: parseRetryAfter(res.headers['retry-after'], retryAfterUnit),
+        safeToRepeat: plan.safeToRepeat,
+        bodyReplayable: plan.body.replayable(),
+        accept: plan.accept,
+        connection,
+      },
+      tally,
+      plan.limits,
+    );
+    if (decision.action === 'fail') throw httpStatusError(status, url, await errorBody(res), decision.details);
+    if (decision.action === 'repeat') {
+      await discardBody(res.body);
+      tally[decision.counts] += 1;
+      await waitFor(decision.reason, decision.delayMs);
+      continue;
     }
-    if (status === 401 && crossedOrigin) {
-      throw httpStatusError(status, url, await errorBody(res), {
-        hint: `The request was redirected to ${url.origin}, which never receives the access token.`,
-      });
-    }
-    if (status === 429) {
-      // Coming back before the announced time only earns another 429: a wait beyond the limit is the caller's to schedule.
-      const tooLong = retryAfterMs !== undefined && retryAfterMs > maxWait;
-      if (!tooLong && rateLimitWaits < maxRateLimitRetries && body.replayable()) {
-        rateLimitWaits += 1;
-        await discardBody(res.body);
-        await retryLater('rate-limit', Math.min(retryAfterMs ?? backoffDelay(rateLimitWaits, options.backoff ?? DEFAULT_BACKOFF), maxWait));
-        continue;
-      }
-      throw httpStatusError(status, url, await errorBody(res), {
-        code: 'EO_RATE_LIMITED',
-        retryAfterMs,
-        what: tooLong
-          ? `${safeUrl(url)} is rate limited (429) and asks to wait ${Math.ceil(retryAfterMs / 1000)} s, longer than the ${Math.ceil(maxWait / 1000)} s allowed`
-          : `${safeUrl(url)} is rate limited (429) after ${rateLimitWaits} wait${rateLimitWaits === 1 ? '' : 's'}`,
-        hint: 'Send fewer requests per minute (the provider counts requests and processing units per minute), or try again later.',
-      });
-    }
-    if (isRetryableStatus(status) && !accept(status)) {
-      if (canRepeat() && retries < maxRetries) {
-        retries += 1;
-        await discardBody(res.body);
-        const backoff = backoffDelay(retries, options.backoff ?? DEFAULT_BACKOFF);
-        await retryLater('retry', Math.max(backoff, Math.min(retryAfterMs ?? 0, maxWait)));
-        continue;
-      }
-      const hint = safeToRepeat
-        ? `The service still failed after ${retries} retr${retries === 1 ? 'y' : 'ies'}; try again later.`
-        : `Not retried: ${method} ${url.pathname} might have been applied already. Check its state before sending it again.`;
-      throw httpStatusError(status, url, await errorBody(res), { hint });
-    }
-    if (!accept(status)) throw httpStatusError(status, url, await errorBody(res));
 
     const policyResponse: PolicyResponse = { statusCode: status, headers: plainHeaders(res.headers), body: res.body, url };
     try {
       const value = await hooks.handle(policyResponse);
-      return { value, statusCode: status, headers: policyResponse.headers, url, attempts, tokenRefreshes };
+      return {
+        value,
+        statusCode: status,
+        headers: policyResponse.headers,
+        url,
+        attempts: tally.attempts,
+        tokenRefreshes: tally.tokenRefreshes,
+      };
     } catch (err) {
       if (!res.body.destroyed) {
         res.body.on('error', () => undefined);

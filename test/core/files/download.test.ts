@@ -8,14 +8,15 @@ import { promisify } from 'node:util';
 import { runInNewContext } from 'node:vm';
 import { bodyBytes, startEmulator, worldCoverSource } from '../../emulator/server';
 import type { Emulator, RequestLogEntry } from '../../emulator/types';
-import { downloadToFile, type DownloadOptions, type DownloadProgress } from '../../../nodes/core/files/download';
-import { resolveConnection, type Connection } from '../../../nodes/core/config/connection';
+import { downloadToFile, type DownloadOptions } from '../../../nodes/core/files/download';
+import type { DownloadProgress } from '../../../nodes/core/files/progress';
+import type { Connection } from '../../../nodes/core/config/connection';
 import { TokenCache } from '../../../nodes/core/auth/token-cache';
-import { expectEoError } from '../../support/fixtures';
+import { emulatorConnection, expectEoError, FAST_BACKOFF } from '../../support/fixtures';
+import { repoRoot } from '../../support/paths';
 import { worldCoverTiles } from '../../../nodes/core/services/worldcover';
 
 const TILE = worldCoverTiles([6.2, 0.4, 6.9, 1.1], 2020)[0];
-const FAST_BACKOFF = { baseMs: 20, maxMs: 100, factor: 2 };
 
 let emu: Emulator;
 let root: string;
@@ -29,13 +30,7 @@ beforeAll(async () => {
   cleanSha = createHash('sha256')
     .update(bodyBytes(worldCoverSource(TILE.url, emu.config.worldCoverTileBytes)))
     .digest('hex');
-  connection = resolveConnection({
-    provider: 'terrascope',
-    tokenUrl: emu.endpoints.terrascope.tokenUrl,
-    baseUrl: emu.endpoints.terrascope.baseUrl,
-    username: 'demo',
-    password: 'demo-password',
-  });
+  connection = emulatorConnection(emu, 'terrascope');
 });
 afterAll(async () => {
   await emu.close();
@@ -362,7 +357,7 @@ describe('downloadToFile', () => {
 
   it('holds a 512 MiB download to a few MiB above idle in a process of its own', async () => {
     // Node 24 runs the child in both test passes: freeing chunks early needs ArrayBuffer.prototype.transfer.
-    const bundled = path.join(__dirname, '..', '..', 'node_modules', 'node', 'bin', 'node');
+    const bundled = path.join(repoRoot, 'node_modules', 'node', 'bin', 'node');
     const nodeBin = Number(process.versions.node.split('.')[0]) >= 22 || !existsSync(bundled) ? process.execPath : bundled;
     const child = path.join(__dirname, 'download-memory-child.js');
     const size = 512 * 1024 * 1024;

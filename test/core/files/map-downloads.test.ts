@@ -19,7 +19,7 @@ test('returns results in the items order, hands each over in completion order, a
   const delays = [60, 10, 40, 5, 30, 20, 1, 50];
   const results = await mapDownloads(
     delays.map((ms, i) => ({ ms, name: `item-${i}` })),
-    { connection, onResult: (r) => seen.push(r) },
+    { connection, onResult: (r: string) => seen.push(r) },
     async (item, _i, signal) => {
       running += 1;
       most = Math.max(most, running);

@@ -14,12 +14,13 @@ import { clearCollected, collected, withCollectors, type Collected, type FlowNod
 import { tempDir } from '../../support/paths';
 import { startStack, type Stack } from '../../support/node-red-stack';
 import type { Emulator } from '../../emulator/types';
+import type { EmulatedProvider } from '../../support/emulated-providers';
 import { keepEmulatorRecord, keepNodeRedRecord } from '../hygiene';
 
 /** An EO Auth config node. Credentials are stored by Node-RED in flows_cred.json, never in flows.json. */
 export interface FaultBedAuth {
   id: string;
-  provider: 'sentinel-hub' | 'cdse' | 'terrascope';
+  provider: EmulatedProvider;
   tokenUrl: string;
   baseUrl: string;
   credentials: { clientId?: string; clientSecret?: string; username?: string; password?: string };

@@ -1,134 +1,37 @@
+/**
+ * The request policy every authenticated call goes through (send-authorized.ts): origins,
+ * redirects, 401 replay, 429 waits, 5xx and connection retries, timeouts. Driven through
+ * eoRequest against the emulator.
+ */
 import { Readable } from 'node:stream';
 import { Agent } from 'undici';
-import { startEmulator } from '../emulator/server';
-import type { Emulator, RequestLogEntry } from '../emulator/types';
-import { unauthorizedHint } from '../../nodes/core/http/api-errors';
-import { catalogSearchAll } from '../../nodes/core/services/catalog-search';
-import { EoError, isEoError } from '../../nodes/core/errors';
-import { redirectStep, resolveRequestUrl } from '../../nodes/core/http/origin-policy';
-import { resolveConnection, type Connection, type ConnectionSettings } from '../../nodes/core/config/connection';
-import { eoRequest, isReadOnlyApiCall, type AttemptInfo, type EoRequestOptions } from '../../nodes/core/http/eo-request';
-import { TokenCache } from '../../nodes/core/auth/token-cache';
-import { emulatorConnection, expectEoError } from '../support/fixtures';
+import { startEmulator } from '../../emulator/server';
+import type { Emulator, RequestLogEntry } from '../../emulator/types';
+import { resolveConnection, type Connection, type ConnectionSettings } from '../../../nodes/core/config/connection';
+import { eoRequest } from '../../../nodes/core/http/eo-request';
+import type { AttemptInfo } from '../../../nodes/core/http/send-authorized';
+import { TokenCache } from '../../../nodes/core/auth/token-cache';
+import {
+  apiRequests,
+  CATALOG_QUERY,
+  expectEoError,
+  FAST_BACKOFF,
+  GOLDEN_PROCESS,
+  sentinelHubRequest,
+  useEmulator,
+} from '../../support/fixtures';
 
-const FAST_BACKOFF = { baseMs: 20, maxMs: 100, factor: 2 };
 const SH_UNAUTHORIZED = {
   error: { status: 401, reason: 'Unauthorized', message: 'You are not authorized!', code: 'COMMON_UNAUTHORIZED' },
 };
 
-const GOLDEN_PROCESS = {
-  input: {
-    bounds: { bbox: [414315, 4958219, 414859, 4958819], properties: { crs: 'http://www.opengis.net/def/crs/EPSG/0/32633' } },
-    data: [{ type: 'sentinel-2-l2a', dataFilter: { timeRange: { from: '2022-10-01T00:00:00Z', to: '2022-10-31T23:59:59Z' } } }],
-  },
-  output: { resx: 10, resy: 10, responses: [{ identifier: 'default', format: { type: 'image/tiff' } }] },
-  evalscript:
-    '//VERSION=3\nfunction setup(){return{input:["B02","B03","B04"],output:{bands:3}}}\nfunction evaluatePixel(s){return[2.5*s.B04,2.5*s.B03,2.5*s.B02]}',
-};
-const CATALOG_QUERY = { collections: ['sentinel-2-l2a'], bbox: [13, 45, 14, 46], datetime: '2023-06-01T00:00:00Z/2023-06-30T23:59:59Z' };
-
 let emu: Emulator;
+useEmulator((started) => (emu = started));
 
-beforeAll(async () => {
-  emu = await startEmulator();
-});
-afterAll(async () => {
-  await emu.close();
-});
-beforeEach(() => {
-  emu.reset();
-  emu.configure({ apiRealms: ['main', 'CDSE', 'terrascope'] });
-});
+const setup = (over: Partial<ConnectionSettings> = {}) => sentinelHubRequest(emu, over);
+const apiLog = (): RequestLogEntry[] => apiRequests(emu);
 
-const shConnection = (extra: Partial<ConnectionSettings> = {}): Connection => emulatorConnection(emu, 'sentinel-hub', extra);
-
-function setup(extra: Partial<ConnectionSettings> = {}): Pick<EoRequestOptions, 'connection' | 'tokens' | 'backoff'> {
-  const connection = shConnection(extra);
-  return { connection, tokens: new TokenCache().provider(connection), backoff: FAST_BACKOFF };
-}
-
-const apiLog = (): RequestLogEntry[] => emu.log().filter((e) => !/token$/.test(e.path));
-
-describe('origin and redirect policy (unit)', () => {
-  const connection = { baseUrl: 'https://services.sentinel-hub.com/base', allowedOrigins: ['https://services.sentinel-hub.com'] };
-
-  it('resolves relative URLs under the base URL path and refuses foreign origins', () => {
-    expect(resolveRequestUrl(connection, '/api/v1/process').href).toBe('https://services.sentinel-hub.com/base/api/v1/process');
-    expect(resolveRequestUrl(connection, 'api/v1/process').href).toBe('https://services.sentinel-hub.com/base/api/v1/process');
-    let err: unknown;
-    try {
-      resolveRequestUrl(connection, 'https://evil.example/steal?token=1');
-    } catch (e) {
-      err = e;
-    }
-    expect(isEoError(err, 'EO_ORIGIN_NOT_ALLOWED')).toBe(true);
-    expect((err as EoError).field).toBe('url');
-    expect((err as EoError).message).toContain('https://services.sentinel-hub.com');
-    expect((err as EoError).message).not.toContain('token=1');
-  });
-
-  it('resolves a URL seen before afresh: a caller changing its copy changes nothing for the next call', () => {
-    const conn = { baseUrl: 'https://services.sentinel-hub.com/base', allowedOrigins: ['https://services.sentinel-hub.com'] };
-    const first = resolveRequestUrl(conn, '/api/v1/process');
-    first.pathname = '/elsewhere';
-    first.searchParams.set('x', '1');
-    const second = resolveRequestUrl(conn, '/api/v1/process');
-    expect(second).not.toBe(first);
-    expect(second.href).toBe('https://services.sentinel-hub.com/base/api/v1/process');
-  });
-
-  it('checks a remembered URL again when the connection it was checked against changes', () => {
-    const conn = { baseUrl: 'https://a.example/base', allowedOrigins: ['https://a.example', 'https://b.example'] };
-    expect(resolveRequestUrl(conn, 'https://b.example/x').href).toBe('https://b.example/x');
-    conn.allowedOrigins = ['https://a.example'];
-    expect(() => resolveRequestUrl(conn, 'https://b.example/x')).toThrow(expect.objectContaining({ code: 'EO_ORIGIN_NOT_ALLOWED' }));
-    conn.baseUrl = 'https://a.example/other';
-    expect(resolveRequestUrl(conn, '/x').href).toBe('https://a.example/other/x');
-  });
-
-  it('refuses an https → http redirect', () => {
-    const from = new URL('https://services.terrascope.be/download/x.tif');
-    expect(() => redirectStep(from, 302, 'http://mirror.example/x.tif', 'GET')).toThrow(
-      expect.objectContaining({ code: 'EO_INSECURE_REDIRECT' }) as unknown as Error,
-    );
-    expect(() => redirectStep(from, 302, 'ftp://mirror.example/x.tif', 'GET')).toThrow(EoError);
-    expect(redirectStep(new URL('http://a.example/x'), 302, 'https://b.example/y', 'GET')).toMatchObject({
-      crossOrigin: true,
-      method: 'GET',
-    });
-  });
-
-  it('applies fetch method rules: 303 and 301/302 after POST become GET, 307/308 keep the method', () => {
-    const from = new URL('https://a.example/api');
-    expect(redirectStep(from, 303, '/next', 'POST')).toMatchObject({ method: 'GET', dropBody: true, crossOrigin: false });
-    expect(redirectStep(from, 302, '/next', 'POST')).toMatchObject({ method: 'GET', dropBody: true });
-    expect(redirectStep(from, 301, '/next', 'PUT')).toMatchObject({ method: 'PUT', dropBody: false });
-    expect(redirectStep(from, 307, '/next', 'POST')).toMatchObject({ method: 'POST', dropBody: false });
-    expect(redirectStep(from, 308, 'https://a.example:444/next', 'POST')).toMatchObject({ method: 'POST', crossOrigin: true });
-    expect(redirectStep(from, 302, undefined, 'GET')).toBeUndefined();
-  });
-
-  it('knows which POST calls are read-only', () => {
-    expect(isReadOnlyApiCall('POST', 'https://x/api/v1/process')).toBe(true);
-    expect(isReadOnlyApiCall('POST', '/api/v1/catalog/1.0.0/search')).toBe(true);
-    expect(isReadOnlyApiCall('POST', '/api/v1/statistics')).toBe(true);
-    expect(isReadOnlyApiCall('POST', '/api/v2/batch/process')).toBe(false);
-    expect(isReadOnlyApiCall('GET', '/api/v1/process')).toBe(false);
-  });
-
-  it('explains a token from the wrong service', () => {
-    const sh = { providerLabel: 'Sentinel Hub', issuerRealm: '/auth/realms/main' };
-    const cdseToken = { value: 'x', expiresAt: 0, issuer: 'https://identity.dataspace.copernicus.eu/auth/realms/CDSE' };
-    expect(unauthorizedHint(sh, cdseToken, new URL('https://services.sentinel-hub.com/api/v1/process'))).toBe(
-      'This is a CDSE token used against services.sentinel-hub.com: set the base URL to https://sh.dataspace.copernicus.eu or use Sentinel Hub credentials.',
-    );
-    expect(unauthorizedHint(sh, cdseToken, new URL('https://proxy.example/api'))).toContain(
-      'realm "CDSE" but Sentinel Hub expects realm "main"',
-    );
-  });
-});
-
-describe('eoRequest against the emulator', () => {
+describe('the request policy, through eoRequest against the emulator', () => {
   it('follows a redirect to another origin without the Authorization header', async () => {
     emu.fault({ route: '^GET /api/v1/moved$', origin: 'main', redirectTo: 'second:/landing' });
     emu.fault({ route: '^GET /landing$', origin: 'second', redirectTo: 'main:/back' });
@@ -522,40 +425,6 @@ describe('eoRequest against the emulator', () => {
     expect(err.message).toContain('300 ms');
   });
 
-  it('reads json, text, buffer and stream bodies', async () => {
-    const base = { ...setup(), method: 'POST', url: '/api/v1/catalog/1.0.0/search', body: { ...CATALOG_QUERY, limit: 2 } };
-    const json = await eoRequest<{ features: unknown[] }>(base);
-    expect(json.body.features).toHaveLength(2);
-    expect(json.bytes).toBeGreaterThan(0);
-    const text = await eoRequest<string>({ ...base, responseType: 'text' });
-    expect(typeof text.body).toBe('string');
-    expect(JSON.parse(text.body)).toEqual(json.body);
-    const buffer = await eoRequest<Buffer>({ ...base, responseType: 'buffer' });
-    expect(Buffer.isBuffer(buffer.body)).toBe(true);
-    expect(buffer.body.toString('utf8')).toBe(text.body);
-    const stream = await eoRequest<Readable>({ ...base, responseType: 'stream' });
-    const chunks: Buffer[] = [];
-    for await (const chunk of stream.body) chunks.push(chunk as Buffer);
-    expect(Buffer.concat(chunks).toString('utf8')).toBe(text.body);
-    expect(stream.bytes).toBeUndefined();
-  });
-
-  it('returns the golden 54×60 GeoTIFF with its processing units', async () => {
-    const res = await eoRequest<Buffer>({
-      ...setup(),
-      method: 'POST',
-      url: '/api/v1/process',
-      body: GOLDEN_PROCESS,
-      headers: { accept: 'image/tiff' },
-    });
-    expect(res.statusCode).toBe(200);
-    expect(Buffer.isBuffer(res.body)).toBe(true);
-    expect(['49492a00', '4d4d002a']).toContain(res.body.subarray(0, 4).toString('hex'));
-    expect(res.processingUnits).toBeGreaterThan(0);
-    expect(res.processingUnits).toBe(Number(res.headers['x-processingunits-spent']));
-    expect(res.bytes).toBe(res.body.length);
-  });
-
   it('surfaces the provider message of a 400', async () => {
     const err = await expectEoError(
       eoRequest({ ...setup(), method: 'POST', url: '/api/v1/process', body: { input: {} } }),
@@ -565,23 +434,5 @@ describe('eoRequest against the emulator', () => {
     expect(err.providerMessage).toBeTruthy();
     expect(err.message).toContain(err.providerMessage as string);
     expect(apiLog()).toHaveLength(1);
-  });
-});
-
-describe('catalogSearchAll', () => {
-  it('follows next pages up to the feature limit', async () => {
-    const opts = { ...setup(), body: { ...CATALOG_QUERY, limit: 5 } };
-    const some = await catalogSearchAll(opts, { limit: 12 });
-    expect(some.features).toHaveLength(12);
-    expect(some.pages).toBe(3);
-    expect(some.next).toBeDefined();
-    const ids = new Set((some.features as { id: string }[]).map((f) => f.id));
-    expect(ids.size).toBe(12);
-    expect(apiLog()).toHaveLength(3);
-
-    const all = await catalogSearchAll(opts, { limit: 1000 });
-    expect(all.features).toHaveLength(emu.config.catalogTotal);
-    expect(all.pages).toBe(Math.ceil(emu.config.catalogTotal / 5));
-    expect(all.next).toBeUndefined();
   });
 });
