@@ -25,6 +25,7 @@ const FIELD_LABELS: Record<string, string> = {
   provider: 'Environment (credentials)',
   grant: 'Grant (credentials)',
   clientAuth: 'Send client credentials (credentials)',
+  maxConnections: 'Download connections (credentials)',
 };
 
 function isNodeError(err: unknown): err is NodeOperationError | NodeApiError {
