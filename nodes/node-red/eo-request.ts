@@ -6,7 +6,7 @@
  * cancels whatever is still running so a redeploy leaves nothing behind.
  */
 import path from 'node:path';
-import { EoError, type Connection, type TokenProvider } from '../core';
+import { EoError, sharedConnectionCaps, type Connection, type TokenProvider } from '../core';
 import { isEoAuthHandle, type EoAuthHandle } from './lib/auth-handle';
 import { translator } from './lib/messages';
 import { toNodeError } from './lib/node-error';
@@ -40,6 +40,7 @@ export = function eoRequest(RED: NodeRedApi): void {
       show: (status) => node.status(status),
       t,
       tokenState: () => (auth && !auth.problem ? auth.tokens().state() : undefined),
+      connectionState: () => (auth && !auth.problem ? sharedConnectionCaps().state(auth.connection()) : undefined),
       problem,
     });
     const running = new Map<AbortController, Promise<void>>();

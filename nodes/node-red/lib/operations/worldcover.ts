@@ -103,6 +103,7 @@ export async function worldCoverDownload(ctx: OperationContext): Promise<void> {
 function tileMessage(ctx: OperationContext, tile: WorldCoverTile, r: DownloadResult): NodeMessage {
   const eo: EoReport = { attempts: r.attempts, bytes: r.bytes, path: r.path, skipped: r.skipped };
   if (r.resumed > 0) eo.resumed = r.resumed;
+  if (r.refusals > 0) eo.refusals = r.refusals;
   return {
     ...ctx.clone(ctx.msg),
     payload: r.path,
