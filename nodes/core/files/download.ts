@@ -49,6 +49,7 @@ export interface DownloadOptions {
    * `true` (default): a download that fails keeps its `.part` file and state, and the next run
    * continues from them. `false`: a failed download removes them, and its error says the next run
    * starts over; for callers whose folder does not outlive the call (a private temporary folder).
+   * Such a file is not flushed to disk ahead of the kernel either: it is read back at once.
    */
   keepPartial?: boolean;
   /** Retries of each request after 5xx or a failed connection. Default 3. */
@@ -358,6 +359,7 @@ function runRanges(
       sendGet(job, headers, signal, { acceptStatus: (status) => status === 200 || status === 206, handle }),
     save: (plan) => writeMeta(job.target, { url: job.metaUrl, ...version, size: plan.total, complete: false, segments: plan.toJSON() }),
     onProgress: (bytes) => job.progress.update(bytes, how.plan.total),
+    durable: options.keepPartial !== false,
   }).then((run) => {
     tally.attempts += run.attempts;
     tally.resumed += run.resumed;
@@ -449,6 +451,7 @@ function requestRound(
     metaUrl: job.metaUrl,
     onHeaders: (m) => writeMeta(job.target, m),
     split: splitter(job, slot),
+    durable: options.keepPartial !== false,
   };
   return sendGet(job, headers, options.signal, {
     acceptStatus: (s) => s === 200 || s === 206 || (s === 304 && probe?.conditions !== undefined) || (s === 416 && resuming),
@@ -498,7 +501,8 @@ function afterRound(got: RoundOutcome, state: PartState): { complete: boolean; s
  */
 async function moveToFinalName(job: DownloadJob, version: Version, expected: number | undefined): Promise<number> {
   const size = (await sizeOf(job.part)) ?? 0;
-  await syncToDisk(job.part);
+  // A file whose folder does not outlive the call is read back at once: making it crash-proof only costs disk time.
+  if (job.options.keepPartial !== false) await syncToDisk(job.part);
   await rename(job.part, job.target);
   await writeMeta(job.target, { url: job.metaUrl, etag: version.etag, lastModified: version.lastModified, size, complete: true });
   job.progress.update(size, expected ?? size);

@@ -43,6 +43,11 @@ export interface FileSinkOptions {
   start?: number;
   /** Called with each chunk's size once it is written (for a segment's progress record). */
   onWritten?: (bytes: number) => void;
+  /**
+   * `false`: no background flushes to disk. For a temporary file that is read back at once and
+   * removed: making it survive a crash only costs disk time. Default true.
+   */
+  durable?: boolean;
 }
 
 /**
@@ -61,7 +66,7 @@ type Done = (error?: Error | null) => void;
  * released (see {@link releaseChunk}) once written. Only for chunks nobody reads after writing them.
  */
 export function createFileSink(path: string, options: FileSinkOptions): WriteStream {
-  const { onWritten, ...streamOptions } = options;
+  const { onWritten, durable = true, ...streamOptions } = options;
   const out = createWriteStream(path, streamOptions);
   const write = out._write;
   const writev = out._writev;
@@ -71,7 +76,7 @@ export function createFileSink(path: string, options: FileSinkOptions): WriteStr
   const written = (bytes: number): void => {
     unflushed += bytes;
     const fd = (out as unknown as { fd: number | null }).fd;
-    if (unflushed < FLUSH_EVERY_BYTES || flushing || typeof fd !== 'number') return;
+    if (!durable || unflushed < FLUSH_EVERY_BYTES || flushing || typeof fd !== 'number') return;
     unflushed = 0;
     // An error here is not lost: the final sync before the rename reports it.
     flushing = new Promise<void>((resolve) => fdatasync(fd, () => resolve())).then(() => {

@@ -42,6 +42,8 @@ export interface ReceiveContext {
   progress: ReturnType<typeof throttledProgress>;
   onHeaders: (meta: DownloadMeta) => Promise<void>;
   metaUrl: string;
+  /** `false` for a temporary file: nothing is flushed to disk early (see `FileSinkOptions.durable`). */
+  durable?: boolean;
   /**
    * Offered every body before it is streamed: takes it over as the first of several parallel
    * ranges when the file is large and the server takes ranges, else undefined.
@@ -127,9 +129,13 @@ export async function receiveIntoPart(res: PolicyResponse, ctx: ReceiveContext):
   // Reading starts before the sidecar is written: undici drops buffered bytes when the
   // connection ends early, and a short body must still leave its bytes in the .part file.
   // Disk errors (ENOSPC, EACCES) and aborts propagate; a cut connection is what resume is for.
-  const writing = pipeline(counter, createFileSink(ctx.part, { flags: start === 0 ? 'w' : 'a', highWaterMark: READ_AHEAD_BYTES }), {
-    signal: ctx.signal,
-  });
+  const writing = pipeline(
+    counter,
+    createFileSink(ctx.part, { flags: start === 0 ? 'w' : 'a', highWaterMark: READ_AHEAD_BYTES, durable: ctx.durable }),
+    {
+      signal: ctx.signal,
+    },
+  );
   // Marked as handled now: it may fail (abort) while the sidecar is still being written. When
   // the file side fails, the body is no longer read and must let go of its connection.
   writing.catch(() => res.body.destroy());

@@ -51,6 +51,8 @@ export interface SegmentedRun {
   save(plan: SegmentPlan): Promise<void>;
   /** Bytes on disk so far, over all ranges. */
   onProgress(bytes: number): void;
+  /** `false` for a temporary file: nothing is flushed to disk early. */
+  durable?: boolean;
 }
 
 /** How a segmented run ended, when it did not throw. */
@@ -159,6 +161,7 @@ export async function downloadSegments(run: SegmentedRun): Promise<SegmentedResu
       flags: 'r+',
       start: from,
       highWaterMark: READ_AHEAD_BYTES,
+      durable: run.durable,
       onWritten: (bytes) => {
         plan.written(segment, bytes);
         run.onProgress(plan.bytesDone());
