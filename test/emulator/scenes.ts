@@ -144,7 +144,8 @@ export class SceneTimeline {
   }
 }
 
-function polygon([w, s, e, n]: number[]): object {
+/** The GeoJSON polygon of a box [w, s, e, n], as catalogue items give their footprint. */
+export function polygon([w, s, e, n]: number[]): object {
   return {
     type: 'Polygon',
     coordinates: [

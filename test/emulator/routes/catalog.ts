@@ -11,7 +11,7 @@ import { acceptApiJsonPost, requireApiToken } from '../auth';
 import { FilterError, parseFilter, type Predicate } from '../cql2';
 import { encodeJpeg } from '../images';
 import { fnv1a, prng, sendBadPayload, sendBytes, sendJson, sendMethodNotAllowed, sendNotFound } from '../http';
-import { catalogFeatureOf, parseThumbnailPath, thumbnailAsset } from '../scenes';
+import { catalogFeatureOf, parseThumbnailPath, polygon, thumbnailAsset } from '../scenes';
 import { geometryBbox, isKnownCollection } from './process';
 
 /** The archive ends this long before now unless `catalogArchiveUntil` says otherwise: watch windows see only published scenes. */
@@ -78,18 +78,7 @@ export function catalogFeature(
     id,
     collection,
     bbox: [w, s, e, n],
-    geometry: {
-      type: 'Polygon',
-      coordinates: [
-        [
-          [w, s],
-          [e, s],
-          [e, n],
-          [w, n],
-          [w, s],
-        ],
-      ],
-    },
+    geometry: polygon([w, s, e, n]),
     properties,
     assets: originUrl ? { thumbnail: thumbnailAsset(originUrl, collection, id) } : {},
     links: [],

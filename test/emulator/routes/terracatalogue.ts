@@ -7,7 +7,7 @@
  */
 import type { Ctx } from '../context';
 import { isObject, parseJson, sendJson } from '../http';
-import { stacItemOf, TERRASCOPE_S2_TOC } from '../scenes';
+import { polygon, stacItemOf, TERRASCOPE_S2_TOC } from '../scenes';
 import { parseTile, tilesForBbox, WORLDCOVER_EDITIONS, worldCoverPath, type WorldCoverEdition } from '../worldcover';
 
 const WORLD: [number, number, number, number] = [-180, -60, 180, 84];
@@ -28,21 +28,6 @@ function tiles(ctx: Ctx, bbox: [number, number, number, number] | undefined): st
 function tileBbox(tile: string): [number, number, number, number] {
   const { lat0, lon0 } = parseTile(tile)!;
   return [lon0, lat0, lon0 + 3, lat0 + 3];
-}
-
-function polygon([w, s, e, n]: number[]): object {
-  return {
-    type: 'Polygon',
-    coordinates: [
-      [
-        [w, s],
-        [e, s],
-        [e, n],
-        [w, n],
-        [w, s],
-      ],
-    ],
-  };
 }
 
 function productId(edition: WorldCoverEdition, tile: string): string {
