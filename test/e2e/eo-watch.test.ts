@@ -169,16 +169,15 @@ test('scenes published over time, late and republished, are each sent once, olde
   await until('polls after the redeploy', () => searches(afterRedeploy).length >= 3 || undefined);
   expect(await emittedBy(tab)).toHaveLength(5);
 
-  // Node-RED restarts: the cursor comes back from the localfilesystem store.
+  // Node-RED restarts, and a scene is published while it is down. The cursor comes back from the
+  // localfilesystem store: that scene is sent (a lost cursor would make it a first poll, which only
+  // remembers), and none of the earlier ones is sent again.
   await red.stop();
-  red = await startNodeRed({ userDir: stack.userDir, runtime: undefined, extraSettings: [CONTEXT_STORAGE] });
-  const afterRestart = Date.now();
-  await until('polls after the restart', () => searches(afterRestart).length >= 3 || undefined);
-  expect(await emittedBy(tab)).toEqual([]);
-  const fresh = emulator.publishScene({ acquired: Date.now(), cloudCover: 2 });
+  const whileDown = emulator.publishScene({ acquired: Date.now(), cloudCover: 2 });
   await new Promise((r) => setTimeout(r, 20));
+  red = await startNodeRed({ userDir: stack.userDir, runtime: undefined, extraSettings: [CONTEXT_STORAGE] });
   const afterFresh = await settle(tab, 1);
-  expect(afterFresh.map((c) => (c.payload as { id: string }).id)).toEqual([fresh.id]);
+  expect(afterFresh.map((c) => (c.payload as { id: string }).id)).toEqual([whileDown.id]);
 
   const matching = emulator.scenes().filter((s) => s.cloudCover <= 20 && s.id !== existing.id);
   const tally = tallyScenes(matching, [...asScenes(round2), ...asScenes(afterFresh)], searches(start));

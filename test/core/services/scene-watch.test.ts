@@ -335,6 +335,28 @@ describe('polls against the emulator', () => {
     expect({ emitted: result.scenes.length, unavailable: result.claimsUnavailable }).toEqual({ emitted: 5, unavailable: true });
   });
 
+  test('a scene a catalogue returns twice in one search (pages shifting under it) is emitted once, in its latest version', async () => {
+    const item = (id: string, updated: string) => ({
+      type: 'Feature',
+      id,
+      collection: 'sentinel-2-l2a',
+      properties: { datetime: new Date(Date.now() - HOUR).toISOString(), updated, 'eo:cloud_cover': 1 },
+    });
+    const features = [item('a', '2026-01-01T00:00:00Z'), item('b', '2026-01-01T00:00:00Z'), item('a', '2026-01-02T00:00:00Z')];
+    emu.fault({
+      route: '^POST /api/v1/catalog/1.0.0/search$',
+      status: 200,
+      body: { type: 'FeatureCollection', features, context: { limit: 100, returned: 3 } },
+      times: 1,
+    });
+    const w = watcher(settings({ firstPoll: 'since', since: new Date(Date.now() - 24 * HOUR).toISOString() }));
+    const result = await w.poll();
+    expect(result.scenes.map((s) => [s.id, s.updated])).toEqual([
+      ['a', '2026-01-02T00:00:00.000Z'],
+      ['b', '2026-01-01T00:00:00.000Z'],
+    ]);
+  });
+
   test('the newest scene for a manual run, whether seen or not, leaves the cursor alone', async () => {
     const w = watcher(settings());
     emu.publishScene({ acquired: Date.now() - 3 * HOUR, cloudCover: 1 });
