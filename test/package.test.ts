@@ -57,7 +57,12 @@ describe('core sources', () => {
 
   test('the adapters reach the core only through its index', () => {
     const coreDir = path.join(root, 'nodes/core');
-    const adapters = [...sourcesUnder('nodes/node-red'), ...sourcesUnder('nodes/EoRequest'), ...sourcesUnder('credentials')];
+    const adapters = [
+      ...sourcesUnder('nodes/node-red'),
+      ...sourcesUnder('nodes/EoRequest'),
+      ...sourcesUnder('nodes/EoTrigger'),
+      ...sourcesUnder('credentials'),
+    ];
     expect(adapters.length).toBeGreaterThan(10);
     const deeper: string[] = [];
     for (const file of adapters) {

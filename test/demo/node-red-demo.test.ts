@@ -65,6 +65,11 @@ test('the demo serves the deployed examples offline and stops cleanly on Ctrl-C'
   const tiles = fs.readdirSync(path.join(written, 'worldcover')).filter((f) => f.endsWith('.tif'));
   expect(tiles.length).toBeGreaterThan(1);
   for (const tile of tiles) expect(out).toContain(tile);
+  // The watch example got a scene published while the demo runs, and made its GeoTIFF.
+  expect(out).toMatch(/scene S2\w+\.SAFE \(on time, \d+ % cloud\) published/);
+  const watched = fs.readdirSync(path.join(written, 'watch'));
+  expect(watched.filter((f) => /^field-\d{4}-\d\d-\d\d-true-colour\.tif$/.test(f))).toHaveLength(1);
+  expect(out).toContain(watched[0]);
 
   demo.kill('SIGINT');
   expect(await exited).toBe(0);

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { bodyBytes, worldCoverSource } from '../emulator/server';
 import { tilesForBbox, worldCoverPath, WORLDCOVER_EDITIONS } from '../emulator/worldcover';
 import { eoRequest, resolveConnection, tokenProviderFor } from '../../nodes/core';
-import { clearCollected, loadExamples, nodeOnTab, waitForCollected, type FlowNode } from '../support/flows';
+import { clearCollected, collected, loadExamples, nodeOnTab, waitForCollected, type FlowNode } from '../support/flows';
 import { runtimeForThisNode } from '../support/node-red-process';
 import { tempDir } from '../support/paths';
 import { startStack, type Stack } from '../support/node-red-stack';
@@ -43,7 +43,7 @@ test(`Node-RED ${runtimeForThisNode().module === 'node-red' ? 5 : 4} loads both 
   expect(Number((settings as { version: string }).version.split('.')[0])).toBe(runtimeForThisNode().module === 'node-red' ? 5 : 4);
   const { body: nodes } = await stack.nodeRed.request('GET', '/nodes', undefined, { accept: 'application/json' });
   const ours = (nodes as { module: string; types: string[]; enabled: boolean; err?: string }[]).filter((n) => n.module === PACKAGE);
-  expect(ours.flatMap((n) => n.types).sort()).toEqual(['eo-auth', 'eo-request']);
+  expect(ours.flatMap((n) => n.types).sort()).toEqual(['eo-auth', 'eo-request', 'eo-watch']);
   expect(ours.map((n) => ({ enabled: n.enabled, err: n.err }))).toEqual(ours.map(() => ({ enabled: true, err: undefined })));
   const installed = path.join(stack.userDir, 'node_modules', PACKAGE);
   expect(fs.existsSync(path.join(installed, 'examples', 'WorldCover tiles for a bbox.json'))).toBe(true);
@@ -258,6 +258,41 @@ test('Terrascope STAC search follows the next links and returns every WorldCover
       .every((e) => String(e.headers.authorization).startsWith('Bearer ')),
   ).toBe(true);
 });
+
+test('Watch new Sentinel-2 scenes: a scene published after the first poll becomes a true-colour GeoTIFF of the field and its mean NDVI', async () => {
+  const tab = 'Watch new Sentinel-2 scenes over a field';
+  const watch = node(tab, 'eo-watch');
+  const process = node(tab, 'eo-request', 'Process → GeoTIFF');
+  const ndvi = node(tab, 'function', 'mean NDVI');
+  expect({ bbox: watch.bbox, maxCloudCover: watch.maxCloudCover, collection: watch.collection }).toEqual({
+    bbox: '4.67,50.55,4.70,50.57',
+    maxCloudCover: '20',
+    collection: 'sentinel-2-l2a',
+  });
+  // Deployed with the others: its first poll has remembered what exists. Then a clear and a cloudy scene come.
+  const acquired = Date.now();
+  const clear = stack.emulator.publishScene({ acquired, cloudCover: 7 });
+  stack.emulator.publishScene({ acquired: acquired + 1, cloudCover: 64 });
+  await new Promise((r) => setTimeout(r, 20));
+  await stack.nodeRed.inject(injectOf(watch).id);
+  const [file] = await waitForCollected(stack.nodeRed, 1, process.id, 15_000).catch((err: Error) => {
+    throw new Error(`${err.message}\n${stack.nodeRed.output().slice(-3000)}`);
+  });
+  const [mean] = await waitForCollected(stack.nodeRed, 1, ndvi.id);
+  const day = new Date(acquired).toISOString().slice(0, 10);
+  expect(file.error).toBeUndefined();
+  expect(String(file.payload)).toBe(path.join(stack.userDir, 'eo-data', 'watch', `field-${day}-true-colour.tif`));
+  expect(fs.readFileSync(String(file.payload)).subarray(0, 4)).toEqual(Buffer.from([0x49, 0x49, 0x2a, 0x00]));
+  expect(mean.payload).toMatchObject({ scene: clear.id, reason: 'new', cloudCover: 7, meanNdvi: expect.any(Number) });
+  // The Process and Statistics requests asked for the field on the scene's day.
+  const processed = stack.emulator.log().filter((e) => e.path === '/api/v1/process' || e.path === '/api/v1/statistics');
+  expect(processed.map((e) => e.status)).toEqual([200, 200]);
+  // Polling again sends nothing: the scene was sent once, the cloudy one never.
+  await clearCollected(stack.nodeRed);
+  await stack.nodeRed.inject(injectOf(watch).id);
+  await new Promise((r) => setTimeout(r, 1500));
+  expect((await collected(stack.nodeRed)).filter((c) => c.from === watch.id || c.from === process.id)).toEqual([]);
+}, 60_000);
 
 test('flows.json and flows_cred.json hold no secret in the clear, and the log shows none', async () => {
   const flowsFile = fs.readFileSync(path.join(stack.userDir, 'flows.json'), 'utf8');

@@ -58,6 +58,7 @@ async function main(): Promise<void> {
     'Controls',
     `  GET  ${emulator.url}/__emulator/counters | log | endpoints | config`,
     `  POST ${emulator.url}/__emulator/faults | config | reset | revoke-refresh-tokens ; DELETE /__emulator/faults`,
+    `  POST ${emulator.url}/__emulator/scenes {"cloudCover":7} | scenes/republish {"id":"..."} ; GET | DELETE /__emulator/scenes`,
     '',
     'Examples',
     `  curl -s -d grant_type=client_credentials -d client_id=${DEMO_CLIENT.clientId} -d client_secret=${DEMO_CLIENT.clientSecret} ${e.sentinelHub.realmTokenUrl}`,

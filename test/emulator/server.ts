@@ -10,7 +10,7 @@ import { applyFault, takeFault } from './faults';
 import { readBody, sendJson, sendNotFound, SH_RATE_LIMIT_BODY } from './http';
 import { createKeys } from './jwt';
 import { handleBatch } from './routes/batch';
-import { handleCatalog } from './routes/catalog';
+import { handleCatalog, handleThumbnail } from './routes/catalog';
 import { handleControl } from './routes/control';
 import { handleDownload } from './routes/download';
 import { handleProcess } from './routes/process';
@@ -26,6 +26,7 @@ export { bodyBytes, type BodySource } from './bodies';
 export { tar, untar } from './tar';
 export { tileForPoint, tilesForBbox, worldCoverPath, WORLDCOVER_EDITIONS } from './worldcover';
 export { syntheticSource, worldCoverSource } from './sources';
+export { TERRASCOPE_S2_TOC, type SceneSpec, type TimelineScene } from './scenes';
 
 /**
  * A fault script answering 429 with the Sentinel Hub body and `Retry-After` in milliseconds,
@@ -40,6 +41,7 @@ function route(ctx: Ctx): void | Promise<void> {
   if (p === '/oauth/token' || isRealmPath(p)) return handleRealm(ctx);
   if (p === '/api/v1/process') return handleProcess(ctx);
   if (p === '/api/v1/catalog/1.0.0/search') return handleCatalog(ctx);
+  if (p.startsWith('/api/v1/catalog/1.0.0/collections/')) return handleThumbnail(ctx);
   if (p === '/api/v1/statistics') return handleStatistics(ctx);
   if (p === '/api/v2/batch/process' || p.startsWith('/api/v2/batch/process/')) return handleBatch(ctx);
   if (p.startsWith('/download/')) return handleDownload(ctx);
@@ -170,6 +172,10 @@ export async function startEmulator(options: StartOptions = {}): Promise<Emulato
     reset: () => state.reset(),
     revokeRefreshTokens: () => state.revokeRefreshTokens(),
     issuedTokens: () => ({ access: [...state.issued.access], refresh: [...state.issued.refresh] }),
+    publishScene: (spec) => state.scenes.publish(spec),
+    republishScene: (id, patch) => state.scenes.republish(id, patch),
+    scenes: () => state.scenes.list(),
+    clearScenes: () => state.scenes.clear(),
     close: async () => {
       await Promise.all(servers.map(closeServer));
     },

@@ -3,6 +3,7 @@
  * CDSE and Terrascope. Tests in this process use `startEmulator()`; other processes (a real
  * Node-RED, n8n, benchmarks) use the same controls over HTTP under `/__emulator/`.
  */
+import type { SceneSpec, TimelineScene } from './scenes';
 
 export type Realm = 'main' | 'CDSE' | 'terrascope';
 
@@ -140,5 +141,16 @@ export interface Emulator {
   revokeRefreshTokens(): void;
   /** Tokens issued while `recordIssuedTokens` was on (also `GET /__emulator/issued-tokens`). */
   issuedTokens(): IssuedTokens;
+  /**
+   * Publishes a scene into the Catalog (or, for `terrascope-s2-toc-v2`, the STAC API); it is found
+   * from its publication time on (also `POST /__emulator/scenes`).
+   */
+  publishScene(spec: SceneSpec): TimelineScene;
+  /** Republishes a scene under its id with a newer `updated` time (also `POST /__emulator/scenes/republish`). */
+  republishScene(id: string, patch?: { cloudCover?: number }): TimelineScene;
+  /** Every scene published so far, visible or not yet (also `GET /__emulator/scenes`). */
+  scenes(): TimelineScene[];
+  /** Forgets every published scene (also `DELETE /__emulator/scenes`). */
+  clearScenes(): void;
   close(): Promise<void>;
 }

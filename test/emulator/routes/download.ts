@@ -9,6 +9,7 @@ import { streamBody, type BodySource } from '../bodies';
 import { sendEmpty, sendJson } from '../http';
 import { syntheticSource, worldCoverSource } from '../sources';
 import { parseWorldCoverPath } from '../worldcover';
+import { sceneAssetSource } from '../scenes';
 
 /** What a download path serves: size, content seed and type; undefined for 404. */
 export function downloadSource(ctx: Ctx, path: string): (BodySource & { type: string }) | undefined {
@@ -17,6 +18,8 @@ export function downloadSource(ctx: Ctx, path: string): (BodySource & { type: st
     const size = Number(synthetic[1]);
     return Number.isSafeInteger(size) ? { ...syntheticSource(size), type: 'application/octet-stream' } : undefined;
   }
+  const sceneAsset = sceneAssetSource(ctx.state.scenes, path);
+  if (sceneAsset) return sceneAsset;
   const wc = parseWorldCoverPath(path);
   if (!wc || ctx.state.config.missingTiles.includes(wc.tile)) return undefined;
   return { ...worldCoverSource(path, ctx.state.config.worldCoverTileBytes), type: 'image/tiff' };
