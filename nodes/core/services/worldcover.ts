@@ -4,11 +4,10 @@
  * between latitudes −60 and 84.
  */
 import { EoError } from '../errors';
+import { validateBBox, type BBox } from './bounding-box';
 
 /** The WorldCover editions: 2020 (v100) and 2021 (v200). */
 export type WorldCoverYear = 2020 | 2021;
-/** [west, south, east, north] in degrees (WGS84). */
-export type BBox = [number, number, number, number];
 
 /** One tile to download. */
 export interface WorldCoverTile {
@@ -32,16 +31,6 @@ const PRODUCTS: Record<WorldCoverYear, { folder: string; file: string }> = {
   2021: { folder: 'ESA_WORLDCOVER_10M_2021_V200', file: 'ESA_WorldCover_10m_2021_v200' },
 };
 
-function bboxError(message: string): EoError {
-  return new EoError(
-    'EO_INVALID_CONFIG',
-    `${message} Write the bounding box as [west, south, east, north] in degrees, e.g. [5.5, 0.5, 6.5, 1.5].`,
-    {
-      field: 'bbox',
-    },
-  );
-}
-
 /** The name of the tile whose south-west corner is (lat0, lon0), both multiples of 3. */
 export function worldCoverTileName(lat0: number, lon0: number): string {
   const ns = lat0 < 0 ? 'S' : 'N';
@@ -52,20 +41,6 @@ export function worldCoverTileName(lat0: number, lon0: number): string {
 /** The tile that contains a point: floor to the 3° grid. */
 export function worldCoverTileAt(lat: number, lon: number): string {
   return worldCoverTileName(Math.floor(lat / TILE_DEG) * TILE_DEG, Math.floor(lon / TILE_DEG) * TILE_DEG);
-}
-
-/** Checks a bbox the way a user would type it, naming the problem. */
-export function validateBBox(bbox: unknown): BBox {
-  if (!Array.isArray(bbox) || bbox.length !== 4) throw bboxError('The bounding box must be a list of 4 numbers.');
-  if (!bbox.every((v) => typeof v === 'number' && Number.isFinite(v))) throw bboxError('The bounding box must contain 4 finite numbers.');
-  const [west, south, east, north] = bbox as BBox;
-  if (west < -180 || east > 180) throw bboxError(`Longitudes must be between -180 and 180 (got ${west}, ${east}).`);
-  if (south < -90 || north > 90) throw bboxError(`Latitudes must be between -90 and 90 (got ${south}, ${north}).`);
-  if (west >= east) {
-    throw bboxError(`West (${west}) must be less than east (${east}); a box across the antimeridian must be split into two boxes.`);
-  }
-  if (south >= north) throw bboxError(`South (${south}) must be less than north (${north}).`);
-  return [west, south, east, north];
 }
 
 /**

@@ -1,5 +1,6 @@
 import { isEoError } from '../../../nodes/core/errors';
-import { worldCoverTileAt, worldCoverTiles, type BBox } from '../../../nodes/core/services/worldcover';
+import type { BBox } from '../../../nodes/core/services/bounding-box';
+import { worldCoverTileAt, worldCoverTiles } from '../../../nodes/core/services/worldcover';
 
 const names = (bbox: BBox, year: 2020 | 2021 = 2020) => worldCoverTiles(bbox, year).map((t) => t.tile);
 

@@ -2,28 +2,15 @@
  * ESA WorldCover tiles for a bounding box and year: every tile downloaded into the node's folder
  * (unchanged tiles skipped), one message per tile as soon as it is on disk.
  */
-import { downloadToFile, isEoError, worldCoverTiles, type BBox, type WorldCoverYear } from '../../../core';
+import { downloadToFile, isEoError, parseBBox, worldCoverTiles, type WorldCoverYear } from '../../../core';
 import type { NodeMessage } from '../red';
 import type { EoReport, OperationContext } from './context';
 
 const DEFAULT_YEAR: WorldCoverYear = 2021;
 
-/** "west,south,east,north" or an array; anything else is left to the core's check, which names `bbox`. */
-function parseBbox(value: unknown): unknown {
-  if (typeof value === 'string')
-    return value
-      .split(/[\s,]+/)
-      .filter(Boolean)
-      .map(Number);
-  if (Array.isArray(value)) return value.map((v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v));
-  if (typeof value === 'object' && value !== null && Array.isArray((value as { bbox?: unknown }).bbox))
-    return parseBbox((value as { bbox: unknown }).bbox);
-  return value;
-}
-
 export async function worldCoverDownload(ctx: OperationContext): Promise<void> {
   const { config, msg } = ctx;
-  const bbox = parseBbox(config.bbox || msg.payload) as BBox;
+  const bbox = parseBBox(config.bbox || msg.payload);
   // The node's year wins; msg.year when the property is empty; 2021, the latest edition, when neither says.
   const year = (config.year ??
     (msg.year === undefined || msg.year === null || msg.year === '' ? DEFAULT_YEAR : Number(msg.year))) as WorldCoverYear;
