@@ -27,7 +27,15 @@ export {
 } from './http/eo-request';
 export { catalogSearchAll, type CatalogSearchAllOptions, type CatalogSearchAllResult } from './services/catalog-search';
 export { downloadToFile, type DownloadOptions, type DownloadResult, type DownloadProgress } from './files/download';
-export { worldCoverTiles, worldCoverTileAt, type WorldCoverTile, type WorldCoverYear } from './services/worldcover';
+export {
+  worldCoverTiles,
+  worldCoverTileAt,
+  worldCoverYear,
+  isMissingWorldCoverTile,
+  LATEST_WORLDCOVER_YEAR,
+  type WorldCoverTile,
+  type WorldCoverYear,
+} from './services/worldcover';
 export { parseBBox, validateBBox, isGeographicCrs, CRS84, type BBox, type BBoxOptions } from './services/bounding-box';
 export { saveResponseToFile, type SaveResponseOptions, type SaveResponseResult } from './files/save-response';
 export { readTokenClaims, type TokenClaims } from './auth/jwt-claims';

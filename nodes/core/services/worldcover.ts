@@ -3,7 +3,7 @@
  * one is downloaded from. Tiles are named by their south-west corner (N00E006) and exist only
  * between latitudes −60 and 84.
  */
-import { EoError } from '../errors';
+import { EoError, isEoError } from '../errors';
 import { validateBBox, type BBox } from './bounding-box';
 
 /** The WorldCover editions: 2020 (v100) and 2021 (v200). */
@@ -31,6 +31,40 @@ const PRODUCTS: Record<WorldCoverYear, { folder: string; file: string }> = {
   2021: { folder: 'ESA_WORLDCOVER_10M_2021_V200', file: 'ESA_WorldCover_10m_2021_v200' },
 };
 
+/** The edition taken when no year is given: the latest. */
+export const LATEST_WORLDCOVER_YEAR: WorldCoverYear = 2021;
+
+function yearError(value: unknown): EoError {
+  return new EoError('EO_INVALID_CONFIG', `WorldCover exists for 2020 and 2021 only (got ${String(value)}).`, { field: 'year' });
+}
+
+/**
+ * The edition a user asked for, as a number or text; nothing (undefined, null, '') means the latest.
+ *
+ * @example
+ * worldCoverYear('2020'); // 2020
+ * worldCoverYear(undefined); // 2021
+ * @throws EoError `EO_INVALID_CONFIG` with field `year`.
+ */
+export function worldCoverYear(value: unknown): WorldCoverYear {
+  if (value === undefined || value === null || value === '') return LATEST_WORLDCOVER_YEAR;
+  const year = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (year !== 2020 && year !== 2021) throw yearError(value);
+  return year;
+}
+
+/**
+ * True when a tile download failed because the server does not have the tile (404). WorldCover
+ * publishes no tile where there is only open ocean, so such a tile is a gap in the map, not a
+ * failure of the run; the adapters skip it (and say so where the engine has a place for it).
+ *
+ * @example
+ * try { await downloadToFile({ ...tile }); } catch (err) { if (!isMissingWorldCoverTile(err)) throw err; }
+ */
+export function isMissingWorldCoverTile(err: unknown): boolean {
+  return isEoError(err, 'EO_HTTP_STATUS') && err.status === 404;
+}
+
 /** The name of the tile whose south-west corner is (lat0, lon0), both multiples of 3. */
 export function worldCoverTileName(lat0: number, lon0: number): string {
   const ns = lat0 < 0 ? 'S' : 'N';
@@ -53,9 +87,7 @@ export function worldCoverTileAt(lat: number, lon: number): string {
  * @throws EoError `EO_INVALID_CONFIG` with field `bbox` or `year`.
  */
 export function worldCoverTiles(bbox: BBox, year: WorldCoverYear): WorldCoverTile[] {
-  if (year !== 2020 && year !== 2021) {
-    throw new EoError('EO_INVALID_CONFIG', `WorldCover exists for 2020 and 2021 only (got ${String(year)}).`, { field: 'year' });
-  }
+  if (year !== 2020 && year !== 2021) throw yearError(year);
   const [west, south, east, north] = validateBBox(bbox);
   const lo = Math.max(south, MIN_LAT);
   const hi = Math.min(north, MAX_LAT);
