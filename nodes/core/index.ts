@@ -40,4 +40,5 @@ export { parseBBox, validateBBox, isGeographicCrs, CRS84, type BBox, type BBoxOp
 export { saveResponseToFile, type SaveResponseOptions, type SaveResponseResult } from './files/save-response';
 export { readTokenClaims, type TokenClaims } from './auth/jwt-claims';
 export { isHeaderName, isHeaderValue } from './http/request-body';
+export { userHeaders, type UserHeaders } from './http/user-headers';
 export { SENTINEL_HUB_PATHS, isReadOnlySentinelHubPost } from './services/sentinel-hub-api';

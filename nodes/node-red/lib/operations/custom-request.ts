@@ -1,6 +1,6 @@
 /** Custom request: any method and URL on the connection's allowed origins, body from msg.payload. */
-import { eoRequest, type ResponseType } from '../../../core';
-import { checkHeaders, chooseFilename, chooseMethod, chooseUrl, mergeHeaders, requestBody, requestTimeout } from '../msg-overrides';
+import { eoRequest, userHeaders, type ResponseType } from '../../../core';
+import { chooseFilename, chooseMethod, chooseUrl, mergeHeaders, requestBody, requestTimeout } from '../msg-overrides';
 import type { OutputMode } from '../request-config';
 import type { NodeMessage } from '../red';
 import type { EoReport, OperationContext } from './context';
@@ -23,16 +23,22 @@ export interface HttpCall {
 /** Sends `call` and turns the answer into the output message, or a file when the output is "file". */
 export async function callToMessage(ctx: OperationContext, call: HttpCall, output: OutputMode): Promise<NodeMessage> {
   const timeoutMs = requestTimeout(ctx.msg);
-  checkHeaders(call.headers, ctx.t);
+  const headers = userHeaders(call.headers);
   if (output === 'file') {
-    return requestToFile(ctx, { ...call, body: call.body as never, filename: chooseFilename(ctx.config.filename, ctx.msg), timeoutMs });
+    return requestToFile(ctx, {
+      ...call,
+      headers,
+      body: call.body as never,
+      filename: chooseFilename(ctx.config.filename, ctx.msg),
+      timeoutMs,
+    });
   }
   const res = await eoRequest({
     connection: ctx.connection,
     tokens: ctx.tokens,
     method: call.method,
     url: call.url,
-    headers: call.headers,
+    headers,
     body: call.body as never,
     responseType: responseTypeOf(output),
     signal: ctx.signal,
