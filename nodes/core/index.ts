@@ -42,3 +42,4 @@ export { readTokenClaims, type TokenClaims } from './auth/jwt-claims';
 export { isHeaderName, isHeaderValue } from './http/request-body';
 export { userHeaders, type UserHeaders } from './http/user-headers';
 export { SENTINEL_HUB_PATHS, isReadOnlySentinelHubPost } from './services/sentinel-hub-api';
+export { mediaTypeOf, extensionOf } from './services/media-types';

@@ -3,11 +3,10 @@
  * an allowed origin), with the token, retries and redirect policy of the other operations.
  */
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import { safeUrl, userHeaders } from '../../core';
+import { mediaTypeOf, safeUrl, userHeaders } from '../../core';
 import { apiRequest, eoContext, type EoResource } from '../transport';
 import { jsonParameter } from '../helpers/inputs';
 import { inputError } from '../helpers/errors';
-import { mimeTypeOf } from '../helpers/mime';
 import { binaryFieldProperty, showFor, type Operation } from './types';
 
 const OPERATION = 'apiCall';
@@ -94,7 +93,7 @@ export function apiCallOperation(resource: EoResource, examplePath: string): Ope
       const bytes = res.body as Buffer;
       const fileName = decodeURIComponent(new URL(res.url).pathname.split('/').pop() || 'response');
       const contentType = res.headers['content-type'];
-      const mimeType = typeof contentType === 'string' ? contentType.split(';')[0].trim() : mimeTypeOf(fileName);
+      const mimeType = typeof contentType === 'string' ? contentType.split(';')[0].trim() : mediaTypeOf(fileName);
       const binary = await this.helpers.prepareBinaryData(bytes, fileName, mimeType);
       return [
         { json: { ...json, bytes: bytes.length }, binary: { [String(this.getNodeParameter('binaryPropertyName', itemIndex))]: binary } },

@@ -1,8 +1,7 @@
 /** Sentinel Hub Process API: one image per item, as binary data, with the processing units spent. */
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import { SENTINEL_HUB_PATHS } from '../../../core';
+import { extensionOf, SENTINEL_HUB_PATHS } from '../../../core';
 import { apiRequest, eoContext } from '../../transport';
-import { extensionOf } from '../../helpers/mime';
 import { positiveInteger } from '../../helpers/inputs';
 import { inputError } from '../../helpers/errors';
 import { binaryFieldProperty, showFor } from '../types';
