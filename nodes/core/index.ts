@@ -39,6 +39,14 @@ export {
 export { parseBBox, validateBBox, isGeographicCrs, CRS84, type BBox, type BBoxOptions } from './services/bounding-box';
 export { saveResponseToFile, type SaveResponseOptions, type SaveResponseResult } from './files/save-response';
 export { readTokenClaims, type TokenClaims } from './auth/jwt-claims';
+export {
+  testConnection,
+  CONNECTION_TEST_TIMEOUT_MS,
+  type ConnectionTestResult,
+  type ConnectionTestSuccess,
+  type ConnectionTestFailure,
+  type ConnectionTestOptions,
+} from './auth/connection-test';
 export { isHeaderName, isHeaderValue } from './http/request-body';
 export { userHeaders, type UserHeaders } from './http/user-headers';
 export { SENTINEL_HUB_PATHS, isReadOnlySentinelHubPost } from './services/sentinel-hub-api';
