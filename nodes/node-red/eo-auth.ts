@@ -22,7 +22,7 @@ import {
   withStoredSecrets,
   type EoAuthCredentials,
   type EoAuthProperties,
-} from './lib/auth-settings';
+} from './lib/eo-auth/auth-settings';
 import { isEoAuthHandle, type EoAuthHandle } from './lib/auth-handle';
 import { translator } from './lib/messages';
 import type { AdminRequest, AdminResponse, NodeRedApi, RedNode } from './lib/red';

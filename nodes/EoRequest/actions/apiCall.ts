@@ -7,7 +7,8 @@ import { mediaTypeOf, safeUrl, userHeaders } from '../../core';
 import { apiRequest, eoContext, type EoResource } from '../transport';
 import { jsonParameter } from '../helpers/inputs';
 import { inputError } from '../helpers/errors';
-import { binaryFieldProperty, showFor, type Operation } from './types';
+import { binaryFieldProperty, showFor } from './commonFields';
+import type { Operation } from './types';
 
 const OPERATION = 'apiCall';
 

@@ -6,7 +6,7 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import { CRS84 } from '../../../core';
 import { bboxParameter, dateParameter, jsonParameter } from '../../helpers/inputs';
 import { inputError } from '../../helpers/errors';
-import { showFor } from '../types';
+import { showFor } from '../commonFields';
 
 const RESOURCE = 'sentinelHub';
 

@@ -4,7 +4,7 @@ import { extensionOf, SENTINEL_HUB_PATHS } from '../../../core';
 import { apiRequest, eoContext } from '../../transport';
 import { positiveInteger } from '../../helpers/inputs';
 import { inputError } from '../../helpers/errors';
-import { binaryFieldProperty, showFor } from '../types';
+import { binaryFieldProperty, showFor } from '../commonFields';
 import { areaFields, readBounds, readTimeRange, timeFields, TRUE_COLOR_EVALSCRIPT } from './fields';
 
 const show = showFor('sentinelHub', 'process');

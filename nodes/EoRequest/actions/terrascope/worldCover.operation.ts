@@ -4,7 +4,7 @@ import { isMissingWorldCoverTile, worldCoverTiles, worldCoverYear } from '../../
 import { downloadBinary, eoContext } from '../../transport';
 import { bboxParameter } from '../../helpers/inputs';
 import { toNodeError } from '../../helpers/errors';
-import { binaryFieldProperty, showFor } from '../types';
+import { binaryFieldProperty, showFor } from '../commonFields';
 
 const show = showFor('terrascope', 'worldCover');
 

@@ -2,8 +2,8 @@
  * ESA WorldCover tiles for a bounding box and year: every tile downloaded into the node's folder
  * (unchanged tiles skipped), one message per tile as soon as it is on disk.
  */
-import { downloadToFile, isMissingWorldCoverTile, parseBBox, worldCoverTiles, worldCoverYear } from '../../../core';
-import type { NodeMessage } from '../red';
+import { downloadToFile, isMissingWorldCoverTile, parseBBox, worldCoverTiles, worldCoverYear } from '../../../../core';
+import type { NodeMessage } from '../../red';
 import type { EoReport, OperationContext } from './context';
 
 export async function worldCoverDownload(ctx: OperationContext): Promise<void> {

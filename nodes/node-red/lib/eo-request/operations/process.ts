@@ -1,8 +1,8 @@
 /** Sentinel Hub Process API: msg.payload is the request, the output format is chosen by Accept. */
-import { extensionOf, SENTINEL_HUB_PATHS } from '../../../core';
+import { extensionOf, SENTINEL_HUB_PATHS } from '../../../../core';
 import { chooseUrl, jsonPayload } from '../msg-overrides';
 import type { OperationContext } from './context';
-import { callToMessage } from './custom-request';
+import { callToMessage } from './call-to-message';
 
 export async function processRequest(ctx: OperationContext): Promise<void> {
   const { config, msg, t } = ctx;

@@ -1,5 +1,5 @@
 /** Terrascope (or any allowed-origin) download into the node's folder: resumable, skipped when unchanged. */
-import { userHeaders } from '../../../core';
+import { userHeaders } from '../../../../core';
 import { chooseFilename, chooseUrl, requestTimeout } from '../msg-overrides';
 import type { OperationContext } from './context';
 import { requestToFile } from './file-output';

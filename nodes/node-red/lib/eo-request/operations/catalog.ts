@@ -3,7 +3,7 @@
  * until `catalogLimit` features. One message with a FeatureCollection, or one per feature with
  * `msg.parts` so a join node can put them back together.
  */
-import { catalogSearchAll, SENTINEL_HUB_PATHS, EoError, userHeaders } from '../../../core';
+import { catalogSearchAll, SENTINEL_HUB_PATHS, EoError, userHeaders } from '../../../../core';
 import { chooseUrl, jsonPayload } from '../msg-overrides';
 import type { EoReport, OperationContext } from './context';
 

@@ -3,9 +3,9 @@
  * idle. Updates are coalesced (at most one every 250 ms) so a burst of messages or a fast download
  * does not flood the editor, and every timer is dropped on close.
  */
-import { formatTokenState, isEoError, type DownloadProgress, type TokenState } from '../../core';
-import type { Translate } from './messages';
-import type { NodeStatus } from './red';
+import { formatTokenState, isEoError, type DownloadProgress, type TokenState } from '../../../core';
+import type { Translate } from '../messages';
+import type { NodeStatus } from '../red';
 
 const MIN_INTERVAL_MS = 250;
 /** Token lifetimes count down: refresh the idle badge now and then. */

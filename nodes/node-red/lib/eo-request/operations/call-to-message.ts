@@ -1,8 +1,11 @@
-/** Custom request: any method and URL on the connection's allowed origins, body from msg.payload. */
-import { eoRequest, userHeaders, type ResponseType } from '../../../core';
-import { chooseFilename, chooseMethod, chooseUrl, mergeHeaders, requestBody, requestTimeout } from '../msg-overrides';
+/**
+ * One HTTP call of eo-request (custom request, Process, Statistics) and the message it becomes:
+ * the answer in msg.payload as the node's "Return" setting asks, or a file in the node's folder.
+ */
+import { eoRequest, userHeaders, type ResponseType } from '../../../../core';
+import { chooseFilename, requestTimeout } from '../msg-overrides';
 import type { OutputMode } from '../request-config';
-import type { NodeMessage } from '../red';
+import type { NodeMessage } from '../../red';
 import type { EoReport, OperationContext } from './context';
 import { markResponseHeaders } from '../response-headers';
 import { requestToFile } from './file-output';
@@ -12,6 +15,7 @@ export function responseTypeOf(output: OutputMode): ResponseType | undefined {
   return output === 'json' || output === 'text' || output === 'buffer' ? output : undefined;
 }
 
+/** One request of an operation; `defaultFilename` names the file when neither the node nor msg.filename does. */
 export interface HttpCall {
   method: string;
   url: string;
@@ -49,18 +53,4 @@ export async function callToMessage(ctx: OperationContext, call: HttpCall, outpu
   if (res.bytes !== undefined) eo.bytes = res.bytes;
   if (res.tokenRefreshes !== undefined) eo.tokenRefreshes = res.tokenRefreshes;
   return { ...ctx.msg, payload: res.body, statusCode: res.statusCode, headers: markResponseHeaders(res.headers), responseUrl: res.url, eo };
-}
-
-export async function customRequest(ctx: OperationContext): Promise<void> {
-  const { config, msg, t } = ctx;
-  const method = chooseMethod(config.method, msg, t);
-  const url = chooseUrl(config.url, msg, t);
-  const call: HttpCall = {
-    method,
-    url,
-    headers: mergeHeaders(msg, config.headers),
-    body: requestBody(method, msg.payload),
-    defaultFilename: 'response.bin',
-  };
-  ctx.send(await callToMessage(ctx, call, config.output));
 }

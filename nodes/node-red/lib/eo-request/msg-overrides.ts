@@ -2,9 +2,9 @@
  * Where a request's URL, method, headers, file name and body come from, following Node-RED's
  * core http request node: what the node configures wins, and `msg` fills in what it leaves empty.
  */
-import { EoError, type RequestBody } from '../../core';
-import type { NodeMessage } from './red';
-import type { Translate } from './messages';
+import { EoError, type RequestBody } from '../../../core';
+import type { NodeMessage } from '../red';
+import type { Translate } from '../messages';
 import { isUnchangedResponse, RESPONSE_MARK } from './response-headers';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'];
