@@ -2,22 +2,15 @@
  * Headers a user adds (Node-RED's header list and msg.headers, n8n's "Headers (JSON)"): one rule
  * for what can be sent, with errors that name the header and the field.
  */
-import { isEoError, type EoError } from '../../../nodes/core/errors';
 import { userHeaders } from '../../../nodes/core/http/user-headers';
 import { eoRequest } from '../../../nodes/core/http/eo-request';
 import { TokenCache } from '../../../nodes/core/auth/token-cache';
-import { emulatorConnection, useEmulator } from '../../support/fixtures';
+import { emulatorConnection, thrownEoError, useEmulator } from '../../support/fixtures';
 import type { Emulator } from '../../emulator/types';
 
-function headerError(headers: Record<string, unknown>, field?: string): EoError {
-  try {
-    userHeaders(headers, field);
-  } catch (err) {
-    if (isEoError(err, 'EO_INVALID_CONFIG')) return err;
-    throw err;
-  }
-  throw new Error('expected EO_INVALID_CONFIG');
-}
+/** The EoError `headers` give. */
+const headerError = (headers: Record<string, unknown>, field?: string) =>
+  thrownEoError(() => userHeaders(headers, field), 'EO_INVALID_CONFIG');
 
 describe('userHeaders', () => {
   test('lower-cases names and sends numbers and booleans as text, a list as several values', () => {

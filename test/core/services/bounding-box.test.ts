@@ -1,19 +1,11 @@
-import { isEoError, type EoError } from '../../../nodes/core/errors';
 import { CRS84, isGeographicCrs, parseBBox, validateBBox } from '../../../nodes/core/services/bounding-box';
+import { thrownEoError } from '../../support/fixtures';
 
 const UTM33 = 'http://www.opengis.net/def/crs/EPSG/0/32633';
 const UTM_BOX = [414315, 4958219, 414859, 4958819];
 
-/** The EoError `fn` throws; fails the test when it throws anything else or nothing. */
-function bboxError(fn: () => unknown): EoError {
-  try {
-    fn();
-  } catch (err) {
-    if (isEoError(err, 'EO_INVALID_CONFIG')) return err;
-    throw err;
-  }
-  throw new Error('expected EO_INVALID_CONFIG');
-}
+/** The EoError a bad box gives. */
+const bboxError = (fn: () => unknown) => thrownEoError(fn, 'EO_INVALID_CONFIG');
 
 describe('parseBBox: what users type or map', () => {
   test('"w,s,e,n" text with commas, spaces or both, and a stray comma at the end', () => {

@@ -1,4 +1,5 @@
-import { EoError, isEoError } from '../../../nodes/core/errors';
+import { EoError } from '../../../nodes/core/errors';
+import { thrownEoError } from '../../support/fixtures';
 import type { BBox } from '../../../nodes/core/services/bounding-box';
 import {
   isMissingWorldCoverTile,
@@ -11,14 +12,7 @@ import {
 const names = (bbox: BBox, year: 2020 | 2021 = 2020) => worldCoverTiles(bbox, year).map((t) => t.tile);
 
 function expectConfigError(fn: () => unknown, field: string): void {
-  try {
-    fn();
-  } catch (err) {
-    expect(isEoError(err, 'EO_INVALID_CONFIG')).toBe(true);
-    expect((err as { field?: string }).field).toBe(field);
-    return;
-  }
-  throw new Error('expected EO_INVALID_CONFIG');
+  expect(thrownEoError(fn, 'EO_INVALID_CONFIG').field).toBe(field);
 }
 
 describe('worldCoverTiles', () => {
