@@ -9,7 +9,7 @@ import path from 'node:path';
 import { EoError, type Connection, type TokenProvider } from '../core';
 import { isEoAuthHandle, type EoAuthHandle } from './lib/auth-handle';
 import { translator } from './lib/messages';
-import { toNodeError } from './lib/eo-request/node-error';
+import { toNodeError } from './lib/node-error';
 import { OPERATION_RUNNERS, type OperationContext } from './lib/eo-request/operations';
 import type { NodeRedApi, RedNode } from './lib/red';
 import { readRequestConfig, type EoRequestProperties } from './lib/eo-request/request-config';

@@ -2,7 +2,7 @@
  * The error handed to `done(err)`. Node-RED gives Catch nodes the message text and the `code`
  * of an error, not its other properties, so the field to fix is written into the message too.
  */
-import { isEoError } from '../../../core';
+import { isEoError } from '../../core';
 
 export class EoNodeError extends Error {
   readonly code: string;
