@@ -25,11 +25,13 @@ export type { DownloadProgress } from './files/progress';
 export {
   worldCoverTiles,
   worldCoverTileAt,
-  validateBBox,
-  type BBox,
+  worldCoverYear,
+  isMissingWorldCoverTile,
+  LATEST_WORLDCOVER_YEAR,
   type WorldCoverTile,
   type WorldCoverYear,
 } from './services/worldcover';
+export { parseBBox, validateBBox, isGeographicCrs, CRS84, type BBox, type BBoxOptions } from './services/bounding-box';
 export { saveResponseToFile, type SaveResponseOptions, type SaveResponseResult } from './files/save-response';
 export { readTokenClaims, type TokenClaims } from './auth/jwt-claims';
 export { isHeaderName, isHeaderValue } from './http/request-headers';
@@ -76,3 +78,13 @@ export {
   type ScenePollResult,
   type WatchRequestOptions,
 } from './services/scene-watch/poll';
+export {
+  testConnection,
+  CONNECTION_TEST_TIMEOUT_MS,
+  type ConnectionTestResult,
+  type ConnectionTestSuccess,
+  type ConnectionTestFailure,
+  type ConnectionTestOptions,
+} from './auth/connection-test';
+export { userHeaders, type UserHeaders } from './http/user-headers';
+export { mediaTypeOf, extensionOf } from './services/media-types';

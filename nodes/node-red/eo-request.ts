@@ -10,10 +10,10 @@ import { EoError, type Connection, type TokenProvider } from '../core';
 import { isEoAuthHandle, type EoAuthHandle } from './lib/auth-handle';
 import { translator } from './lib/messages';
 import { toNodeError } from './lib/node-error';
-import { OPERATION_RUNNERS, type OperationContext } from './lib/operations';
+import { OPERATION_RUNNERS, type OperationContext } from './lib/eo-request/operations';
 import type { NodeRedApi, RedNode } from './lib/red';
-import { readRequestConfig, type EoRequestProperties } from './lib/request-config';
-import { StatusBoard } from './lib/status-board';
+import { readRequestConfig, type EoRequestProperties } from './lib/eo-request/request-config';
+import { StatusBoard } from './lib/eo-request/status-board';
 import catalogue from './locales/en-US/eo-request.json';
 
 /** How long a close waits for cancelled work to unwind (files closed, .part kept for a resume). */

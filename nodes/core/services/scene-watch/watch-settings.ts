@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { EoError } from '../../errors';
-import { validateBBox, type BBox } from '../worldcover';
+import { validateBBox, type BBox } from '../bounding-box';
 import { SENTINEL_HUB_PATHS } from '../sentinel-hub-api';
 
 /** Sentinel Hub / CDSE Catalog, or a STAC API's item search (Terrascope). */

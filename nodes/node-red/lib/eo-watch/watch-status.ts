@@ -4,7 +4,7 @@
  */
 import type { Translate } from '../messages';
 import type { NodeStatus } from '../red';
-import { shortError } from '../status-board';
+import { shortError } from '../short-error';
 
 /** HH:MM in the runtime's local time, as a user reads the clock of the machine. */
 export function clock(ms: number): string {

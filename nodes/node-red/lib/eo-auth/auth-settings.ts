@@ -3,7 +3,7 @@
  * fields the chosen provider lists are passed on: a client secret left over from an earlier
  * provider choice must never travel with a Terrascope login.
  */
-import { PROVIDERS, isProviderId, type ConnectionSettings, type CredentialFieldName } from '../../core';
+import { PROVIDERS, isProviderId, type ConnectionSettings, type CredentialFieldName } from '../../../core';
 
 /** The eo-auth node's properties (flows.json). */
 export interface EoAuthProperties {

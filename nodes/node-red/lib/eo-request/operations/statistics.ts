@@ -1,8 +1,8 @@
 /** Sentinel Hub Statistical API: msg.payload is the request, the answer is JSON. */
-import { SENTINEL_HUB_PATHS } from '../../../core';
+import { SENTINEL_HUB_PATHS } from '../../../../core';
 import { chooseUrl, jsonPayload } from '../msg-overrides';
 import type { OperationContext } from './context';
-import { callToMessage } from './custom-request';
+import { callToMessage } from './call-to-message';
 
 export async function statisticsRequest(ctx: OperationContext): Promise<void> {
   const { config, msg, t } = ctx;

@@ -1,16 +1,8 @@
 /** Sentinel Hub Process API: msg.payload is the request, the output format is chosen by Accept. */
-import { SENTINEL_HUB_PATHS } from '../../../core';
+import { extensionOf, SENTINEL_HUB_PATHS } from '../../../../core';
 import { chooseUrl, jsonPayload } from '../msg-overrides';
 import type { OperationContext } from './context';
-import { callToMessage } from './custom-request';
-
-const EXTENSIONS: Record<string, string> = {
-  'image/tiff': 'tif',
-  'image/png': 'png',
-  'image/jpeg': 'jpg',
-  'application/json': 'json',
-  'application/tar': 'tar',
-};
+import { callToMessage } from './call-to-message';
 
 export async function processRequest(ctx: OperationContext): Promise<void> {
   const { config, msg, t } = ctx;
@@ -18,6 +10,6 @@ export async function processRequest(ctx: OperationContext): Promise<void> {
   const url = chooseUrl(config.url, msg, t, SENTINEL_HUB_PATHS.process);
   // Headers of an upstream message (often another response's) are not passed: they would contradict Accept.
   const headers = { accept: config.accept, ...config.headers };
-  const ext = EXTENSIONS[config.accept.split(';')[0].trim().toLowerCase()] ?? 'bin';
-  ctx.send(await callToMessage(ctx, { method: 'POST', url, headers, body, defaultFilename: `process.${ext}` }, config.output));
+  const defaultFilename = `process.${extensionOf(config.accept)}`;
+  ctx.send(await callToMessage(ctx, { method: 'POST', url, headers, body, defaultFilename }, config.output));
 }

@@ -3,8 +3,8 @@
  * download; any other method (a Process POST) through `saveResponseToFile`. Both write into
  * `<name>.part` and rename only a complete file.
  */
-import { downloadToFile, processingUnitsOf, saveResponseToFile, type RequestBody } from '../../../core';
-import type { NodeMessage } from '../red';
+import { downloadToFile, processingUnitsOf, saveResponseToFile, type RequestBody } from '../../../../core';
+import type { NodeMessage } from '../../red';
 import type { EoReport, OperationContext } from './context';
 import { markResponseHeaders } from '../response-headers';
 

@@ -3,8 +3,8 @@
  * until `catalogLimit` features. One message with a FeatureCollection, or one per feature with
  * `msg.parts` so a join node can put them back together.
  */
-import { catalogSearchAll, SENTINEL_HUB_PATHS, EoError } from '../../../core';
-import { checkHeaders, chooseUrl, jsonPayload } from '../msg-overrides';
+import { catalogSearchAll, SENTINEL_HUB_PATHS, EoError, userHeaders } from '../../../../core';
+import { chooseUrl, jsonPayload } from '../msg-overrides';
 import type { EoReport, OperationContext } from './context';
 
 export async function catalogSearch(ctx: OperationContext): Promise<void> {
@@ -21,7 +21,7 @@ export async function catalogSearch(ctx: OperationContext): Promise<void> {
       tokens: ctx.tokens,
       url,
       body,
-      headers: checkHeaders({ accept: 'application/geo+json, application/json', ...config.headers }, t),
+      headers: userHeaders({ accept: 'application/geo+json, application/json', ...config.headers }),
       signal: ctx.signal,
     },
     { limit },

@@ -1,7 +1,7 @@
 /** What every operation of eo-request gets: the connection, the message, and ways to report. */
-import type { Connection, DownloadProgress, TokenProvider } from '../../../core';
-import type { Translate } from '../messages';
-import type { NodeMessage } from '../red';
+import type { Connection, DownloadProgress, TokenProvider } from '../../../../core';
+import type { Translate } from '../../messages';
+import type { NodeMessage } from '../../red';
 import type { EoRequestConfig } from '../request-config';
 
 /** What msg.eo reports about a call (never a token or a secret). */

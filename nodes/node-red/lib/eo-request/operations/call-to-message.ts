@@ -1,8 +1,11 @@
-/** Custom request: any method and URL on the connection's allowed origins, body from msg.payload. */
-import { eoRequest, type ResponseType } from '../../../core';
-import { checkHeaders, chooseFilename, chooseMethod, chooseUrl, mergeHeaders, requestBody, requestTimeout } from '../msg-overrides';
+/**
+ * One HTTP call of eo-request (custom request, Process, Statistics) and the message it becomes:
+ * the answer in msg.payload as the node's "Return" setting asks, or a file in the node's folder.
+ */
+import { eoRequest, userHeaders, type ResponseType } from '../../../../core';
+import { chooseFilename, requestTimeout } from '../msg-overrides';
 import type { OutputMode } from '../request-config';
-import type { NodeMessage } from '../red';
+import type { NodeMessage } from '../../red';
 import type { EoReport, OperationContext } from './context';
 import { markResponseHeaders } from '../response-headers';
 import { requestToFile } from './file-output';
@@ -12,6 +15,7 @@ export function responseTypeOf(output: OutputMode): ResponseType | undefined {
   return output === 'json' || output === 'text' || output === 'buffer' ? output : undefined;
 }
 
+/** One request of an operation; `defaultFilename` names the file when neither the node nor msg.filename does. */
 export interface HttpCall {
   method: string;
   url: string;
@@ -23,16 +27,22 @@ export interface HttpCall {
 /** Sends `call` and turns the answer into the output message, or a file when the output is "file". */
 export async function callToMessage(ctx: OperationContext, call: HttpCall, output: OutputMode): Promise<NodeMessage> {
   const timeoutMs = requestTimeout(ctx.msg);
-  checkHeaders(call.headers, ctx.t);
+  const headers = userHeaders(call.headers);
   if (output === 'file') {
-    return requestToFile(ctx, { ...call, body: call.body as never, filename: chooseFilename(ctx.config.filename, ctx.msg), timeoutMs });
+    return requestToFile(ctx, {
+      ...call,
+      headers,
+      body: call.body as never,
+      filename: chooseFilename(ctx.config.filename, ctx.msg),
+      timeoutMs,
+    });
   }
   const res = await eoRequest({
     connection: ctx.connection,
     tokens: ctx.tokens,
     method: call.method,
     url: call.url,
-    headers: call.headers,
+    headers,
     body: call.body as never,
     responseType: responseTypeOf(output),
     signal: ctx.signal,
@@ -43,18 +53,4 @@ export async function callToMessage(ctx: OperationContext, call: HttpCall, outpu
   if (res.bytes !== undefined) eo.bytes = res.bytes;
   if (res.tokenRefreshes !== undefined) eo.tokenRefreshes = res.tokenRefreshes;
   return { ...ctx.msg, payload: res.body, statusCode: res.statusCode, headers: markResponseHeaders(res.headers), responseUrl: res.url, eo };
-}
-
-export async function customRequest(ctx: OperationContext): Promise<void> {
-  const { config, msg, t } = ctx;
-  const method = chooseMethod(config.method, msg, t);
-  const url = chooseUrl(config.url, msg, t);
-  const call: HttpCall = {
-    method,
-    url,
-    headers: mergeHeaders(msg, config.headers),
-    body: requestBody(method, msg.payload),
-    defaultFilename: 'response.bin',
-  };
-  ctx.send(await callToMessage(ctx, call, config.output));
 }

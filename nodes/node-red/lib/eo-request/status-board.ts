@@ -3,22 +3,14 @@
  * idle. Updates are coalesced (at most one every 250 ms) so a burst of messages or a fast download
  * does not flood the editor, and every timer is dropped on close.
  */
-import { formatTokenState, isEoError, type DownloadProgress, type TokenState } from '../../core';
-import type { Translate } from './messages';
-import type { NodeStatus } from './red';
+import { formatTokenState, type DownloadProgress, type TokenState } from '../../../core';
+import type { Translate } from '../messages';
+import type { NodeStatus } from '../red';
+import { shortError } from '../short-error';
 
 const MIN_INTERVAL_MS = 250;
 /** Token lifetimes count down: refresh the idle badge now and then. */
 const IDLE_REFRESH_MS = 30_000;
-
-/** Short text for a red badge: the error code in words and the HTTP status, never a message that might be long. */
-export function shortError(err: unknown): string {
-  if (isEoError(err)) {
-    const words = err.code.replace(/^EO_/, '').toLowerCase().replace(/_/g, ' ');
-    return err.status ? `${words} (${err.status})` : words;
-  }
-  return err instanceof Error ? err.name : 'error';
-}
 
 function megabytes(bytes: number): string {
   return (bytes / 1_000_000).toFixed(1);

@@ -2,9 +2,9 @@
  * Where a request's URL, method, headers, file name and body come from, following Node-RED's
  * core http request node: what the node configures wins, and `msg` fills in what it leaves empty.
  */
-import { EoError, isHeaderName, isHeaderValue, type RequestBody } from '../../core';
-import type { NodeMessage } from './red';
-import type { Translate } from './messages';
+import { EoError, type RequestBody } from '../../../core';
+import type { NodeMessage } from '../red';
+import type { Translate } from '../messages';
 import { isUnchangedResponse, RESPONSE_MARK } from './response-headers';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'];
@@ -73,20 +73,6 @@ export function mergeHeaders(msg: NodeMessage, configured: Record<string, string
     }
   }
   return { ...out, ...configured };
-}
-
-/**
- * `headers` when every name and value can be sent; otherwise an EoError naming `headers`, rather
- * than the HTTP client's bare "invalid header key" that says neither which header nor where.
- */
-export function checkHeaders<H extends Record<string, string | string[]>>(headers: H, t: Translate): H {
-  for (const [name, value] of Object.entries(headers)) {
-    const values = Array.isArray(value) ? value : [value];
-    if (!isHeaderName(name) || !values.every(isHeaderValue)) {
-      throw new EoError('EO_INVALID_CONFIG', t('eo-request.errors.badHeader', { name: JSON.stringify(name) }), { field: 'headers' });
-    }
-  }
-  return headers;
 }
 
 /** The configured file name, else msg.filename (checked by the core so it stays inside the folder). */
