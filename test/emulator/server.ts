@@ -25,7 +25,8 @@ export { COMMON_UNAUTHORIZED_BODY, SH_RATE_LIMIT_BODY } from './http';
 export { bodyBytes, type BodySource } from './bodies';
 export { tar, untar } from './tar';
 export { tileForPoint, tilesForBbox, worldCoverPath, WORLDCOVER_EDITIONS } from './worldcover';
-export { syntheticSource, worldCoverSource } from './sources';
+export { syntheticSource, worldCoverGeoTiff, worldCoverSource, worldCoverTileSize } from './sources';
+export { WORLDCOVER_CLASSES } from './landcover';
 
 /**
  * A fault script answering 429 with the Sentinel Hub body and `Retry-After` in milliseconds,
