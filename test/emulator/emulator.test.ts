@@ -252,6 +252,42 @@ describe('token endpoints', () => {
     expect((await apiPost('/api/v1/catalog/1.0.0/search', opaque, { collections: ['sentinel-2-l2a'] })).status).toBe(200);
   });
 
+  test('/oauth/tokeninfo answers as token introspection: claims when active, only active:false otherwise', async () => {
+    const info = async (opts: { headers?: Headers; body?: string | Buffer } = {}, method = 'GET') =>
+      call(method, `${emu.url}/oauth/tokeninfo`, opts);
+    const token = await clientToken();
+    const claims = decodeJwt(token);
+    const active = await info({ headers: { authorization: `Bearer ${token}` } });
+    expect(active.status).toBe(200);
+    expect(active.headers['cache-control']).toBe('no-store');
+    expect(active.json()).toEqual({
+      active: true,
+      token_type: 'Bearer',
+      exp: claims.exp,
+      iat: claims.iat,
+      iss: `${emu.url}/auth/realms/main`,
+      sub: 'service-account-demo-client',
+      jti: claims.jti,
+      azp: 'demo-client',
+      client_id: 'demo-client',
+    });
+    // RFC 7662's own request: the token in a POST form.
+    const user = (await passwordTokens()).access_token;
+    const posted = await info(form({ token: user }), 'POST');
+    expect(posted.json()).toMatchObject({ active: true, client_id: 'public', username: 'demo', iss: `${emu.url}/auth/realms/terrascope` });
+
+    const inactive = { active: false };
+    expect((await info({ headers: { authorization: `Bearer ${token.slice(0, -4)}AAAA` } })).json()).toEqual(inactive);
+    emu.configure({ clockSkewS: 7200 });
+    expect((await info({ headers: { authorization: `Bearer ${token}` } })).json()).toEqual(inactive);
+    emu.configure({ clockSkewS: 0, apiRealms: ['main', 'CDSE'] });
+    expect((await info({ headers: { authorization: `Bearer ${user}` } })).json()).toEqual(inactive);
+    const none = await info();
+    expect(none.status).toBe(401);
+    expect(none.json().error).toBe('invalid_request');
+    expect((await info({}, 'DELETE')).status).toBe(405);
+  });
+
   test('log redacts secrets but keeps Authorization; counters by grant and status', async () => {
     await clientToken();
     await passwordTokens();

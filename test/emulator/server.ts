@@ -17,6 +17,7 @@ import { handleProcess } from './routes/process';
 import { handleStatistics } from './routes/statistics';
 import { handleOpenSearch, handleStac } from './routes/terracatalogue';
 import { handleRealm, isRealmPath, parseForm, redactForm, tokenPathRealm } from './routes/token';
+import { handleTokenInfo } from './routes/tokeninfo';
 import { applyConfig, EmulatorState, type FullConfig } from './state';
 import type { Emulator, EmulatorEndpoints, FaultScript, RequestLogEntry, StartOptions } from './types';
 
@@ -39,6 +40,7 @@ export function rateLimitFault(route: string, retryAfterMs = 3398, extra: Partia
 function route(ctx: Ctx): void | Promise<void> {
   const p = ctx.url.pathname;
   if (p === '/oauth/token' || isRealmPath(p)) return handleRealm(ctx);
+  if (p === '/oauth/tokeninfo') return handleTokenInfo(ctx);
   if (p === '/api/v1/process') return handleProcess(ctx);
   if (p === '/api/v1/catalog/1.0.0/search') return handleCatalog(ctx);
   if (p === '/api/v1/statistics') return handleStatistics(ctx);
