@@ -1,12 +1,14 @@
 /**
  * `npm run demo` as a newcomer runs it (the compiled demo-cli.js, after the build): it starts
  * the emulator and Node-RED 5, deploys every example with working credentials, runs them once so
- * files are on disk, prints where to look, and stops everything on Ctrl-C (SIGINT).
+ * files are on disk (WorldCover tiles a GIS opens), prints where to look, and stops everything on
+ * Ctrl-C (SIGINT).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadExamples } from '../support/flows';
+import { gdalinfo } from '../support/gdal';
 import { freePort } from '../support/ports';
 import { repoRoot, tempDir } from '../support/paths';
 
@@ -65,6 +67,18 @@ test('the demo serves the deployed examples offline and stops cleanly on Ctrl-C'
   const tiles = fs.readdirSync(path.join(written, 'worldcover')).filter((f) => f.endsWith('.tif'));
   expect(tiles.length).toBeGreaterThan(1);
   for (const tile of tiles) expect(out).toContain(tile);
+  // What a user does first with a tile: open it in a GIS. GDAL reads each as a COG on its 3° × 3°.
+  for (const tile of tiles) {
+    const [, ns, lat, ew, lon] = /_([NS])(\d\d)([EW])(\d{3})_Map\.tif$/.exec(tile)!;
+    const south = (ns === 'S' ? -1 : 1) * Number(lat);
+    const west = (ew === 'W' ? -1 : 1) * Number(lon);
+    const info = await gdalinfo(path.join(written, 'worldcover', tile));
+    expect(info.stac?.['proj:epsg']).toBe(4326);
+    expect(info.metadata.IMAGE_STRUCTURE.LAYOUT).toBe('COG');
+    expect(info.cornerCoordinates.lowerLeft).toEqual([west, south]);
+    expect(info.cornerCoordinates.upperRight).toEqual([west + 3, south + 3]);
+    expect(info.bands[0].colorTable?.entries[10]).toEqual([0, 100, 0, 255]);
+  }
 
   demo.kill('SIGINT');
   expect(await exited).toBe(0);
