@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { NodeHelpers, type INodeProperties, type INodeTypeDescription } from 'n8n-workflow';
-import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { EoRequest } from '../../nodes/EoRequest/EoRequest.node';
 import * as sentinelHubActions from '../../nodes/EoRequest/actions/sentinelHub';
 import * as terrascopeActions from '../../nodes/EoRequest/actions/terrascope';
@@ -27,11 +27,8 @@ import {
   TERRASCOPE_CREDENTIAL,
   type N8nServer,
 } from '../support/n8n-process';
-import { repoRoot } from '../support/paths';
+import { launchChromium, publishDocsImage, screenshot } from '../support/browser';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARTIFACTS = path.join(repoRoot, 'test-artifacts', 'browser');
-const DOCS_IMAGES = path.join(repoRoot, 'docs', 'images');
 const DESCRIPTION: INodeTypeDescription = new EoRequest().description;
 const RESOURCES = { sentinelHub: sentinelHubActions.operations, terrascope: terrascopeActions.operations };
 type Resource = keyof typeof RESOURCES;
@@ -130,23 +127,8 @@ function expectedFields(resource: Resource, operation: string): INodeProperties[
   );
 }
 
-async function shot(name: string, target: Page | Locator = page): Promise<string> {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  // Toasts of earlier steps ("Credential saved", …) would cover what the picture is about.
-  await page.evaluate(() =>
-    Array.from((globalThis as unknown as PageGlobal).document.querySelectorAll('.el-notification')).forEach((n) => n.remove()),
-  );
-  const file = path.join(ARTIFACTS, `${name}.png`);
-  await target.screenshot({ path: file });
-  return file;
-}
-
-/** Copies a screenshot into docs/images when asked to (EO_UPDATE_DOCS_IMAGES=1). */
-function publish(file: string, name: string): void {
-  if (process.env.EO_UPDATE_DOCS_IMAGES !== '1') return;
-  fs.mkdirSync(DOCS_IMAGES, { recursive: true });
-  fs.copyFileSync(file, path.join(DOCS_IMAGES, name));
-}
+/** A screenshot without the toasts of earlier steps ("Credential saved", …). */
+const shot = (name: string, target: Page | Locator = page) => screenshot(page, name, target, '.el-notification');
 
 /** A fetch from inside the page, with its session (n8n binds the cookie to the browser's id header). */
 function pageGet<T>(url: string): Promise<{ status: number; body: T }> {
@@ -258,21 +240,7 @@ beforeAll(async () => {
   fs.mkdirSync(path.join(home.files, 'sentinel-hub'), { recursive: true });
   await home.importWorkflows([example('sentinel-hub-process-geotiff.json', home.files, 'sentinel-hub'), operationsWorkflow()]);
   server = await startN8n(home);
-  context = await chromium.launchPersistentContext(path.join(home.folder, 'chromium-profile'), {
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    viewport: { width: 1280, height: 800 },
-  });
-  page = context.pages()[0] ?? (await context.newPage());
+  ({ context, page } = await launchChromium(path.join(home.folder, 'chromium-profile')));
 }, 300_000);
 
 afterAll(async () => {
@@ -296,60 +264,80 @@ test('a fresh n8n asks for its owner, and the setup form signs the new owner in'
   expect(me.body.data).toMatchObject({ email: N8N_OWNER.email, role: 'global:owner' });
 }, 60_000);
 
-test('Sentinel Hub credentials: a wrong secret is named as such, the right one tests OK', async () => {
-  await newCredential('Sentinel Hub API');
-  const wrong = 'not-the-secret-4711';
-  await fillCredential({
-    clientId: DEMO_CLIENT.clientId,
-    clientSecret: wrong,
-    tokenUrl: emu.endpoints.sentinelHub.tokenUrl,
-    baseUrl: emu.endpoints.sentinelHub.baseUrl,
-  });
-  const failed = await saveAndTest();
-  expect(failed.ok).toBe(false);
-  expect(failed.message).toMatch(/Sentinel Hub rejected the client id or secret \(unauthorized_client/);
-  expect(failed.message).toMatch(/Check Client secret/);
-  expect(failed.message).not.toContain(wrong);
-  publish(await shot('n8n-credential-wrong-secret', credentialDialog()), 'n8n-credential-wrong-secret.png');
+/** One credential type as a person fills it in: the right values, the secret to get wrong, what a wrong one says. */
+interface CredentialCase {
+  typeName: string;
+  type: string;
+  picture: string;
+  fields: () => Record<string, string>;
+  secret: 'clientSecret' | 'password';
+  grant: 'client_credentials' | 'password';
+  wrongSays: RegExp[];
+}
 
-  await fillCredential({ clientSecret: DEMO_CLIENT.clientSecret });
-  const passed = await saveAndTest();
-  expect(passed).toEqual({ ok: true, message: expect.stringContaining('Connection tested successfully') });
-  publish(await shot('n8n-credential-sentinel-hub', credentialDialog()), 'n8n-credential-sentinel-hub.png');
+const CREDENTIAL_CASES: CredentialCase[] = [
+  {
+    typeName: 'Sentinel Hub API',
+    type: 'sentinelHubApi',
+    picture: 'sentinel-hub',
+    fields: () => ({
+      clientId: DEMO_CLIENT.clientId,
+      clientSecret: DEMO_CLIENT.clientSecret,
+      tokenUrl: emu.endpoints.sentinelHub.tokenUrl,
+      baseUrl: emu.endpoints.sentinelHub.baseUrl,
+    }),
+    secret: 'clientSecret',
+    grant: 'client_credentials',
+    wrongSays: [/Sentinel Hub rejected the client id or secret \(unauthorized_client/, /Check Client secret/],
+  },
+  {
+    typeName: 'Terrascope API',
+    type: 'terrascopeApi',
+    picture: 'terrascope',
+    fields: () => ({
+      username: DEMO_USER.username,
+      password: DEMO_USER.password,
+      tokenUrl: emu.endpoints.terrascope.tokenUrl,
+      baseUrl: emu.endpoints.terrascope.baseUrl,
+    }),
+    secret: 'password',
+    grant: 'password',
+    wrongSays: [/Terrascope rejected the username or password \(invalid_grant/],
+  },
+];
 
-  // Retry is the test button of a saved credential: it really asks the token endpoint again.
-  emu.reset();
-  expect((await retryTest()).ok).toBe(true);
-  expect(emu.counters().tokenRequests).toMatchObject({ client_credentials: 1, total: 1 });
-  await closeCredential();
-}, 120_000);
+test.each(CREDENTIAL_CASES)(
+  '$typeName credentials: a wrong secret is named as such, the right one tests OK',
+  async (c) => {
+    await newCredential(c.typeName);
+    const wrong = `not-the-${c.secret}-4711`;
+    await fillCredential({ ...c.fields(), [c.secret]: wrong });
+    const failed = await saveAndTest();
+    expect(failed.ok).toBe(false);
+    for (const says of c.wrongSays) expect(failed.message).toMatch(says);
+    expect(failed.message).not.toContain(wrong);
+    const wrongShot = await shot(`n8n-credential-${c.picture}-wrong-secret`, credentialDialog());
+    if (c.type === 'sentinelHubApi') publishDocsImage(wrongShot, 'n8n-credential-wrong-secret.png');
 
-test('Terrascope credentials: a wrong password is named as such, the right one tests OK', async () => {
-  await newCredential('Terrascope API');
-  const wrong = 'not-the-password-4711';
-  await fillCredential({
-    username: DEMO_USER.username,
-    password: wrong,
-    tokenUrl: emu.endpoints.terrascope.tokenUrl,
-    baseUrl: emu.endpoints.terrascope.baseUrl,
-  });
-  const failed = await saveAndTest();
-  expect(failed.ok).toBe(false);
-  expect(failed.message).toMatch(/Terrascope rejected the username or password \(invalid_grant/);
-  expect(failed.message).not.toContain(wrong);
+    await fillCredential({ [c.secret]: c.fields()[c.secret] });
+    const passed = await saveAndTest();
+    expect(passed).toEqual({ ok: true, message: expect.stringContaining('Connection tested successfully') });
+    const okShot = await shot(`n8n-credential-${c.picture}`, credentialDialog());
+    if (c.type === 'sentinelHubApi') publishDocsImage(okShot, 'n8n-credential-sentinel-hub.png');
 
-  emu.reset();
-  await fillCredential({ password: DEMO_USER.password });
-  expect((await saveAndTest()).ok).toBe(true);
-  expect(emu.counters().tokenRequests.password).toBeGreaterThanOrEqual(1);
-  await shot('n8n-credential-terrascope', credentialDialog());
-  await closeCredential();
+    // Retry is the test button of a saved credential: it really asks the token endpoint again.
+    emu.reset();
+    expect((await retryTest()).ok).toBe(true);
+    expect(emu.counters().tokenRequests).toMatchObject({ [c.grant]: 1, total: 1 });
+    await closeCredential();
 
-  // Both are stored; the secrets never come back to the browser.
-  const { body } = await pageGet<{ data: { name: string; type: string }[] }>('/rest/credentials');
-  expect(body.data.filter((c) => c.type === 'terrascopeApi')).toHaveLength(2);
-  expect(JSON.stringify(body)).not.toMatch(new RegExp(`${DEMO_USER.password}|${DEMO_CLIENT.clientSecret}`));
-}, 120_000);
+    // Stored beside the imported one; the secret never comes back to the browser.
+    const { body } = await pageGet<{ data: { name: string; type: string }[] }>('/rest/credentials');
+    expect(body.data.filter((x) => x.type === c.type)).toHaveLength(2);
+    expect(JSON.stringify(body)).not.toContain(c.fields()[c.secret]);
+  },
+  120_000,
+);
 
 test('EO Request shows, for each operation, only that operation’s fields', async () => {
   await openWorkflow(OPS_WORKFLOW);
@@ -373,7 +361,8 @@ test('EO Request shows, for each operation, only that operation’s fields', asy
     expect(await page.locator('[data-test-id=node-credentials-select] input').inputValue()).toBe(
       resource === 'sentinelHub' ? SENTINEL_HUB_CREDENTIAL.name : TERRASCOPE_CREDENTIAL.name,
     );
-    if (resource === 'sentinelHub' && operation === 'process') publish(await shot('n8n-eo-request-process'), 'n8n-eo-request-process.png');
+    if (resource === 'sentinelHub' && operation === 'process')
+      publishDocsImage(await shot('n8n-eo-request-process'), 'n8n-eo-request-process.png');
     if (resource === 'terrascope' && operation === 'worldCover') await shot('n8n-eo-request-worldcover');
     await closeNode();
   }
@@ -389,7 +378,7 @@ test('the Process workflow runs in the editor, and its image shows in the binary
   await page.locator('[data-test-id=execute-workflow-button]').filter({ hasText: 'Execute workflow' }).waitFor();
   expect(fs.readdirSync(path.join(home.files, 'sentinel-hub'))).toEqual(['berlin-true-colour.tif']);
   expect(emu.counters().apiStatus).toEqual({ 200: 1 });
-  publish(await shot('n8n-process-workflow-run'), 'n8n-process-workflow-run.png');
+  publishDocsImage(await shot('n8n-process-workflow-run'), 'n8n-process-workflow-run.png');
   await openNode('True colour GeoTIFF');
   const card = page.locator('[data-test-id=ndv-binary-data_0]');
   await card.waitFor();
@@ -415,6 +404,6 @@ test('the Process workflow runs in the editor, and its image shows in the binary
   const size = await image.evaluate((img) => [(img as unknown as PageElement).naturalWidth, (img as unknown as PageElement).naturalHeight]);
   expect(size).toEqual([PNG_SIZE, PNG_SIZE]);
   expect(await image.getAttribute('src')).toMatch(/\/rest\/binary-data\?id=filesystem/);
-  publish(await shot('n8n-binary-image'), 'n8n-binary-image.png');
+  publishDocsImage(await shot('n8n-binary-image'), 'n8n-binary-image.png');
   await closeNode();
 }, 180_000);

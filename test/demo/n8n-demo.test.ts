@@ -4,33 +4,14 @@
  * pointing at it, both example workflows in the editor, a sign-in that works with what it prints,
  * and everything stopped on Ctrl-C (SIGINT). Node 24 only (n8n 2.x needs it).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { EO_REQUEST_TYPE, N8nRest, PACKAGE_NAME, SENTINEL_HUB_CREDENTIAL, TERRASCOPE_CREDENTIAL } from '../support/n8n-process';
+import { useDemo } from '../support/demo-process';
 import { freePort } from '../support/ports';
-import { repoRoot, tempDir } from '../support/paths';
+import { repoRoot } from '../support/paths';
 
-let demo: ChildProcess | undefined;
-let work: string;
-
-afterAll(async () => {
-  // After a failure the demo may still run: Ctrl-C it, then end its whole process group (n8n and
-  // its task runner included) in case it did not stop in time.
-  if (demo?.pid && demo.exitCode === null && demo.signalCode === null) {
-    let timer: NodeJS.Timeout | undefined;
-    const gone = new Promise((resolve) => demo!.once('exit', resolve));
-    demo.kill('SIGINT');
-    await Promise.race([gone, new Promise((resolve) => (timer = setTimeout(resolve, 30_000)))]);
-    clearTimeout(timer);
-  }
-  try {
-    if (demo?.pid) process.kill(-demo.pid, 'SIGKILL');
-  } catch {
-    // Already gone.
-  }
-  fs.rmSync(work, { recursive: true, force: true });
-}, 60_000);
+const demos = useDemo('eo-n8n-demo');
 
 /** Id and name of a workflow in n8n-workflows/. */
 function shipped(file: string): { id: string; name: string } {
@@ -39,30 +20,10 @@ function shipped(file: string): { id: string; name: string } {
 }
 
 test('the n8n demo opens the editor on both example workflows, signed in with what it prints, and stops on Ctrl-C', async () => {
-  work = tempDir('eo-n8n-demo');
   const port = await freePort();
-  demo = spawn(process.execPath, [path.join(repoRoot, 'dist/test/demo/n8n-demo.js'), '--port', String(port), '--emulator-port', '0'], {
-    cwd: repoRoot,
-    env: { ...process.env, EO_DEMO_DIR: work, NODE_OPTIONS: '', NODE_ENV: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // Its own process group, so a failed test can end n8n with it.
-    detached: true,
-  });
-  let out = '';
-  demo.stdout?.on('data', (c: Buffer) => (out += c.toString()));
-  demo.stderr?.on('data', (c: Buffer) => (out += c.toString()));
-  const exited = new Promise<number | null>((resolve) => demo!.once('exit', (code) => resolve(code)));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setInterval(() => {
-      if (out.includes('Press Ctrl-C to stop.')) {
-        clearInterval(timer);
-        resolve();
-      } else if (demo!.exitCode !== null) {
-        clearInterval(timer);
-        reject(new Error(`demo exited early:\n${out}`));
-      }
-    }, 200);
-  });
+  const demo = await demos.start('n8n-demo.js', ['--port', String(port), '--emulator-port', '0']);
+  const work = demos.work();
+  const out = demo.output();
 
   const editor = `http://127.0.0.1:${port}`;
   expect(out).toContain(`n8n 2.41.1 ${editor}`);
@@ -123,8 +84,8 @@ test('the n8n demo opens the editor on both example workflows, signed in with wh
     expect(body.data.data.baseUrl).toBe(emulatorUrl);
   }
 
-  demo.kill('SIGINT');
-  expect(await exited).toBe(0);
+  demo.child.kill('SIGINT');
+  expect(await demo.exited).toBe(0);
   await expect(fetch(editor)).rejects.toThrow();
   await expect(fetch(`${emulatorUrl}/__emulator/counters`)).rejects.toThrow();
 }, 300_000);
