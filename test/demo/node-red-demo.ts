@@ -13,6 +13,7 @@ import { nodeRed5Runtime } from '../support/node-red-process';
 import { repoRoot } from '../support/paths';
 import { emulatorQuiet, listFiles, startStack, type Stack } from '../support/node-red-stack';
 import type { FlowNode } from '../support/flows';
+import { portOption } from './options';
 
 /** How often the demo's emulator publishes a new scene for the EO Watch example. */
 const SCENE_EVERY_MS = 30_000;
@@ -45,22 +46,9 @@ function feedScenes(stack: Stack, say: (line: string) => void): () => void {
   return () => clearInterval(timer);
 }
 
-/** A port option; `allowZero`: 0 means "any free port". */
-function option(name: string, fallback: number, allowZero = false): number {
-  const args = process.argv.slice(2);
-  const i = args.findIndex((a) => a === name || a.startsWith(`${name}=`));
-  const raw = i < 0 ? undefined : args[i].includes('=') ? args[i].split('=')[1] : args[i + 1];
-  const value = raw === undefined ? fallback : Number(raw);
-  if (!Number.isInteger(value) || value < (allowZero ? 0 : 1) || value > 65535) {
-    process.stderr.write(`demo: ${name} must be a port number (got ${String(raw)})\n`);
-    process.exit(2);
-  }
-  return value;
-}
-
 async function main(): Promise<void> {
-  const port = option('--port', 1880);
-  const emulatorPort = option('--emulator-port', 8480, true);
+  const port = portOption('--port', 1880);
+  const emulatorPort = portOption('--emulator-port', 8480, true);
   // EO_DEMO_DIR lets the demo's own test run it without touching a user's .demo folder.
   const workDir = process.env.EO_DEMO_DIR || path.join(repoRoot, '.demo');
   const say = (line = '') => process.stdout.write(`${line}\n`);

@@ -198,12 +198,11 @@ test('WorldCover tiles for a bbox: every tile byte-identical, then skipped uncha
   await stack.nodeRed.inject(inject.id);
   const first = await waitForCollected(stack.nodeRed, expected.length, request.id);
   expect(first.map((m) => m.tile).sort()).toEqual([...expected].sort());
-  const size = stack.emulator.config.worldCoverTileBytes;
   for (const msg of first) {
     expect(msg.eo?.skipped).toBeFalsy();
     const file = String(msg.payload);
     expect(path.dirname(file)).toBe(path.join(stack.userDir, 'eo-data', 'worldcover'));
-    const served = bodyBytes(worldCoverSource(worldCoverPath(edition, msg.tile!), size));
+    const served = bodyBytes(worldCoverSource(worldCoverPath(edition, msg.tile!), stack.emulator.config));
     expect(fs.readFileSync(file).equals(served)).toBe(true);
   }
   expect(fs.readdirSync(path.join(stack.userDir, 'eo-data', 'worldcover')).filter((f) => f.endsWith('.part'))).toEqual([]);
@@ -231,9 +230,10 @@ test('WorldCover: a download cut by the network resumes, and the tile on disk is
   const msgs = await waitForCollected(stack.nodeRed, expected.length, request.id);
   expect(msgs.filter((m) => m.error)).toEqual([]);
   expect(msgs.filter((m) => Number(m.eo?.resumed) >= 1)).toHaveLength(1);
-  const size = stack.emulator.config.worldCoverTileBytes;
   for (const msg of msgs)
-    expect(fs.readFileSync(String(msg.payload)).equals(bodyBytes(worldCoverSource(worldCoverPath(edition, msg.tile!), size)))).toBe(true);
+    expect(
+      fs.readFileSync(String(msg.payload)).equals(bodyBytes(worldCoverSource(worldCoverPath(edition, msg.tile!), stack.emulator.config))),
+    ).toBe(true);
   expect(fs.readdirSync(dir).filter((f) => f.endsWith('.part'))).toEqual([]);
   // The resumed request asked for the rest only.
   expect(stack.emulator.log().some((e) => e.path.startsWith('/download/') && e.headers.range === 'bytes=300000-')).toBe(true);

@@ -41,6 +41,7 @@ async function main(): Promise<void> {
     'Sentinel Hub',
     `  token (legacy)         ${e.sentinelHub.tokenUrl}`,
     `  token (realm main)     ${e.sentinelHub.realmTokenUrl}`,
+    `  token info             ${emulator.url}/oauth/tokeninfo   (GET with Authorization: Bearer <token>)`,
     `  API base URL           ${e.sentinelHub.baseUrl}   (/api/v1/process, /api/v1/catalog/1.0.0/search, /api/v1/statistics, /api/v2/batch/process)`,
     'CDSE',
     `  token (realm CDSE)     ${e.cdse.tokenUrl}`,

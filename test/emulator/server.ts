@@ -17,6 +17,7 @@ import { handleProcess } from './routes/process';
 import { handleStatistics } from './routes/statistics';
 import { handleOpenSearch, handleStac } from './routes/terracatalogue';
 import { handleRealm, isRealmPath, parseForm, redactForm, tokenPathRealm } from './routes/token';
+import { handleTokenInfo } from './routes/tokeninfo';
 import { applyConfig, EmulatorState, type FullConfig } from './state';
 import type { Emulator, EmulatorEndpoints, FaultScript, RequestLogEntry, StartOptions } from './types';
 
@@ -25,8 +26,9 @@ export { COMMON_UNAUTHORIZED_BODY, SH_RATE_LIMIT_BODY } from './http';
 export { bodyBytes, type BodySource } from './bodies';
 export { tar, untar } from './tar';
 export { tileForPoint, tilesForBbox, worldCoverPath, WORLDCOVER_EDITIONS } from './worldcover';
-export { syntheticSource, worldCoverSource } from './sources';
 export { TERRASCOPE_S2_TOC, type SceneSpec, type TimelineScene } from './scenes';
+export { syntheticSource, worldCoverGeoTiff, worldCoverSource, worldCoverTileSize } from './sources';
+export { WORLDCOVER_CLASSES } from './landcover';
 
 /**
  * A fault script answering 429 with the Sentinel Hub body and `Retry-After` in milliseconds,
@@ -39,6 +41,7 @@ export function rateLimitFault(route: string, retryAfterMs = 3398, extra: Partia
 function route(ctx: Ctx): void | Promise<void> {
   const p = ctx.url.pathname;
   if (p === '/oauth/token' || isRealmPath(p)) return handleRealm(ctx);
+  if (p === '/oauth/tokeninfo') return handleTokenInfo(ctx);
   if (p === '/api/v1/process') return handleProcess(ctx);
   if (p === '/api/v1/catalog/1.0.0/search') return handleCatalog(ctx);
   if (p.startsWith('/api/v1/catalog/1.0.0/collections/')) return handleThumbnail(ctx);

@@ -36,7 +36,16 @@ export interface EmulatorConfig {
   apiRealms: Realm[];
   /** The legacy `/oauth/token` path answers with this redirect to the realm "main" URL instead of serving. Default 0 (serve). */
   legacyTokenRedirect: 0 | 307 | 308;
-  /** Size in bytes of every WorldCover tile body. Default 1 MiB. */
+  /**
+   * WorldCover tiles are real Cloud-Optimized GeoTIFFs (EPSG:4326, the tile's 3° × 3°, class codes
+   * and colour table of the product, deterministic land cover) of this many pixels square.
+   * Default 512 (about 0.006° or 650 m a pixel; the product has 36000). At most 8192.
+   */
+  worldCoverTilePixels: number;
+  /**
+   * When above 0, every WorldCover tile is instead this many deterministic random bytes behind a
+   * TIFF signature (not an image): for tests that need a given size. Default 0 (real GeoTIFFs).
+   */
   worldCoverTileBytes: number;
   /** WorldCover tiles that do not exist (answer 404), e.g. ocean. Default ['N00W030']. */
   missingTiles: string[];

@@ -1,6 +1,7 @@
 /**
- * Terrascope `/download/...`: WorldCover tiles and synthetic files of any size, streamed from
- * deterministic content with Content-Length, strong ETag, Range (206/416), HEAD and If-None-Match.
+ * Terrascope `/download/...`: WorldCover tiles (Cloud-Optimized GeoTIFFs rendered on first use)
+ * and synthetic files of any size, streamed from deterministic content with Content-Length,
+ * strong ETag, Range (206/416), HEAD and If-None-Match.
  */
 import { createHash } from 'node:crypto';
 import type { Ctx } from '../context';
@@ -22,7 +23,7 @@ export function downloadSource(ctx: Ctx, path: string): (BodySource & { type: st
   if (sceneAsset) return sceneAsset;
   const wc = parseWorldCoverPath(path);
   if (!wc || ctx.state.config.missingTiles.includes(wc.tile)) return undefined;
-  return { ...worldCoverSource(path, ctx.state.config.worldCoverTileBytes), type: 'image/tiff' };
+  return { ...worldCoverSource(path, ctx.state.config), type: 'image/tiff' };
 }
 
 export function etagOf(path: string, size: number): string {

@@ -8,6 +8,7 @@
 import type { Ctx } from '../context';
 import { isObject, parseJson, sendJson } from '../http';
 import { polygon, stacItemOf, TERRASCOPE_S2_TOC } from '../scenes';
+import { worldCoverTileSize } from '../sources';
 import { parseTile, tilesForBbox, WORLDCOVER_EDITIONS, worldCoverPath, type WorldCoverEdition } from '../worldcover';
 
 const WORLD: [number, number, number, number] = [-180, -60, 180, 84];
@@ -46,7 +47,7 @@ export function handleOpenSearch(ctx: Ctx): void {
   const all = edition ? tiles(ctx, bbox) : [];
   const page = all.slice(startIndex - 1, startIndex - 1 + count);
   const base = `${ctx.originUrl}/catalogue/products`;
-  const size = ctx.state.config.worldCoverTileBytes;
+  const size = worldCoverTileSize(ctx.state.config);
   const features = page.map((tile) => {
     const tb = tileBbox(tile);
     const id = productId(edition!, tile);
@@ -134,13 +135,13 @@ function stacItem(ctx: Ctx, e: WorldCoverEdition, tile: string): object {
     collection: e.collection,
     bbox: tb,
     geometry: polygon(tb),
-    properties: { datetime: `${e.year}-01-01T00:00:00Z`, 'file:size': ctx.state.config.worldCoverTileBytes },
+    properties: { datetime: `${e.year}-01-01T00:00:00Z`, 'file:size': worldCoverTileSize(ctx.state.config) },
     assets: {
       ESA_WORLDCOVER_10M_MAP: {
         href: `${ctx.originUrl}${worldCoverPath(e, tile)}`,
         type: 'image/tiff; application=geotiff; profile=cloud-optimized',
         roles: ['data'],
-        'file:size': ctx.state.config.worldCoverTileBytes,
+        'file:size': worldCoverTileSize(ctx.state.config),
       },
     },
     links: [
