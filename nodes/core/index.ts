@@ -31,6 +31,7 @@ export {
   worldCoverTiles,
   worldCoverTileAt,
   validateBBox,
+  WORLDCOVER_GRID,
   type BBox,
   type WorldCoverTile,
   type WorldCoverYear,
@@ -38,4 +39,4 @@ export {
 export { saveResponseToFile, type SaveResponseOptions, type SaveResponseResult } from './files/save-response';
 export { readTokenClaims, type TokenClaims } from './auth/jwt-claims';
 export { isHeaderName, isHeaderValue } from './http/request-body';
-export { SENTINEL_HUB_PATHS, isReadOnlySentinelHubPost } from './services/sentinel-hub-api';
+export { SENTINEL_HUB_PATHS, SENTINEL_HUB_CRS84, isReadOnlySentinelHubPost } from './services/sentinel-hub-api';

@@ -15,6 +15,9 @@ export const SENTINEL_HUB_PATHS = {
   batch: '/api/v2/batch/process',
 } as const;
 
+/** Longitude and latitude in degrees (WGS84, longitude first): the CRS of `input.bounds` when none is named. */
+export const SENTINEL_HUB_CRS84 = 'http://www.opengis.net/def/crs/OGC/1.3/CRS84';
+
 /** POST calls that only read: Process, Catalog search (any Catalog version) and Statistics. */
 const READ_ONLY_POST_PATHS = [/\/api\/v1\/process\/?$/, /\/api\/v1\/catalog\/[^/]+\/search\/?$/, /\/api\/v1\/statistics\/?$/];
 

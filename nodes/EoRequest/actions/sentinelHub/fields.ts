@@ -3,13 +3,14 @@
  * and how they become the `input` of a Sentinel Hub request.
  */
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { SENTINEL_HUB_CRS84 } from '../../../core';
 import { bboxParameter, dateParameter, jsonParameter } from '../../helpers/inputs';
 import { inputError } from '../../helpers/errors';
 import { showFor } from '../types';
 
 const RESOURCE = 'sentinelHub';
 
-export const CRS84 = 'http://www.opengis.net/def/crs/OGC/1.3/CRS84';
+export const CRS84 = SENTINEL_HUB_CRS84;
 
 /** A true-colour evalscript, the Process API's "hello world". */
 export const TRUE_COLOR_EVALSCRIPT = `//VERSION=3
