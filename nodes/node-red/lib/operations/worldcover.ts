@@ -9,7 +9,7 @@ import type { EoReport, OperationContext } from './context';
 const DEFAULT_YEAR: WorldCoverYear = 2021;
 
 /** "west,south,east,north" or an array; anything else is left to the core's check, which names `bbox`. */
-function parseBbox(value: unknown): unknown {
+export function parseBbox(value: unknown): unknown {
   if (typeof value === 'string')
     return value
       .split(/[\s,]+/)
