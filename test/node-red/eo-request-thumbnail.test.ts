@@ -103,29 +103,6 @@ describe('in the runtime', () => {
       fs.rmSync(directory, { recursive: true, force: true });
     }
   });
-
-  test('a path in a message is not read: only the file the node wrote itself', async () => {
-    const directory = tempDir('eo-thumbnail-foreign');
-    try {
-      const foreign = path.join(directory, 'foreign.png');
-      fs.writeFileSync(foreign, await encodePng(8, 8, rgbPixels(8, 8, 1)));
-      // A custom request answering text: the payload is a string, but not a file this node wrote.
-      const { published } = await run(
-        {
-          operation: 'request',
-          method: 'POST',
-          url: '/api/v1/catalog/1.0.0/search',
-          output: 'text',
-          thumbnail: true,
-          thumbnailFiles: true,
-        },
-        { payload: { collections: ['sentinel-2-l2a'], limit: 1 }, filename: foreign },
-      );
-      expect(published).toEqual([]);
-    } finally {
-      fs.rmSync(directory, { recursive: true, force: true });
-    }
-  });
 });
 
 describe('limits', () => {
@@ -202,6 +179,27 @@ describe('limits', () => {
       close();
       jest.advanceTimersByTime(5 * THUMBNAIL_LIMITS.intervalMs);
       expect(published).toHaveLength(1);
+    });
+
+    test('a path is read only when it is the file the node wrote (msg.eo.path), never one a message names', async () => {
+      jest.useRealTimers();
+      const directory = tempDir('eo-thumbnail-foreign');
+      try {
+        const file = path.join(directory, 'image.png');
+        fs.writeFileSync(file, await encodePng(8, 8, rgbPixels(8, 8, 1)));
+        const { RED, node, published } = fakeNode();
+        const send = thumbnailSender(RED, node, { thumbnail: true, thumbnailFiles: true })!;
+        // A text answer that happens to be a path, or a path another node put in eo.path of a copy: not read.
+        send({ payload: file });
+        send({ payload: file, eo: { path: path.join(directory, 'other.png') } });
+        await new Promise((r) => setTimeout(r, 100));
+        expect(published).toEqual([]);
+        send({ payload: file, eo: { path: file } });
+        await new Promise((r) => setTimeout(r, 100));
+        expect(published.map((p) => [p.width, p.height])).toEqual([[8, 8]]);
+      } finally {
+        fs.rmSync(directory, { recursive: true, force: true });
+      }
     });
 
     test('off: no sender at all', () => {
