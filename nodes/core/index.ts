@@ -28,6 +28,7 @@ export {
   worldCoverYear,
   isMissingWorldCoverTile,
   LATEST_WORLDCOVER_YEAR,
+  WORLDCOVER_GRID,
   type WorldCoverTile,
   type WorldCoverYear,
 } from './services/worldcover';

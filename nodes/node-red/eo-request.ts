@@ -8,6 +8,9 @@
 import path from 'node:path';
 import { EoError, type Connection, type TokenProvider } from '../core';
 import { isEoAuthHandle, type EoAuthHandle } from './lib/auth-handle';
+import { registerEditorEndpoints } from './lib/eo-request/editor-endpoints';
+import { runWithNodeArea } from './lib/eo-request/node-area';
+import { thumbnailSender } from './lib/eo-request/thumbnail';
 import { translator } from './lib/messages';
 import { toNodeError } from './lib/node-error';
 import { OPERATION_RUNNERS, type OperationContext } from './lib/eo-request/operations';
@@ -42,6 +45,7 @@ export = function eoRequest(RED: NodeRedApi): void {
       tokenState: () => (auth && !auth.problem ? auth.tokens().state() : undefined),
       problem,
     });
+    const thumbnail = thumbnailSender(RED, node, props);
     const running = new Map<AbortController, Promise<void>>();
     let closing = false;
     // The connection never changes for this node's life (a changed eo-auth restarts its users), and
@@ -65,12 +69,15 @@ export = function eoRequest(RED: NodeRedApi): void {
         msg,
         signal: controller.signal,
         t,
-        send: (out) => send(out),
+        send: (out) => {
+          thumbnail?.(out);
+          send(out);
+        },
         clone: (m) => RED.util.cloneMessage(m),
         progress: (p, label) => board.report(id, p, label),
         warn: (text) => node.warn(text),
       };
-      const work = OPERATION_RUNNERS[config.operation](ctx).then(
+      const work = runWithNodeArea(OPERATION_RUNNERS[config.operation], ctx).then(
         () => {
           board.end(id);
           done();
@@ -110,4 +117,5 @@ export = function eoRequest(RED: NodeRedApi): void {
   }
 
   RED.nodes.registerType('eo-request', EoRequestNode);
+  registerEditorEndpoints(RED);
 };

@@ -13,7 +13,7 @@ import { PROVIDERS, type CredentialFieldName, type ProviderId } from '../../node
 import { launchChromium, publishDocsImage, screenshot } from '../support/browser';
 import { tempDir } from '../support/paths';
 import { startStack, type Stack } from '../support/node-red-stack';
-import type { FlowNode } from '../support/flows';
+import { debugNode, type FlowNode } from '../support/flows';
 
 const ALL_FIELDS: CredentialFieldName[] = [
   'tokenUrl',
@@ -96,23 +96,7 @@ function startingFlow(): FlowNode[] {
         y: 60 + 60 * i,
         wires: [[`debug-${p}`]],
       },
-      {
-        id: `debug-${p}`,
-        type: 'debug',
-        z: TAB,
-        name: '',
-        active: true,
-        tosidebar: true,
-        console: false,
-        tostatus: false,
-        complete: 'payload',
-        targetType: 'msg',
-        statusVal: '',
-        statusType: 'auto',
-        x: 650,
-        y: 60 + 60 * i,
-        wires: [],
-      },
+      debugNode(`debug-${p}`, TAB, { x: 650, y: 60 + 60 * i }),
     );
   });
   return nodes;

@@ -51,6 +51,25 @@ test(`Node-RED ${runtimeForThisNode().module === 'node-red' ? 5 : 4} loads both 
   expect(fs.existsSync(path.join(stack.userDir, 'node_modules', 'node-red'))).toBe(false);
 });
 
+test('serves the editor resources from the installed package: map and thumbnail scripts, world outlines, the area endpoint', async () => {
+  const base = `${stack.nodeRed.url}/resources/${PACKAGE}`;
+  const html = await (await fetch(`${stack.nodeRed.url}/nodes`, { headers: { accept: 'text/html' } })).text();
+  for (const script of ['eo-map.js', 'eo-thumbnails.js']) {
+    expect(html).toContain(`<script src="resources/${PACKAGE}/${script}"></script>`);
+    const res = await fetch(`${base}/${script}`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain(script === 'eo-map.js' ? 'window.EoNodesMap = ' : 'window.EoNodesThumbnails = ');
+  }
+  const world = await fetch(`${base}/world-110m.json`);
+  expect(world.status).toBe(200);
+  const outlines = (await world.json()) as { source: string; land: number[][]; borders: number[][] };
+  expect(outlines.source).toMatch(/Natural Earth 1:110m/);
+  expect(outlines.land.length).toBeGreaterThan(100);
+  expect(outlines.borders.length).toBeGreaterThan(100);
+  const { body } = await stack.nodeRed.request('GET', '/eo-request/area?bbox=2.5,50.6,3.5,51.2&worldcover=2021');
+  expect(body).toMatchObject({ bbox: [2.5, 50.6, 3.5, 51.2], worldCover: { count: 4 } });
+});
+
 test('npm installs the undici line that fits the Node running Node-RED: 8 from Node 22.19 on, else 7', () => {
   const [major, minor] = process.versions.node.split('.').map(Number);
   const expected = major > 22 || (major === 22 && minor >= 19) ? 8 : 7;

@@ -33,10 +33,17 @@ export async function launchChromium(profileDir: string): Promise<{ context: Bro
 }
 
 /**
- * Saves a screenshot of `target` as test-artifacts/browser/<name>.png, after removing from the page
- * what matches `clutter` (toasts of earlier steps would cover what the picture is about).
+ * Saves a screenshot of `target` (or only `clip` of the page) as test-artifacts/browser/<name>.png,
+ * after removing from the page what matches `clutter` (toasts of earlier steps would cover what the
+ * picture is about).
  */
-export async function screenshot(page: Page, name: string, target: Page | Locator = page, clutter?: string): Promise<string> {
+export async function screenshot(
+  page: Page,
+  name: string,
+  target: Page | Locator = page,
+  clutter?: string,
+  clip?: { x: number; y: number; width: number; height: number },
+): Promise<string> {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   if (clutter) {
     await page.evaluate((selector) => {
@@ -45,7 +52,7 @@ export async function screenshot(page: Page, name: string, target: Page | Locato
     }, clutter);
   }
   const file = path.join(ARTIFACTS, `${name}.png`);
-  await target.screenshot({ path: file });
+  await (clip ? page.screenshot({ path: file, clip }) : target.screenshot({ path: file }));
   return file;
 }
 

@@ -25,6 +25,9 @@ const TILE_DEG = 3;
 const MIN_LAT = -60;
 const MAX_LAT = 84;
 
+/** The tile grid: squares of `tileDegrees` on multiples of it, published between `minLatitude` and `maxLatitude`. */
+export const WORLDCOVER_GRID = { tileDegrees: TILE_DEG, minLatitude: MIN_LAT, maxLatitude: MAX_LAT } as const;
+
 /** Product folder and file version per year (2021 is the v200 reprocessing). */
 const PRODUCTS: Record<WorldCoverYear, { folder: string; file: string }> = {
   2020: { folder: 'ESA_WORLDCOVER_10M_2020_V100', file: 'ESA_WorldCover_10m_2020_v100' },

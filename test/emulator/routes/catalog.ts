@@ -112,6 +112,8 @@ export async function handleCatalog(ctx: Ctx): Promise<void> {
   const collection = collections[0] as string;
   if (!isKnownCollection(collection)) return sendJson(res, 404, { code: 404, description: 'Collection not found.' });
   let bbox = [-180, -90, 180, 90];
+  // As STAC item search: the area is either a bbox or a geometry, never both.
+  if (body.bbox !== undefined && body.intersects !== undefined) return sendBadPayload(res, 'only one of bbox and intersects may be given');
   if (body.bbox !== undefined) {
     if (!Array.isArray(body.bbox) || body.bbox.length !== 4 || !body.bbox.every((v) => typeof v === 'number')) {
       return sendBadPayload(res, 'bbox must be an array of 4 numbers');
