@@ -19,6 +19,7 @@ export default tseslint.config(
       'test-artifacts/**',
       '.demo/**',
       '.emulator-data/**',
+      'resources/**',
       'eslint.n8n.config.mjs',
     ],
   },
@@ -54,5 +55,10 @@ export default tseslint.config(
     files: ['**/*.js'],
     languageOptions: { sourceType: 'commonjs' },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    // Node-RED editor resources: classic scripts in the browser, beside jQuery and the editor's RED.
+    files: ['nodes/node-red/resources/**/*.js'],
+    languageOptions: { sourceType: 'script', globals: { ...globals.browser, RED: 'readonly', $: 'readonly' } },
   },
 );

@@ -57,7 +57,12 @@ describe('core sources', () => {
 
   test('the adapters reach the core only through its index', () => {
     const coreDir = path.join(root, 'nodes/core');
-    const adapters = [...sourcesUnder('nodes/node-red'), ...sourcesUnder('nodes/EoRequest'), ...sourcesUnder('credentials')];
+    const adapters = [
+      ...sourcesUnder('nodes/node-red'),
+      ...sourcesUnder('nodes/EoRequest'),
+      ...sourcesUnder('nodes/EoTrigger'),
+      ...sourcesUnder('credentials'),
+    ];
     expect(adapters.length).toBeGreaterThan(10);
     const deeper: string[] = [];
     for (const file of adapters) {
@@ -182,7 +187,17 @@ describe('compiled output', () => {
   test('npm pack ships the compiled nodes and never the tests or the emulator', () => {
     const listing = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' }));
     const files: string[] = listing[0].files.map((f: { path: string }) => f.path);
-    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'dist/nodes/core/index.js']));
+    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'NOTICE', 'dist/nodes/core/index.js']));
+    // Node-RED serves resources/ at /resources/<package>/: the editor's map, its outlines, the thumbnails.
+    const sizes = new Map<string, number>(listing[0].files.map((f: { path: string; size: number }) => [f.path, f.size]));
+    expect([...sizes.keys()].filter((f) => f.startsWith('resources/')).sort()).toEqual([
+      'resources/eo-map.js',
+      'resources/eo-thumbnails.js',
+      'resources/world-110m.json',
+    ]);
+    // The 1:110m outlines, not a larger scale: about 100 KB.
+    expect(sizes.get('resources/world-110m.json')).toBeGreaterThan(50_000);
+    expect(sizes.get('resources/world-110m.json')).toBeLessThan(150_000);
     expect(files.filter((f) => f.startsWith('dist/test/') || f.startsWith('test/') || (f.endsWith('.ts') && !f.endsWith('.d.ts')))).toEqual(
       [],
     );

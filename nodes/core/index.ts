@@ -34,12 +34,67 @@ export {
 export {
   worldCoverTiles,
   worldCoverTileAt,
-  validateBBox,
-  type BBox,
+  worldCoverYear,
+  isMissingWorldCoverTile,
+  LATEST_WORLDCOVER_YEAR,
+  WORLDCOVER_GRID,
   type WorldCoverTile,
   type WorldCoverYear,
 } from './services/worldcover';
+export { parseBBox, validateBBox, isGeographicCrs, CRS84, type BBox, type BBoxOptions } from './services/bounding-box';
 export { saveResponseToFile, type SaveResponseOptions, type SaveResponseResult } from './files/save-response';
 export { readTokenClaims, type TokenClaims } from './auth/jwt-claims';
 export { isHeaderName, isHeaderValue } from './http/request-headers';
 export { SENTINEL_HUB_PATHS, isReadOnlySentinelHubPost } from './services/sentinel-hub-api';
+export {
+  sceneFromItem,
+  byAcquisition,
+  type Scene,
+  type FoundScene,
+  type SceneAsset,
+  type SceneLink,
+  type SceneReason,
+} from './services/scene-watch/scene';
+export {
+  sortScenes,
+  advanceCursor,
+  isCursorOf,
+  MAX_REMEMBERED_SCENES,
+  type WatchCursor,
+  type ScenesSorted,
+} from './services/scene-watch/cursor';
+export {
+  checkWatchSettings,
+  watchKey,
+  searchBody,
+  TERRASCOPE_STAC_SEARCH_URL,
+  DEFAULT_LOOKBACK_HOURS,
+  MAX_LOOKBACK_HOURS,
+  type WatchSettings,
+  type WatchSettingsInput,
+  type WatchSource,
+  type FirstPoll,
+} from './services/scene-watch/watch-settings';
+export {
+  InProcessEmissionClaims,
+  sharedEmissionClaims,
+  type EmissionClaims,
+  type SceneVersion,
+} from './services/scene-watch/emission-claims';
+export {
+  pollScenes,
+  newestScene,
+  type ScenePollOptions,
+  type ScenePollResult,
+  type WatchRequestOptions,
+} from './services/scene-watch/poll';
+export {
+  testConnection,
+  CONNECTION_TEST_TIMEOUT_MS,
+  type ConnectionTestResult,
+  type ConnectionTestSuccess,
+  type ConnectionTestFailure,
+  type ConnectionTestOptions,
+} from './auth/connection-test';
+export { userHeaders, type UserHeaders } from './http/user-headers';
+export { mediaTypeOf, extensionOf } from './services/media-types';

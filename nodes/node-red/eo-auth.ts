@@ -4,7 +4,16 @@
  * cache, keyed by identity, so every eo-request with the same credentials shares one token across
  * config nodes, flows and redeploys.
  */
-import { isEoError, PROVIDER_IDS, PROVIDERS, resolveConnection, sharedTokenCache, type Connection, type EoError } from '../core';
+import {
+  isEoError,
+  PROVIDER_IDS,
+  PROVIDERS,
+  resolveConnection,
+  sharedTokenCache,
+  testConnection,
+  type Connection,
+  type EoError,
+} from '../core';
 import {
   connectionSettings,
   CREDENTIAL_TYPES,
@@ -13,11 +22,10 @@ import {
   withStoredSecrets,
   type EoAuthCredentials,
   type EoAuthProperties,
-} from './lib/auth-settings';
+} from './lib/eo-auth/auth-settings';
 import { isEoAuthHandle, type EoAuthHandle } from './lib/auth-handle';
 import { translator } from './lib/messages';
 import type { AdminRequest, AdminResponse, NodeRedApi, RedNode } from './lib/red';
-import { testConnection } from './lib/test-connection';
 import catalogue from './locales/en-US/eo-auth.json';
 
 type EoAuthNode = RedNode & EoAuthHandle & { problem?: EoError; tokenEndpoint: string };

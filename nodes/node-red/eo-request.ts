@@ -8,12 +8,15 @@
 import path from 'node:path';
 import { EoError, sharedConnectionCaps, type Connection, type TokenProvider } from '../core';
 import { isEoAuthHandle, type EoAuthHandle } from './lib/auth-handle';
+import { registerEditorEndpoints } from './lib/eo-request/editor-endpoints';
+import { runWithNodeArea } from './lib/eo-request/node-area';
+import { thumbnailSender } from './lib/eo-request/thumbnail';
 import { translator } from './lib/messages';
 import { toNodeError } from './lib/node-error';
-import { OPERATION_RUNNERS, type OperationContext } from './lib/operations';
+import { OPERATION_RUNNERS, type OperationContext } from './lib/eo-request/operations';
 import type { NodeRedApi, RedNode } from './lib/red';
-import { readRequestConfig, type EoRequestProperties } from './lib/request-config';
-import { StatusBoard } from './lib/status-board';
+import { readRequestConfig, type EoRequestProperties } from './lib/eo-request/request-config';
+import { StatusBoard } from './lib/eo-request/status-board';
 import catalogue from './locales/en-US/eo-request.json';
 
 /** How long a close waits for cancelled work to unwind (files closed, .part kept for a resume). */
@@ -43,6 +46,7 @@ export = function eoRequest(RED: NodeRedApi): void {
       connectionState: () => (auth && !auth.problem ? sharedConnectionCaps().state(auth.connection()) : undefined),
       problem,
     });
+    const thumbnail = thumbnailSender(RED, node, props);
     const running = new Map<AbortController, Promise<void>>();
     let closing = false;
     // The connection never changes for this node's life (a changed eo-auth restarts its users), and
@@ -66,12 +70,15 @@ export = function eoRequest(RED: NodeRedApi): void {
         msg,
         signal: controller.signal,
         t,
-        send: (out) => send(out),
+        send: (out) => {
+          thumbnail?.(out);
+          send(out);
+        },
         clone: (m) => RED.util.cloneMessage(m),
         progress: (p, label) => board.report(id, p, label),
         warn: (text) => node.warn(text),
       };
-      const work = OPERATION_RUNNERS[config.operation](ctx).then(
+      const work = runWithNodeArea(OPERATION_RUNNERS[config.operation], ctx).then(
         () => {
           board.end(id);
           done();
@@ -111,4 +118,5 @@ export = function eoRequest(RED: NodeRedApi): void {
   }
 
   RED.nodes.registerType('eo-request', EoRequestNode);
+  registerEditorEndpoints(RED);
 };

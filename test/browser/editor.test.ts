@@ -8,15 +8,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { PROVIDERS, type CredentialFieldName, type ProviderId } from '../../nodes/core/config/providers';
-import { repoRoot, tempDir } from '../support/paths';
+import { launchChromium, publishDocsImage, screenshot } from '../support/browser';
+import { tempDir } from '../support/paths';
 import { startStack, type Stack } from '../support/node-red-stack';
-import type { FlowNode } from '../support/flows';
+import { debugNode, type FlowNode } from '../support/flows';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARTIFACTS = path.join(repoRoot, 'test-artifacts', 'browser');
-const DOCS_IMAGES = path.join(repoRoot, 'docs', 'images');
 const ALL_FIELDS: CredentialFieldName[] = [
   'tokenUrl',
   'baseUrl',
@@ -99,45 +97,15 @@ function startingFlow(): FlowNode[] {
         y: 60 + 60 * i,
         wires: [[`debug-${p}`]],
       },
-      {
-        id: `debug-${p}`,
-        type: 'debug',
-        z: TAB,
-        name: '',
-        active: true,
-        tosidebar: true,
-        console: false,
-        tostatus: false,
-        complete: 'payload',
-        targetType: 'msg',
-        statusVal: '',
-        statusType: 'auto',
-        x: 650,
-        y: 60 + 60 * i,
-        wires: [],
-      },
+      debugNode(`debug-${p}`, TAB, { x: 650, y: 60 + 60 * i }),
     );
   });
   return nodes;
 }
 
-async function shot(name: string, target: Page | ReturnType<Page['locator']> = page): Promise<string> {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  // "Successfully deployed" toasts of earlier steps would cover the dialog's header.
-  await page.evaluate(() =>
-    Array.from((globalThis as unknown as EditorGlobal).document.querySelectorAll('.red-ui-notification')).forEach((n) => n.remove()),
-  );
-  const file = path.join(ARTIFACTS, `${name}.png`);
-  await target.screenshot({ path: file });
-  return file;
-}
-
-/** Copies a screenshot into docs/images when asked to (EO_UPDATE_DOCS_IMAGES=1). */
-function publish(file: string, name: string): void {
-  if (process.env.EO_UPDATE_DOCS_IMAGES !== '1') return;
-  fs.mkdirSync(DOCS_IMAGES, { recursive: true });
-  fs.copyFileSync(file, path.join(DOCS_IMAGES, name));
-}
+/** A screenshot without the "Successfully deployed" toasts of earlier steps (they cover the dialog's header). */
+const shot = (name: string, target: Page | ReturnType<Page['locator']> = page) => screenshot(page, name, target, '.red-ui-notification');
+const publish = publishDocsImage;
 
 /** The topmost editor tray (the dialog currently in front). */
 const tray = () => page.locator('.red-ui-tray').last();
@@ -200,21 +168,7 @@ beforeAll(async () => {
   work = tempDir('eo-browser');
   stack = await startStack({ workDir: work, deployExamples: false });
   await stack.nodeRed.deploy(startingFlow());
-  context = await chromium.launchPersistentContext(path.join(work, 'chromium-profile'), {
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    viewport: { width: 1280, height: 800 },
-  });
-  page = context.pages()[0] ?? (await context.newPage());
+  ({ context, page } = await launchChromium(path.join(work, 'chromium-profile')));
   await page.goto(stack.nodeRed.url);
   await page.waitForFunction(
     () => {

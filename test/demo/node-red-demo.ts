@@ -12,23 +12,43 @@ import { loadExamples } from '../support/flows';
 import { nodeRed5Runtime } from '../support/node-red-process';
 import { repoRoot } from '../support/paths';
 import { emulatorQuiet, listFiles, startStack, type Stack } from '../support/node-red-stack';
+import type { FlowNode } from '../support/flows';
+import { portOption } from './options';
 
-/** A port option; `allowZero`: 0 means "any free port". */
-function option(name: string, fallback: number, allowZero = false): number {
-  const args = process.argv.slice(2);
-  const i = args.findIndex((a) => a === name || a.startsWith(`${name}=`));
-  const raw = i < 0 ? undefined : args[i].includes('=') ? args[i].split('=')[1] : args[i + 1];
-  const value = raw === undefined ? fallback : Number(raw);
-  if (!Number.isInteger(value) || value < (allowZero ? 0 : 1) || value > 65535) {
-    process.stderr.write(`demo: ${name} must be a port number (got ${String(raw)})\n`);
-    process.exit(2);
-  }
-  return value;
+/** How often the demo's emulator publishes a new scene for the EO Watch example. */
+const SCENE_EVERY_MS = 30_000;
+
+/**
+ * New scenes while the demo runs: the emulator publishes one over the watched field (on time,
+ * late, or a republication of the previous one, in turn) and presses the example's "poll now",
+ * so the EO Watch tab shows scenes arriving without waiting for its 10-minute interval.
+ */
+function feedScenes(stack: Stack, say: (line: string) => void): () => void {
+  const watch = stack.flows.find((n) => n.type === 'eo-watch');
+  const pollNow = stack.flows.find((n: FlowNode) => n.type === 'inject' && n.wires?.[0]?.includes(String(watch?.id)));
+  if (!watch || !pollNow) return () => undefined;
+  let round = 0;
+  let previous: string | undefined;
+  const publish = () => {
+    const kind = ['on time', 'late', 'republished'][round++ % 3];
+    const now = Date.now();
+    const scene =
+      kind === 'republished' && previous
+        ? stack.emulator.republishScene(previous, { cloudCover: 5 })
+        : stack.emulator.publishScene({ acquired: kind === 'late' ? now - 26 * 3_600_000 : now - 1000, cloudCover: 4 + (round % 10) });
+    previous = scene.id;
+    say(`  scene ${scene.id} (${kind}, ${scene.cloudCover} % cloud) published → EO Watch polls`);
+    void stack.nodeRed.inject(pollNow.id).catch(() => undefined);
+  };
+  publish();
+  const timer = setInterval(publish, SCENE_EVERY_MS);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 async function main(): Promise<void> {
-  const port = option('--port', 1880);
-  const emulatorPort = option('--emulator-port', 8480, true);
+  const port = portOption('--port', 1880);
+  const emulatorPort = portOption('--emulator-port', 8480, true);
   // EO_DEMO_DIR lets the demo's own test run it without touching a user's .demo folder.
   const workDir = process.env.EO_DEMO_DIR || path.join(repoRoot, '.demo');
   const say = (line = '') => process.stdout.write(`${line}\n`);
@@ -53,9 +73,11 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   let stopping = false;
+  let stopFeed = () => undefined as void;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
+    stopFeed();
     say(`\n${signal}: stopping Node-RED and the emulator`);
     stack.stop().then(
       () => process.exit(0),
@@ -67,6 +89,9 @@ async function main(): Promise<void> {
 
   // Run every example once, so the editor opens on green statuses and files already on disk.
   for (const node of stack.flows) if (node.type === 'inject') await stack.nodeRed.inject(node.id);
+  await emulatorQuiet(stack.emulator);
+  say('EO Watch example: the emulator publishes a Sentinel-2 scene over the field every 30 s:');
+  stopFeed = feedScenes(stack, say);
   await emulatorQuiet(stack.emulator);
   const output = path.join(stack.userDir, 'eo-data');
   // Bookkeeping files (.meta.json: ETag and size for the skip check) are not results.

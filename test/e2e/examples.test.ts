@@ -9,7 +9,7 @@ import path from 'node:path';
 import { bodyBytes, worldCoverSource } from '../emulator/server';
 import { tilesForBbox, worldCoverPath, WORLDCOVER_EDITIONS } from '../emulator/worldcover';
 import { eoRequest, resolveConnection, tokenProviderFor } from '../../nodes/core';
-import { clearCollected, loadExamples, nodeOnTab, waitForCollected, type FlowNode } from '../support/flows';
+import { clearCollected, collected, loadExamples, nodeOnTab, waitForCollected, type FlowNode } from '../support/flows';
 import { runtimeForThisNode } from '../support/node-red-process';
 import { tempDir } from '../support/paths';
 import { startStack, type Stack } from '../support/node-red-stack';
@@ -43,12 +43,31 @@ test(`Node-RED ${runtimeForThisNode().module === 'node-red' ? 5 : 4} loads both 
   expect(Number((settings as { version: string }).version.split('.')[0])).toBe(runtimeForThisNode().module === 'node-red' ? 5 : 4);
   const { body: nodes } = await stack.nodeRed.request('GET', '/nodes', undefined, { accept: 'application/json' });
   const ours = (nodes as { module: string; types: string[]; enabled: boolean; err?: string }[]).filter((n) => n.module === PACKAGE);
-  expect(ours.flatMap((n) => n.types).sort()).toEqual(['eo-auth', 'eo-request']);
+  expect(ours.flatMap((n) => n.types).sort()).toEqual(['eo-auth', 'eo-request', 'eo-watch']);
   expect(ours.map((n) => ({ enabled: n.enabled, err: n.err }))).toEqual(ours.map(() => ({ enabled: true, err: undefined })));
   const installed = path.join(stack.userDir, 'node_modules', PACKAGE);
   expect(fs.existsSync(path.join(installed, 'examples', 'WorldCover tiles for a bbox.json'))).toBe(true);
   expect(fs.existsSync(path.join(stack.userDir, 'node_modules', 'jest'))).toBe(false);
   expect(fs.existsSync(path.join(stack.userDir, 'node_modules', 'node-red'))).toBe(false);
+});
+
+test('serves the editor resources from the installed package: map and thumbnail scripts, world outlines, the area endpoint', async () => {
+  const base = `${stack.nodeRed.url}/resources/${PACKAGE}`;
+  const html = await (await fetch(`${stack.nodeRed.url}/nodes`, { headers: { accept: 'text/html' } })).text();
+  for (const script of ['eo-map.js', 'eo-thumbnails.js']) {
+    expect(html).toContain(`<script src="resources/${PACKAGE}/${script}"></script>`);
+    const res = await fetch(`${base}/${script}`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain(script === 'eo-map.js' ? 'window.EoNodesMap = ' : 'window.EoNodesThumbnails = ');
+  }
+  const world = await fetch(`${base}/world-110m.json`);
+  expect(world.status).toBe(200);
+  const outlines = (await world.json()) as { source: string; land: number[][]; borders: number[][] };
+  expect(outlines.source).toMatch(/Natural Earth 1:110m/);
+  expect(outlines.land.length).toBeGreaterThan(100);
+  expect(outlines.borders.length).toBeGreaterThan(100);
+  const { body } = await stack.nodeRed.request('GET', '/eo-request/area?bbox=2.5,50.6,3.5,51.2&worldcover=2021');
+  expect(body).toMatchObject({ bbox: [2.5, 50.6, 3.5, 51.2], worldCover: { count: 4 } });
 });
 
 test('npm installs the undici line that fits the Node running Node-RED: 8 from Node 22.19 on, else 7', () => {
@@ -198,12 +217,11 @@ test('WorldCover tiles for a bbox: every tile byte-identical, then skipped uncha
   await stack.nodeRed.inject(inject.id);
   const first = await waitForCollected(stack.nodeRed, expected.length, request.id);
   expect(first.map((m) => m.tile).sort()).toEqual([...expected].sort());
-  const size = stack.emulator.config.worldCoverTileBytes;
   for (const msg of first) {
     expect(msg.eo?.skipped).toBeFalsy();
     const file = String(msg.payload);
     expect(path.dirname(file)).toBe(path.join(stack.userDir, 'eo-data', 'worldcover'));
-    const served = bodyBytes(worldCoverSource(worldCoverPath(edition, msg.tile!), size));
+    const served = bodyBytes(worldCoverSource(worldCoverPath(edition, msg.tile!), stack.emulator.config));
     expect(fs.readFileSync(file).equals(served)).toBe(true);
   }
   expect(fs.readdirSync(path.join(stack.userDir, 'eo-data', 'worldcover')).filter((f) => f.endsWith('.part'))).toEqual([]);
@@ -231,9 +249,10 @@ test('WorldCover: a download cut by the network resumes, and the tile on disk is
   const msgs = await waitForCollected(stack.nodeRed, expected.length, request.id);
   expect(msgs.filter((m) => m.error)).toEqual([]);
   expect(msgs.filter((m) => Number(m.eo?.resumed) >= 1)).toHaveLength(1);
-  const size = stack.emulator.config.worldCoverTileBytes;
   for (const msg of msgs)
-    expect(fs.readFileSync(String(msg.payload)).equals(bodyBytes(worldCoverSource(worldCoverPath(edition, msg.tile!), size)))).toBe(true);
+    expect(
+      fs.readFileSync(String(msg.payload)).equals(bodyBytes(worldCoverSource(worldCoverPath(edition, msg.tile!), stack.emulator.config))),
+    ).toBe(true);
   expect(fs.readdirSync(dir).filter((f) => f.endsWith('.part'))).toEqual([]);
   // The resumed request asked for the rest only.
   expect(stack.emulator.log().some((e) => e.path.startsWith('/download/') && e.headers.range === 'bytes=300000-')).toBe(true);
@@ -258,6 +277,41 @@ test('Terrascope STAC search follows the next links and returns every WorldCover
       .every((e) => String(e.headers.authorization).startsWith('Bearer ')),
   ).toBe(true);
 });
+
+test('Watch new Sentinel-2 scenes: a scene published after the first poll becomes a true-colour GeoTIFF of the field and its mean NDVI', async () => {
+  const tab = 'Watch new Sentinel-2 scenes over a field';
+  const watch = node(tab, 'eo-watch');
+  const process = node(tab, 'eo-request', 'Process → GeoTIFF');
+  const ndvi = node(tab, 'function', 'mean NDVI');
+  expect({ bbox: watch.bbox, maxCloudCover: watch.maxCloudCover, collection: watch.collection }).toEqual({
+    bbox: '4.67,50.55,4.70,50.57',
+    maxCloudCover: '20',
+    collection: 'sentinel-2-l2a',
+  });
+  // Deployed with the others: its first poll has remembered what exists. Then a clear and a cloudy scene come.
+  const acquired = Date.now();
+  const clear = stack.emulator.publishScene({ acquired, cloudCover: 7 });
+  stack.emulator.publishScene({ acquired: acquired + 1, cloudCover: 64 });
+  await new Promise((r) => setTimeout(r, 20));
+  await stack.nodeRed.inject(injectOf(watch).id);
+  const [file] = await waitForCollected(stack.nodeRed, 1, process.id, 15_000).catch((err: Error) => {
+    throw new Error(`${err.message}\n${stack.nodeRed.output().slice(-3000)}`);
+  });
+  const [mean] = await waitForCollected(stack.nodeRed, 1, ndvi.id);
+  const day = new Date(acquired).toISOString().slice(0, 10);
+  expect(file.error).toBeUndefined();
+  expect(String(file.payload)).toBe(path.join(stack.userDir, 'eo-data', 'watch', `field-${day}-true-colour.tif`));
+  expect(fs.readFileSync(String(file.payload)).subarray(0, 4)).toEqual(Buffer.from([0x49, 0x49, 0x2a, 0x00]));
+  expect(mean.payload).toMatchObject({ scene: clear.id, reason: 'new', cloudCover: 7, meanNdvi: expect.any(Number) });
+  // The Process and Statistics requests asked for the field on the scene's day.
+  const processed = stack.emulator.log().filter((e) => e.path === '/api/v1/process' || e.path === '/api/v1/statistics');
+  expect(processed.map((e) => e.status)).toEqual([200, 200]);
+  // Polling again sends nothing: the scene was sent once, the cloudy one never.
+  await clearCollected(stack.nodeRed);
+  await stack.nodeRed.inject(injectOf(watch).id);
+  await new Promise((r) => setTimeout(r, 1500));
+  expect((await collected(stack.nodeRed)).filter((c) => c.from === watch.id || c.from === process.id)).toEqual([]);
+}, 60_000);
 
 test('flows.json and flows_cred.json hold no secret in the clear, and the log shows none', async () => {
   const flowsFile = fs.readFileSync(path.join(stack.userDir, 'flows.json'), 'utf8');

@@ -15,6 +15,7 @@ import {
   syntheticSource,
   untar,
   worldCoverSource,
+  worldCoverTileSize,
 } from './server';
 import { defaultConfig } from './state';
 import type { Emulator } from './types';
@@ -251,6 +252,42 @@ describe('token endpoints', () => {
     expect((await apiPost('/api/v1/catalog/1.0.0/search', opaque, { collections: ['sentinel-2-l2a'] })).status).toBe(200);
   });
 
+  test('/oauth/tokeninfo answers as token introspection: claims when active, only active:false otherwise', async () => {
+    const info = async (opts: { headers?: Headers; body?: string | Buffer } = {}, method = 'GET') =>
+      call(method, `${emu.url}/oauth/tokeninfo`, opts);
+    const token = await clientToken();
+    const claims = decodeJwt(token);
+    const active = await info({ headers: { authorization: `Bearer ${token}` } });
+    expect(active.status).toBe(200);
+    expect(active.headers['cache-control']).toBe('no-store');
+    expect(active.json()).toEqual({
+      active: true,
+      token_type: 'Bearer',
+      exp: claims.exp,
+      iat: claims.iat,
+      iss: `${emu.url}/auth/realms/main`,
+      sub: 'service-account-demo-client',
+      jti: claims.jti,
+      azp: 'demo-client',
+      client_id: 'demo-client',
+    });
+    // RFC 7662's own request: the token in a POST form.
+    const user = (await passwordTokens()).access_token;
+    const posted = await info(form({ token: user }), 'POST');
+    expect(posted.json()).toMatchObject({ active: true, client_id: 'public', username: 'demo', iss: `${emu.url}/auth/realms/terrascope` });
+
+    const inactive = { active: false };
+    expect((await info({ headers: { authorization: `Bearer ${token.slice(0, -4)}AAAA` } })).json()).toEqual(inactive);
+    emu.configure({ clockSkewS: 7200 });
+    expect((await info({ headers: { authorization: `Bearer ${token}` } })).json()).toEqual(inactive);
+    emu.configure({ clockSkewS: 0, apiRealms: ['main', 'CDSE'] });
+    expect((await info({ headers: { authorization: `Bearer ${user}` } })).json()).toEqual(inactive);
+    const none = await info();
+    expect(none.status).toBe(401);
+    expect(none.json().error).toBe('invalid_request');
+    expect((await info({}, 'DELETE')).status).toBe(405);
+  });
+
   test('log redacts secrets but keeps Authorization; counters by grant and status', async () => {
     await clientToken();
     await passwordTokens();
@@ -467,10 +504,16 @@ describe('Terrascope', () => {
     const { access_token } = await passwordTokens();
     const r = await call('GET', `${emu.url}${WC_N00E006}`, { headers: { authorization: `Bearer ${access_token}` } });
     expect(r.status).toBe(200);
-    expect(r.headers['content-length']).toBe(String(1024 * 1024));
+    expect(r.headers['content-length']).toBe(String(worldCoverTileSize(emu.config)));
     expect(r.headers['content-type']).toBe('image/tiff');
     expect(r.body.subarray(0, 4)).toEqual(Buffer.from('II*\0', 'latin1'));
-    expect(r.body.equals(bodyBytes(worldCoverSource(WC_N00E006)))).toBe(true);
+    expect(r.body.equals(bodyBytes(worldCoverSource(WC_N00E006, emu.config)))).toBe(true);
+    // A test that needs a given size gets random bytes of that size behind the TIFF signature.
+    emu.configure({ worldCoverTileBytes: 1024 * 1024 });
+    const sized = await call('GET', `${emu.url}${WC_N00E006}`, { headers: { authorization: `Bearer ${access_token}` } });
+    expect(sized.headers['content-length']).toBe(String(1024 * 1024));
+    expect(sized.body.subarray(0, 4)).toEqual(Buffer.from('II*\0', 'latin1'));
+    expect(sized.body.equals(bodyBytes(worldCoverSource(WC_N00E006, emu.config)))).toBe(true);
   });
 
   test('download auth: 302 to login without credentials, Basic accepted, wrong realm 401', async () => {
@@ -548,7 +591,7 @@ describe('Terrascope', () => {
     expect(page.totalResults).toBe(6); // lat -3,0 × lon 3,6,9
     expect(page.itemsPerPage).toBe(3);
     const data = page.features[0].properties.links.data[0];
-    expect(data).toMatchObject({ type: 'image/tiff', length: 1024 * 1024 });
+    expect(data).toMatchObject({ type: 'image/tiff', length: worldCoverTileSize(emu.config) });
     expect(data.href.startsWith(`${emu.url}/download/WORLDCOVER/`)).toBe(true);
     const next = await call('GET', page.properties.links.next[0].href);
     expect(next.json().features).toHaveLength(3);
@@ -558,7 +601,9 @@ describe('Terrascope', () => {
     );
     expect(hrefs.some((h) => h.endsWith('_N00E006_Map.tif'))).toBe(true);
     const { access_token } = await passwordTokens();
-    expect((await call('HEAD', hrefs[0], { headers: { authorization: `Bearer ${access_token}` } })).status).toBe(200);
+    const head = await call('HEAD', hrefs[0], { headers: { authorization: `Bearer ${access_token}` } });
+    expect(head.status).toBe(200);
+    expect(head.headers['content-length']).toBe(String(data.length));
   });
 
   test('STAC: collections, GET search with token paging, POST search', async () => {
@@ -689,7 +734,7 @@ describe('fault scripts', () => {
     const auth = { authorization: `Bearer ${(await passwordTokens()).access_token}` };
     emu.fault({ route: 'N00E006', shortBodyBytes: 5000 });
     const r = await partialDownload(`${emu.url}${WC_N00E006}`, auth);
-    expect(r.length).toBe(String(1024 * 1024));
+    expect(r.length).toBe(String(worldCoverTileSize(emu.config)));
     expect(r.error).toBeDefined();
     expect(r.received).toBe(5000);
   });

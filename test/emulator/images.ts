@@ -4,14 +4,11 @@
  */
 import { crc32, deflate } from 'node:zlib';
 import { promisify } from 'node:util';
+import { geoTiffTags, ifdByteLength, LONG, SHORT, writeHeader, writeIfd, type GeoInfo, type TiffTag } from './tiff';
 
 const deflateAsync = promisify(deflate);
 
-export interface GeoInfo {
-  /** [minX, minY, maxX, maxY] in the CRS units. */
-  bbox: [number, number, number, number];
-  epsg: number;
-}
+export type { GeoInfo } from './tiff';
 
 /** W×H×3 bytes of deterministic RGB: gradients offset by the seed, so equal requests give equal pixels. */
 export function rgbPixels(width: number, height: number, seed: number): Buffer {
@@ -31,76 +28,27 @@ export function rgbPixels(width: number, height: number, seed: number): Buffer {
   return out;
 }
 
-const SHORT = 3;
-const LONG = 4;
-const DOUBLE = 12;
-const TYPE_SIZE: Record<number, number> = { [SHORT]: 2, [LONG]: 4, [DOUBLE]: 8 };
-
-interface Tag {
-  tag: number;
-  type: number;
-  values: number[];
-}
-
 /** Uncompressed little-endian RGB TIFF in one strip; with `geo`, GeoTIFF tags for the bbox and EPSG code. */
 export function encodeTiff(width: number, height: number, pixels: Buffer, geo?: GeoInfo): Buffer {
-  const tags: Tag[] = [
+  const strip: TiffTag = { tag: 273, type: LONG, values: [0] }; // offset, set below
+  const tags: TiffTag[] = [
     { tag: 256, type: LONG, values: [width] },
     { tag: 257, type: LONG, values: [height] },
     { tag: 258, type: SHORT, values: [8, 8, 8] },
     { tag: 259, type: SHORT, values: [1] },
     { tag: 262, type: SHORT, values: [2] },
-    { tag: 273, type: LONG, values: [0] }, // strip offset, patched below
+    strip,
     { tag: 277, type: SHORT, values: [3] },
     { tag: 278, type: LONG, values: [height] },
     { tag: 279, type: LONG, values: [pixels.length] },
     { tag: 284, type: SHORT, values: [1] },
+    ...(geo ? geoTiffTags(geo, width, height) : []),
   ];
-  if (geo) {
-    const [minX, minY, maxX, maxY] = geo.bbox;
-    const geographic = geo.epsg === 4326;
-    tags.push(
-      { tag: 33550, type: DOUBLE, values: [(maxX - minX) / width, (maxY - minY) / height, 0] },
-      { tag: 33922, type: DOUBLE, values: [0, 0, 0, minX, maxY, 0] },
-      {
-        tag: 34735,
-        type: SHORT,
-        // GeoKeyDirectory: version 1.1.0, 3 keys: model type, raster type (pixel is area), CRS code.
-        values: [1, 1, 0, 3, 1024, 0, 1, geographic ? 2 : 1, 1025, 0, 1, 1, geographic ? 2048 : 3072, 0, 1, geo.epsg],
-      },
-    );
-  }
-  const ifdSize = 2 + tags.length * 12 + 4;
-  let extra = 8 + ifdSize;
-  const extraOffsets = tags.map((t) => {
-    const size = TYPE_SIZE[t.type] * t.values.length;
-    if (size <= 4) return -1;
-    const at = extra;
-    extra += size + (size % 2);
-    return at;
-  });
-  const pixelOffset = extra;
-  tags[5].values[0] = pixelOffset;
+  const pixelOffset = 8 + ifdByteLength(tags);
+  strip.values = [pixelOffset];
   const out = Buffer.alloc(pixelOffset + pixels.length);
-  out.write('II', 0, 'latin1');
-  out.writeUInt16LE(42, 2);
-  out.writeUInt32LE(8, 4);
-  out.writeUInt16LE(tags.length, 8);
-  tags.forEach((t, i) => {
-    const at = 10 + i * 12;
-    out.writeUInt16LE(t.tag, at);
-    out.writeUInt16LE(t.type, at + 2);
-    out.writeUInt32LE(t.values.length, at + 4);
-    const target = extraOffsets[i] >= 0 ? extraOffsets[i] : at + 8;
-    if (extraOffsets[i] >= 0) out.writeUInt32LE(target, at + 8);
-    t.values.forEach((v, j) => {
-      const size = TYPE_SIZE[t.type];
-      if (t.type === SHORT) out.writeUInt16LE(v, target + j * size);
-      else if (t.type === LONG) out.writeUInt32LE(v, target + j * size);
-      else out.writeDoubleLE(v, target + j * size);
-    });
-  });
-  out.writeUInt32LE(0, 10 + tags.length * 12); // no next IFD
+  writeHeader(out, 8);
+  writeIfd(out, 8, tags, 0);
   pixels.copy(out, pixelOffset);
   return out;
 }

@@ -10,13 +10,14 @@ import { applyFault, takeFault } from './faults';
 import { readBody, sendJson, sendNotFound, SH_RATE_LIMIT_BODY } from './http';
 import { createKeys } from './jwt';
 import { handleBatch } from './routes/batch';
-import { handleCatalog } from './routes/catalog';
+import { handleCatalog, handleThumbnail } from './routes/catalog';
 import { handleControl } from './routes/control';
 import { handleDownload } from './routes/download';
 import { handleProcess } from './routes/process';
 import { handleStatistics } from './routes/statistics';
 import { handleOpenSearch, handleStac } from './routes/terracatalogue';
 import { handleRealm, isRealmPath, parseForm, redactForm, tokenPathRealm } from './routes/token';
+import { handleTokenInfo } from './routes/tokeninfo';
 import { networkDelay, shapeSocket } from './network';
 import { applyConfig, EmulatorState, type FullConfig } from './state';
 import type { Emulator, EmulatorEndpoints, FaultScript, RequestLogEntry, StartOptions } from './types';
@@ -26,7 +27,9 @@ export { COMMON_UNAUTHORIZED_BODY, SH_RATE_LIMIT_BODY } from './http';
 export { bodyBytes, type BodySource } from './bodies';
 export { tar, untar } from './tar';
 export { tileForPoint, tilesForBbox, worldCoverPath, WORLDCOVER_EDITIONS } from './worldcover';
-export { syntheticSource, worldCoverSource } from './sources';
+export { TERRASCOPE_S2_TOC, type SceneSpec, type TimelineScene } from './scenes';
+export { syntheticSource, worldCoverGeoTiff, worldCoverSource, worldCoverTileSize } from './sources';
+export { WORLDCOVER_CLASSES } from './landcover';
 
 /**
  * A fault script answering 429 with the Sentinel Hub body and `Retry-After` in milliseconds,
@@ -39,8 +42,10 @@ export function rateLimitFault(route: string, retryAfterMs = 3398, extra: Partia
 function route(ctx: Ctx): void | Promise<void> {
   const p = ctx.url.pathname;
   if (p === '/oauth/token' || isRealmPath(p)) return handleRealm(ctx);
+  if (p === '/oauth/tokeninfo') return handleTokenInfo(ctx);
   if (p === '/api/v1/process') return handleProcess(ctx);
   if (p === '/api/v1/catalog/1.0.0/search') return handleCatalog(ctx);
+  if (p.startsWith('/api/v1/catalog/1.0.0/collections/')) return handleThumbnail(ctx);
   if (p === '/api/v1/statistics') return handleStatistics(ctx);
   if (p === '/api/v2/batch/process' || p.startsWith('/api/v2/batch/process/')) return handleBatch(ctx);
   if (p.startsWith('/download/')) return handleDownload(ctx);
@@ -173,6 +178,10 @@ export async function startEmulator(options: StartOptions = {}): Promise<Emulato
     reset: () => state.reset(),
     revokeRefreshTokens: () => state.revokeRefreshTokens(),
     issuedTokens: () => ({ access: [...state.issued.access], refresh: [...state.issued.refresh] }),
+    publishScene: (spec) => state.scenes.publish(spec),
+    republishScene: (id, patch) => state.scenes.republish(id, patch),
+    scenes: () => state.scenes.list(),
+    clearScenes: () => state.scenes.clear(),
     close: async () => {
       await Promise.all(servers.map(closeServer));
     },

@@ -4,6 +4,7 @@
  */
 import type { EmulatorConfig, EmulatorCounters, FaultScript, IssuedTokens, Realm, RequestLogEntry } from './types';
 import type { Keys } from './jwt';
+import { SceneTimeline } from './scenes';
 
 export const REALMS: Realm[] = ['main', 'CDSE', 'terrascope'];
 
@@ -28,6 +29,12 @@ export interface ExtraConfig {
    * false, or true when the environment sets EO_EMULATOR_RECORD_TOKENS=1 (the reliability suite).
    */
   recordIssuedTokens?: boolean;
+  /**
+   * The Catalog's synthetic archive (`catalogTotal` features) covers acquisitions up to this time,
+   * ISO 8601. Default: 30 days before each search, so a watch's recent window sees only the scenes
+   * published into the timeline.
+   */
+  catalogArchiveUntil?: string;
 }
 
 export type FullConfig = EmulatorConfig & ExtraConfig;
@@ -42,7 +49,8 @@ export function defaultConfig(): FullConfig {
     opaqueTokens: false,
     apiRealms: [...REALMS],
     legacyTokenRedirect: 0,
-    worldCoverTileBytes: 1024 * 1024,
+    worldCoverTilePixels: 512,
+    worldCoverTileBytes: 0,
     missingTiles: ['N00W030'],
     catalogTotal: 23,
     statisticsIntervalErrors: {},
@@ -117,6 +125,8 @@ export class EmulatorState {
   batch = new Map<string, BatchJob>();
   /** Tokens issued while `recordIssuedTokens` was on (kept across reset(): they stay valid). */
   issued: IssuedTokens = { access: [], refresh: [] };
+  /** Scenes published while the emulator runs (kept across reset(), like issued tokens). */
+  scenes = new SceneTimeline();
   mainUrl = '';
   secondUrl = '';
 

@@ -3,6 +3,7 @@
  * CDSE and Terrascope. Tests in this process use `startEmulator()`; other processes (a real
  * Node-RED, n8n, benchmarks) use the same controls over HTTP under `/__emulator/`.
  */
+import type { SceneSpec, TimelineScene } from './scenes';
 
 export type Realm = 'main' | 'CDSE' | 'terrascope';
 
@@ -35,7 +36,16 @@ export interface EmulatorConfig {
   apiRealms: Realm[];
   /** The legacy `/oauth/token` path answers with this redirect to the realm "main" URL instead of serving. Default 0 (serve). */
   legacyTokenRedirect: 0 | 307 | 308;
-  /** Size in bytes of every WorldCover tile body. Default 1 MiB. */
+  /**
+   * WorldCover tiles are real Cloud-Optimized GeoTIFFs (EPSG:4326, the tile's 3° × 3°, class codes
+   * and colour table of the product, deterministic land cover) of this many pixels square.
+   * Default 512 (about 0.006° or 650 m a pixel; the product has 36000). At most 8192.
+   */
+  worldCoverTilePixels: number;
+  /**
+   * When above 0, every WorldCover tile is instead this many deterministic random bytes behind a
+   * TIFF signature (not an image): for tests that need a given size. Default 0 (real GeoTIFFs).
+   */
   worldCoverTileBytes: number;
   /** WorldCover tiles that do not exist (answer 404), e.g. ocean. Default ['N00W030']. */
   missingTiles: string[];
@@ -168,5 +178,16 @@ export interface Emulator {
   revokeRefreshTokens(): void;
   /** Tokens issued while `recordIssuedTokens` was on (also `GET /__emulator/issued-tokens`). */
   issuedTokens(): IssuedTokens;
+  /**
+   * Publishes a scene into the Catalog (or, for `terrascope-s2-toc-v2`, the STAC API); it is found
+   * from its publication time on (also `POST /__emulator/scenes`).
+   */
+  publishScene(spec: SceneSpec): TimelineScene;
+  /** Republishes a scene under its id with a newer `updated` time (also `POST /__emulator/scenes/republish`). */
+  republishScene(id: string, patch?: { cloudCover?: number }): TimelineScene;
+  /** Every scene published so far, visible or not yet (also `GET /__emulator/scenes`). */
+  scenes(): TimelineScene[];
+  /** Forgets every published scene (also `DELETE /__emulator/scenes`). */
+  clearScenes(): void;
   close(): Promise<void>;
 }

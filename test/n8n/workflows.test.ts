@@ -81,7 +81,7 @@ test('the WorldCover example writes every tile of its bounding box, byte for byt
   expect(written).toEqual(items.map((item) => String(item.json.fileName)).sort());
   for (const tile of tiles) {
     const path = worldCoverPath(edition, tile);
-    const expected = bodyBytes(worldCoverSource(path, emu.config.worldCoverTileBytes));
+    const expected = bodyBytes(worldCoverSource(path, emu.config));
     const actual = await readFile(join(home.files, 'worldcover', path.split('/').pop()!));
     expect(actual.equals(expected)).toBe(true);
   }

@@ -1,5 +1,5 @@
 /** The mark on response headers: unchanged headers are recognised, any edit is seen. */
-import { isUnchangedResponse, markResponseHeaders, RESPONSE_MARK } from '../../nodes/node-red/lib/response-headers';
+import { isUnchangedResponse, markResponseHeaders, RESPONSE_MARK } from '../../nodes/node-red/lib/eo-request/response-headers';
 
 const answer = { 'content-type': 'image/png', 'content-length': '120', 'set-cookie': ['a=1', 'b=2'], 'x-processingunits-spent': '0.01' };
 

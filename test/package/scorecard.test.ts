@@ -114,8 +114,8 @@ test('node-red-dev validate passes every scorecard item on the packed package', 
   const failed = Object.entries(items).filter(([, item]) => item.test !== true);
   expect({ failed, warnings: `${stdout}\n${stderr}`.split('\n').filter((l) => /warn|›/i.test(l)) }).toEqual({ failed: [], warnings: [] });
 
-  // The examples cover the flow node, and the dependency questions were really asked.
-  expect(items.N02.nodes).toEqual(['eo-request']);
+  // The examples cover the flow nodes, and the dependency questions were really asked.
+  expect(items.N02.nodes).toEqual(['eo-request', 'eo-watch']);
   expect(items.P06.versions).toEqual(
     expect.arrayContaining([installedManifest('node-red').version, installedManifest('node-red4').version]),
   );

@@ -1,7 +1,8 @@
 /**
  * The package's admin endpoints in a real Node-RED with adminAuth on: the provider list needs
  * `eo-auth.read`, "Test connection" needs `eo-auth.write`, so an anonymous caller or a read-only
- * user cannot make the runtime fetch tokens (or probe URLs) with credentials.
+ * user cannot make the runtime fetch tokens (or probe URLs) with credentials. The editor map's
+ * bounding-box endpoint needs `eo-request.read`.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -131,4 +132,22 @@ test('a user with write permission runs Test connection: one token request, and 
   expect(JSON.parse(test.text)).toMatchObject({ ok: true, provider: 'sentinel-hub', subject: DEMO_CLIENT.clientId });
   expect(leaks).toBe(false);
   expect(tokens).toBe(1);
+});
+
+test("the editor map's area endpoint needs a login; a read-only user gets the tiles", async () => {
+  const route = '/eo-request/area?bbox=2.5,50.6,3.5,51.2&worldcover=2021';
+  const anonymous = await call('GET', route);
+  const viewer = await call('GET', route, await tokenFor(VIEWER));
+  const count = viewer.status === 200 ? (JSON.parse(viewer.text) as { worldCover: { count: number } }).worldCover.count : undefined;
+  recordScenario({
+    group: GROUP,
+    engine: ENGINE,
+    scenario: 'GET /eo-request/area: anonymous, then a user with "read"',
+    expected: '401; 200 with 4 tiles',
+    observed: `${anonymous.status}; ${viewer.status}${count === undefined ? '' : ` with ${count} tiles`}`,
+    pass: anonymous.status === 401 && viewer.status === 200 && count === 4,
+  });
+  expect(anonymous.status).toBe(401);
+  expect(viewer.status).toBe(200);
+  expect(count).toBe(4);
 });

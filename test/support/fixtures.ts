@@ -86,3 +86,15 @@ export async function expectEoError(promise: Promise<unknown>, code: string): Pr
   expect(isEoError(err) && err.code).toBe(code);
   return err;
 }
+
+/** The EoError `fn` throws, checked for `code`; fails the test if `fn` returns or throws anything else. */
+export function thrownEoError(fn: () => unknown, code: string): EoError {
+  let thrown: unknown;
+  try {
+    fn();
+  } catch (err) {
+    thrown = err;
+  }
+  expect(isEoError(thrown) && thrown.code).toBe(code);
+  return thrown as EoError;
+}

@@ -46,6 +46,55 @@ export function exampleTab(example: Example, tabId: string): FlowNode[] {
   return [tab, ...example.nodes.map((n) => (isFlowNode(n) ? { ...structuredClone(n), z: tabId } : structuredClone(n)))];
 }
 
+/** An inject node with a button, sending `payload` (JSON when it is an object) as msg.payload. */
+export function injectNode(
+  id: string,
+  z: string,
+  at: { x: number; y: number; name?: string },
+  payload: unknown,
+  wires: string[],
+): FlowNode {
+  const json = typeof payload === 'object' && payload !== null;
+  return {
+    id,
+    type: 'inject',
+    z,
+    name: at.name ?? '',
+    props: [{ p: 'payload' }],
+    repeat: '',
+    crontab: '',
+    once: false,
+    onceDelay: 0.1,
+    topic: '',
+    payload: json ? JSON.stringify(payload) : String(payload ?? ''),
+    payloadType: json ? 'json' : 'str',
+    x: at.x,
+    y: at.y,
+    wires: [wires],
+  };
+}
+
+/** A debug node showing msg.payload in the sidebar. */
+export function debugNode(id: string, z: string, at: { x: number; y: number }): FlowNode {
+  return {
+    id,
+    type: 'debug',
+    z,
+    name: '',
+    active: true,
+    tosidebar: true,
+    console: false,
+    tostatus: false,
+    complete: 'payload',
+    targetType: 'msg',
+    statusVal: '',
+    statusType: 'auto',
+    x: at.x,
+    y: at.y,
+    wires: [],
+  };
+}
+
 /** What an EO Auth node needs to talk to the emulator instead of the production service. */
 export interface EmulatorTarget {
   /** The emulator's main origin, e.g. http://127.0.0.1:8480. */

@@ -131,12 +131,13 @@ export class N8nHome {
   }
 
   /**
-   * A fresh user folder with the packed package installed into `.n8n/nodes` (benchmarks that
+   * A user folder with the packed package installed into `.n8n/nodes` (benchmarks that
    * measure n8n itself pass `withPackage: false` and install only what they bring).
    */
-  static async create(options: { withPackage?: boolean } = {}): Promise<N8nHome> {
+  static async create(options: { withPackage?: boolean; folder?: string } = {}): Promise<N8nHome> {
     node24();
-    const folder = await mkdtemp(join(tmpdir(), 'eo-n8n-home-'));
+    // A fixed folder (the demo's) is made if missing; by default a fresh temporary one.
+    const folder = options.folder ?? (await mkdtemp(join(tmpdir(), 'eo-n8n-home-')));
     const files = join(folder, 'files');
     const nodesDir = join(folder, '.n8n', 'nodes');
     await mkdir(files, { recursive: true });
@@ -254,6 +255,16 @@ export class N8nHome {
   }
 }
 
+/** The instance owner the tests and the demo create (n8n 2.x always has user management on). */
+export interface N8nOwner {
+  email: string;
+  firstName: string;
+  lastName: string;
+  password: string;
+}
+
+export const N8N_OWNER: N8nOwner = { email: 'owner@example.com', firstName: 'Eo', lastName: 'Owner', password: 'Owner-pass-1234' };
+
 /** A running `n8n start` (one process: its token cache lives as long as it does). */
 export interface N8nServer {
   url: string;
@@ -264,16 +275,31 @@ export interface N8nServer {
   stop(): Promise<void>;
 }
 
-/** Starts `n8n start` on a free port and waits until it is ready. */
-export async function startN8n(home: N8nHome, timeoutMs = 90_000): Promise<N8nServer> {
-  const port = await freePort();
+/** Options of {@link startN8n}. */
+export interface StartN8nOptions {
+  /** Port of the editor and REST API; default a free one. */
+  port?: number;
+  /** How long to wait for "ready" before giving up (default 90 s). */
+  timeoutMs?: number;
+  /** Where n8n's own output is copied as it comes (the demo's log file). */
+  echo?: NodeJS.WritableStream;
+}
+
+/** Starts `n8n start` on 127.0.0.1 and waits until it is ready. */
+export async function startN8n(home: N8nHome, options: StartN8nOptions = {}): Promise<N8nServer> {
+  const port = options.port ?? (await freePort());
+  const timeoutMs = options.timeoutMs ?? 90_000;
   const child = spawn(node24(), [N8N_BIN, 'start'], {
     env: { ...home.env, N8N_PORT: String(port), N8N_LISTEN_ADDRESS: '127.0.0.1', N8N_SECURE_COOKIE: 'false' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const keep = (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+    options.echo?.write(chunk);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
@@ -326,13 +352,14 @@ export class N8nRest {
   }
 
   /** Creates the instance owner (first start only) and keeps the session cookie. */
-  async setupOwner(): Promise<void> {
-    const res = await this.request('POST', '/rest/owner/setup', {
-      email: 'owner@example.com',
-      firstName: 'Eo',
-      lastName: 'Owner',
-      password: 'Owner-pass-1234',
-    });
+  async setupOwner(owner: N8nOwner = N8N_OWNER): Promise<void> {
+    const res = await this.request('POST', '/rest/owner/setup', owner);
     if (res.status !== 200) throw new Error(`owner setup failed: ${res.status} ${JSON.stringify(res.body)}`);
+  }
+
+  /** Signs in as n8n's sign-in page does and keeps the session cookie. */
+  async login(owner: Pick<N8nOwner, 'email' | 'password'> = N8N_OWNER): Promise<void> {
+    const res = await this.request('POST', '/rest/login', { emailOrLdapLoginId: owner.email, password: owner.password });
+    if (res.status !== 200) throw new Error(`sign-in as ${owner.email} failed: ${res.status} ${JSON.stringify(res.body)}`);
   }
 }

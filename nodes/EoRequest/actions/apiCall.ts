@@ -3,12 +3,12 @@
  * an allowed origin), with the token, retries and redirect policy of the other operations.
  */
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import { isHeaderName, isHeaderValue, safeUrl } from '../../core';
+import { mediaTypeOf, safeUrl, userHeaders } from '../../core';
 import { apiRequest, eoContext, type EoResource } from '../transport';
 import { jsonParameter } from '../helpers/inputs';
 import { inputError } from '../helpers/errors';
-import { mimeTypeOf } from '../helpers/mime';
-import { binaryFieldProperty, showFor, type Operation } from './types';
+import { binaryFieldProperty, showFor } from './commonFields';
+import type { Operation } from './types';
 
 const OPERATION = 'apiCall';
 
@@ -66,34 +66,6 @@ function fields(resource: EoResource, examplePath: string): INodeProperties[] {
   ];
 }
 
-/**
- * The "Headers (JSON)" object as headers that can be sent: names lower-cased (so a typed
- * "Authorization" cannot sit next to the connection's own), values text without line breaks.
- * A problem names the field instead of surfacing as the HTTP client's bare "invalid header key".
- */
-function requestHeaders(ctx: IExecuteFunctions, itemIndex: number): Record<string, string> {
-  const raw = jsonParameter(ctx, 'headersJson', 'Headers (JSON)', itemIndex) ?? {};
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(raw)) {
-    if (!isHeaderName(name))
-      throw inputError(
-        ctx.getNode(),
-        itemIndex,
-        'Headers (JSON)',
-        `${JSON.stringify(name)} is not a header name (letters, digits and - only, no spaces).`,
-      );
-    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
-      throw inputError(ctx.getNode(), itemIndex, 'Headers (JSON)', `the value of ${JSON.stringify(name)} must be text or a number.`);
-    }
-    const text = String(value);
-    if (!isHeaderValue(text))
-      throw inputError(ctx.getNode(), itemIndex, 'Headers (JSON)', `the value of ${JSON.stringify(name)} must not contain line breaks.`);
-    // The connection sets Authorization itself, for its own origins only.
-    if (name.toLowerCase() !== 'authorization') headers[name.toLowerCase()] = text;
-  }
-  return headers;
-}
-
 /** The custom API call operation of `resource`. */
 export function apiCallOperation(resource: EoResource, examplePath: string): Operation {
   return {
@@ -105,7 +77,8 @@ export function apiCallOperation(resource: EoResource, examplePath: string): Ope
       const body = ['PATCH', 'POST', 'PUT', 'DELETE'].includes(method)
         ? jsonParameter(this, 'bodyJson', 'Body (JSON)', itemIndex)
         : undefined;
-      const headers = requestHeaders(this, itemIndex);
+      // Checked by the core, which names the header; a typed Authorization is dropped by the request loop.
+      const headers = userHeaders(jsonParameter(this, 'headersJson', 'Headers (JSON)', itemIndex) ?? {});
       const format = String(this.getNodeParameter('responseFormat', itemIndex));
       const eo = await eoContext(this, resource, itemIndex);
       const res = await apiRequest(eo, {
@@ -121,7 +94,7 @@ export function apiCallOperation(resource: EoResource, examplePath: string): Ope
       const bytes = res.body as Buffer;
       const fileName = decodeURIComponent(new URL(res.url).pathname.split('/').pop() || 'response');
       const contentType = res.headers['content-type'];
-      const mimeType = typeof contentType === 'string' ? contentType.split(';')[0].trim() : mimeTypeOf(fileName);
+      const mimeType = typeof contentType === 'string' ? contentType.split(';')[0].trim() : mediaTypeOf(fileName);
       const binary = await this.helpers.prepareBinaryData(bytes, fileName, mimeType);
       return [
         { json: { ...json, bytes: bytes.length }, binary: { [String(this.getNodeParameter('binaryPropertyName', itemIndex))]: binary } },

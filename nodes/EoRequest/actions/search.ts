@@ -2,7 +2,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { searchAll, type EoContext } from '../transport';
 import { positiveInteger } from '../helpers/inputs';
-import { showFor } from './types';
+import { showFor } from './commonFields';
 
 /** Return All and Limit for `resource` / `operation`. */
 export function pagingFields(resource: string, operation: string): INodeProperties[] {

@@ -15,6 +15,7 @@ const FIELD_LABELS: Record<string, string> = {
   year: 'Year',
   limit: 'Limit',
   filename: 'File Name',
+  headers: 'Headers (JSON)',
   tokenUrl: 'Token URL (credentials)',
   baseUrl: 'API base URL (credentials)',
   clientId: 'Client ID (credentials)',

@@ -3,50 +3,16 @@
  * from an item as an array, JSON typed as text or mapped as an object. Problems name the field.
  */
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
-import { validateBBox, isEoError, type BBox } from '../../core';
+import { isEoError, parseBBox, type BBox } from '../../core';
 import { inputError, toNodeError } from './errors';
 
-/** A bbox in projected coordinates (metres in UTM, ...): four numbers, each minimum below its maximum. */
-function checkProjectedBBox(value: unknown): BBox {
-  if (!Array.isArray(value) || value.length !== 4) throw new Error('must be a list of 4 numbers: west,south,east,north.');
-  if (!value.every((v) => typeof v === 'number' && Number.isFinite(v))) throw new Error('must contain 4 finite numbers.');
-  const [west, south, east, north] = value as BBox;
-  if (west >= east) throw new Error(`west (${west}) must be less than east (${east}).`);
-  if (south >= north) throw new Error(`south (${south}) must be less than north (${north}).`);
-  return [west, south, east, north];
-}
-
 /**
- * Reads a bounding box [west, south, east, north] from parameter `name`. Degrees are checked
- * against the globe; with `geographic: false` (a projected CRS such as UTM) only the order is.
+ * Reads a bounding box [west, south, east, north] from parameter `name`, in `crs` (default CRS84):
+ * the core parses and checks it (degrees against the globe, projected coordinates for order).
  */
-export function bboxParameter(ctx: IExecuteFunctions, name: string, label: string, itemIndex: number, { geographic = true } = {}): BBox {
-  const raw = ctx.getNodeParameter(name, itemIndex) as unknown;
-  let value: unknown = raw;
-  if (typeof raw === 'string') {
-    const trimmed = raw.trim();
-    if (trimmed === '')
-      throw inputError(ctx.getNode(), itemIndex, label, 'is empty: write it as west,south,east,north in degrees, e.g. 5.5,0.5,6.5,1.5.');
-    try {
-      value = trimmed.startsWith('[') ? JSON.parse(trimmed) : trimmed.split(/[\s,]+/).map((part) => (part === '' ? NaN : Number(part)));
-    } catch {
-      throw inputError(
-        ctx.getNode(),
-        itemIndex,
-        label,
-        'is not valid: write it as west,south,east,north in degrees, e.g. 5.5,0.5,6.5,1.5.',
-      );
-    }
-  }
-  if (!geographic) {
-    try {
-      return checkProjectedBBox(value);
-    } catch (err) {
-      throw inputError(ctx.getNode(), itemIndex, label, (err as Error).message);
-    }
-  }
+export function bboxParameter(ctx: IExecuteFunctions, name: string, label: string, itemIndex: number, crs?: string): BBox {
   try {
-    return validateBBox(value);
+    return parseBBox(ctx.getNodeParameter(name, itemIndex) as unknown, { crs });
   } catch (err) {
     if (isEoError(err)) throw inputError(ctx.getNode(), itemIndex, label, err.message);
     throw toNodeError(ctx.getNode(), err, itemIndex);

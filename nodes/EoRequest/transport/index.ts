@@ -11,13 +11,13 @@ import {
   catalogSearchAll,
   downloadToFile,
   eoRequest,
+  mediaTypeOf,
   type CatalogSearchAllResult,
   type DownloadResult,
   type EoRequestOptions,
   type EoResponse,
 } from '../../core';
 import type { EoContext } from './connection';
-import { mimeTypeOf } from '../helpers/mime';
 
 export { eoContext, settingsFromCredentials, CREDENTIAL_TYPE, type EoContext, type EoResource } from './connection';
 
@@ -61,7 +61,7 @@ export async function downloadBinary(ctx: IExecuteFunctions, eo: EoContext, url:
       overwrite: 'always',
       keepPartial: false,
     });
-    const binary = await ctx.helpers.prepareBinaryData(createReadStream(download.path), fileName, mimeTypeOf(fileName));
+    const binary = await ctx.helpers.prepareBinaryData(createReadStream(download.path), fileName, mediaTypeOf(fileName));
     return { binary, download };
   } finally {
     await rm(folder, { recursive: true, force: true });

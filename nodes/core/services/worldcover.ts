@@ -3,12 +3,11 @@
  * one is downloaded from. Tiles are named by their south-west corner (N00E006) and exist only
  * between latitudes −60 and 84.
  */
-import { EoError } from '../errors';
+import { EoError, isEoError } from '../errors';
+import { validateBBox, type BBox } from './bounding-box';
 
 /** The WorldCover editions: 2020 (v100) and 2021 (v200). */
 export type WorldCoverYear = 2020 | 2021;
-/** [west, south, east, north] in degrees (WGS84). */
-export type BBox = [number, number, number, number];
 
 /** One tile to download. */
 export interface WorldCoverTile {
@@ -26,20 +25,47 @@ const TILE_DEG = 3;
 const MIN_LAT = -60;
 const MAX_LAT = 84;
 
+/** The tile grid: squares of `tileDegrees` on multiples of it, published between `minLatitude` and `maxLatitude`. */
+export const WORLDCOVER_GRID = { tileDegrees: TILE_DEG, minLatitude: MIN_LAT, maxLatitude: MAX_LAT } as const;
+
 /** Product folder and file version per year (2021 is the v200 reprocessing). */
 const PRODUCTS: Record<WorldCoverYear, { folder: string; file: string }> = {
   2020: { folder: 'ESA_WORLDCOVER_10M_2020_V100', file: 'ESA_WorldCover_10m_2020_v100' },
   2021: { folder: 'ESA_WORLDCOVER_10M_2021_V200', file: 'ESA_WorldCover_10m_2021_v200' },
 };
 
-function bboxError(message: string): EoError {
-  return new EoError(
-    'EO_INVALID_CONFIG',
-    `${message} Write the bounding box as [west, south, east, north] in degrees, e.g. [5.5, 0.5, 6.5, 1.5].`,
-    {
-      field: 'bbox',
-    },
-  );
+/** The edition taken when no year is given: the latest. */
+export const LATEST_WORLDCOVER_YEAR: WorldCoverYear = 2021;
+
+function yearError(value: unknown): EoError {
+  return new EoError('EO_INVALID_CONFIG', `WorldCover exists for 2020 and 2021 only (got ${String(value)}).`, { field: 'year' });
+}
+
+/**
+ * The edition a user asked for, as a number or text; nothing (undefined, null, '') means the latest.
+ *
+ * @example
+ * worldCoverYear('2020'); // 2020
+ * worldCoverYear(undefined); // 2021
+ * @throws EoError `EO_INVALID_CONFIG` with field `year`.
+ */
+export function worldCoverYear(value: unknown): WorldCoverYear {
+  if (value === undefined || value === null || value === '') return LATEST_WORLDCOVER_YEAR;
+  const year = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (year !== 2020 && year !== 2021) throw yearError(value);
+  return year;
+}
+
+/**
+ * True when a tile download failed because the server does not have the tile (404). WorldCover
+ * publishes no tile where there is only open ocean, so such a tile is a gap in the map, not a
+ * failure of the run; the adapters skip it (and say so where the engine has a place for it).
+ *
+ * @example
+ * try { await downloadToFile({ ...tile }); } catch (err) { if (!isMissingWorldCoverTile(err)) throw err; }
+ */
+export function isMissingWorldCoverTile(err: unknown): boolean {
+  return isEoError(err, 'EO_HTTP_STATUS') && err.status === 404;
 }
 
 /** The name of the tile whose south-west corner is (lat0, lon0), both multiples of 3. */
@@ -54,20 +80,6 @@ export function worldCoverTileAt(lat: number, lon: number): string {
   return worldCoverTileName(Math.floor(lat / TILE_DEG) * TILE_DEG, Math.floor(lon / TILE_DEG) * TILE_DEG);
 }
 
-/** Checks a bbox the way a user would type it, naming the problem. */
-export function validateBBox(bbox: unknown): BBox {
-  if (!Array.isArray(bbox) || bbox.length !== 4) throw bboxError('The bounding box must be a list of 4 numbers.');
-  if (!bbox.every((v) => typeof v === 'number' && Number.isFinite(v))) throw bboxError('The bounding box must contain 4 finite numbers.');
-  const [west, south, east, north] = bbox as BBox;
-  if (west < -180 || east > 180) throw bboxError(`Longitudes must be between -180 and 180 (got ${west}, ${east}).`);
-  if (south < -90 || north > 90) throw bboxError(`Latitudes must be between -90 and 90 (got ${south}, ${north}).`);
-  if (west >= east) {
-    throw bboxError(`West (${west}) must be less than east (${east}); a box across the antimeridian must be split into two boxes.`);
-  }
-  if (south >= north) throw bboxError(`South (${south}) must be less than north (${north}).`);
-  return [west, south, east, north];
-}
-
 /**
  * The WorldCover tiles that cover `bbox`, west to east within south to north. Edges are
  * half-open: a box whose east or north edge lies exactly on a tile boundary does not pull in
@@ -78,9 +90,7 @@ export function validateBBox(bbox: unknown): BBox {
  * @throws EoError `EO_INVALID_CONFIG` with field `bbox` or `year`.
  */
 export function worldCoverTiles(bbox: BBox, year: WorldCoverYear): WorldCoverTile[] {
-  if (year !== 2020 && year !== 2021) {
-    throw new EoError('EO_INVALID_CONFIG', `WorldCover exists for 2020 and 2021 only (got ${String(year)}).`, { field: 'year' });
-  }
+  if (year !== 2020 && year !== 2021) throw yearError(year);
   const [west, south, east, north] = validateBBox(bbox);
   const lo = Math.max(south, MIN_LAT);
   const hi = Math.min(north, MAX_LAT);

@@ -1,17 +1,18 @@
-import { isEoError } from '../../../nodes/core/errors';
-import { worldCoverTileAt, worldCoverTiles, type BBox } from '../../../nodes/core/services/worldcover';
+import { EoError } from '../../../nodes/core/errors';
+import { thrownEoError } from '../../support/fixtures';
+import type { BBox } from '../../../nodes/core/services/bounding-box';
+import {
+  isMissingWorldCoverTile,
+  LATEST_WORLDCOVER_YEAR,
+  worldCoverTileAt,
+  worldCoverTiles,
+  worldCoverYear,
+} from '../../../nodes/core/services/worldcover';
 
 const names = (bbox: BBox, year: 2020 | 2021 = 2020) => worldCoverTiles(bbox, year).map((t) => t.tile);
 
 function expectConfigError(fn: () => unknown, field: string): void {
-  try {
-    fn();
-  } catch (err) {
-    expect(isEoError(err, 'EO_INVALID_CONFIG')).toBe(true);
-    expect((err as { field?: string }).field).toBe(field);
-    return;
-  }
-  throw new Error('expected EO_INVALID_CONFIG');
+  expect(thrownEoError(fn, 'EO_INVALID_CONFIG').field).toBe(field);
 }
 
 describe('worldCoverTiles', () => {
@@ -68,5 +69,40 @@ describe('worldCoverTiles', () => {
 
   it('refuses years other than 2020 and 2021 naming the year field', () => {
     expectConfigError(() => worldCoverTiles([0, 0, 1, 1], 2019 as 2020), 'year');
+  });
+});
+
+describe('worldCoverYear', () => {
+  it('takes the year as a number or as text, and the latest edition when none is given', () => {
+    expect(worldCoverYear(2020)).toBe(2020);
+    expect(worldCoverYear('2021')).toBe(2021);
+    expect(worldCoverYear(' 2020 ')).toBe(2020);
+    for (const none of [undefined, null, '']) expect(worldCoverYear(none)).toBe(LATEST_WORLDCOVER_YEAR);
+    expect(LATEST_WORLDCOVER_YEAR).toBe(2021);
+  });
+
+  it('refuses any other year, naming the field and what it got', () => {
+    for (const value of [2019, '2022', 'last', Number.NaN, true, '  ']) {
+      expectConfigError(() => worldCoverYear(value), 'year');
+    }
+    expect(() => worldCoverYear('2019')).toThrow('WorldCover exists for 2020 and 2021 only (got 2019).');
+  });
+});
+
+describe('isMissingWorldCoverTile: a tile the server does not have is open ocean', () => {
+  it('is true for a 404 answer only', () => {
+    expect(isMissingWorldCoverTile(new EoError('EO_HTTP_STATUS', 'Not Found', { status: 404 }))).toBe(true);
+  });
+
+  it('is false for every other failure, which must still fail the run', () => {
+    for (const err of [
+      new EoError('EO_HTTP_STATUS', 'Forbidden', { status: 403 }),
+      new EoError('EO_HTTP_STATUS', 'Bad Gateway', { status: 502 }),
+      new EoError('EO_NETWORK', 'socket hang up', { status: 404 }),
+      Object.assign(new Error('Not Found'), { status: 404 }),
+      undefined,
+    ]) {
+      expect(isMissingWorldCoverTile(err)).toBe(false);
+    }
   });
 });

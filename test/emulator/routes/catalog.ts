@@ -1,11 +1,21 @@
 /**
- * Sentinel Hub Catalog (STAC) search: `config.catalogTotal` deterministic features for any query,
- * paged with an integer `next` offset and a `context` object, STAC-style 404 for unknown collections.
+ * Sentinel Hub Catalog (STAC) search: an archive of `config.catalogTotal` deterministic features
+ * for any query acquired before `catalogArchiveUntil`, plus the scenes published into the
+ * emulator's timeline (scenes.ts) once their publication time has come; the CQL2 `filter`
+ * applies to both. Paged with an integer `next` offset and a `context` object; STAC-style 404 for
+ * unknown collections and 400 for a filter that does not parse. Every feature's thumbnail asset
+ * is served here with a Sentinel Hub token.
  */
 import type { Ctx } from '../context';
-import { acceptApiJsonPost } from '../auth';
-import { fnv1a, prng, sendBadPayload, sendJson } from '../http';
+import { acceptApiJsonPost, requireApiToken } from '../auth';
+import { FilterError, parseFilter, type Predicate } from '../cql2';
+import { encodeJpeg } from '../images';
+import { fnv1a, prng, sendBadPayload, sendBytes, sendJson, sendMethodNotAllowed, sendNotFound } from '../http';
+import { catalogFeatureOf, parseThumbnailPath, polygon, thumbnailAsset } from '../scenes';
 import { geometryBbox, isKnownCollection } from './process';
+
+/** The archive ends this long before now unless `catalogArchiveUntil` says otherwise: watch windows see only published scenes. */
+const ARCHIVE_GAP_MS = 30 * 24 * 3600 * 1000;
 
 function parseDatetime(value: unknown): [number, number] {
   const fallback: [number, number] = [Date.UTC(2023, 0, 1), Date.UTC(2023, 11, 31)];
@@ -16,12 +26,26 @@ function parseDatetime(value: unknown): [number, number] {
   return [Number.isFinite(start) ? start : fallback[0], Number.isFinite(end) ? end : Number.isFinite(start) ? start : fallback[1]];
 }
 
+/** A `datetime` interval with open ends ('..' or missing) as ±Infinity, for the scene timeline. */
+function openRange(value: unknown): [number, number] {
+  if (typeof value !== 'string') return [-Infinity, Infinity];
+  const [a, b] = value.split('/');
+  const at = (t: string | undefined, open: number) => (t && t !== '..' && Number.isFinite(Date.parse(t)) ? Date.parse(t) : open);
+  return b === undefined ? [at(a, -Infinity), at(a, Infinity)] : [at(a, -Infinity), at(b, Infinity)];
+}
+
 function compact(ms: number): string {
   return new Date(ms).toISOString().replace(/[-:]/g, '').slice(0, 15);
 }
 
 /** Feature `index` of a search; the same query always gives the same features. */
-export function catalogFeature(collection: string, index: number, bbox: number[], range: [number, number]): Record<string, unknown> {
+export function catalogFeature(
+  collection: string,
+  index: number,
+  bbox: number[],
+  range: [number, number],
+  originUrl = '',
+): Record<string, unknown> {
   const rnd = prng(fnv1a(`${collection}:${index}`));
   const [start, end] = range;
   const step = Math.max(0, end - start) / 100; // spread over the interval, newest first
@@ -54,22 +78,27 @@ export function catalogFeature(collection: string, index: number, bbox: number[]
     id,
     collection,
     bbox: [w, s, e, n],
-    geometry: {
-      type: 'Polygon',
-      coordinates: [
-        [
-          [w, s],
-          [e, s],
-          [e, n],
-          [w, n],
-          [w, s],
-        ],
-      ],
-    },
+    geometry: polygon([w, s, e, n]),
     properties,
-    assets: {},
+    assets: originUrl ? { thumbnail: thumbnailAsset(originUrl, collection, id) } : {},
     links: [],
   };
+}
+
+/** The archive's features for a query: spread over the part of its interval before the archive's end. */
+function archiveFeatures(ctx: Ctx, collection: string, bbox: number[], range: [number, number]): Record<string, unknown>[] {
+  const configured = ctx.state.config.catalogArchiveUntil;
+  const until = configured === undefined ? Date.now() - ARCHIVE_GAP_MS : Date.parse(configured);
+  const clipped: [number, number] = [range[0], Math.min(range[1], until)];
+  if (clipped[1] < clipped[0]) return [];
+  const total = Math.max(0, ctx.state.config.catalogTotal);
+  return Array.from({ length: total }, (_, i) => catalogFeature(collection, i, bbox, clipped, ctx.originUrl));
+}
+
+/** Newest acquisition first, like the archive's own order (a stable sort keeps it for equal times). */
+function newestFirst(a: Record<string, unknown>, b: Record<string, unknown>): number {
+  const time = (f: Record<string, unknown>) => String((f.properties as { datetime: string }).datetime);
+  return time(a) < time(b) ? 1 : time(a) > time(b) ? -1 : 0;
 }
 
 export async function handleCatalog(ctx: Ctx): Promise<void> {
@@ -83,6 +112,8 @@ export async function handleCatalog(ctx: Ctx): Promise<void> {
   const collection = collections[0] as string;
   if (!isKnownCollection(collection)) return sendJson(res, 404, { code: 404, description: 'Collection not found.' });
   let bbox = [-180, -90, 180, 90];
+  // As STAC item search: the area is either a bbox or a geometry, never both.
+  if (body.bbox !== undefined && body.intersects !== undefined) return sendBadPayload(res, 'only one of bbox and intersects may be given');
   if (body.bbox !== undefined) {
     if (!Array.isArray(body.bbox) || body.bbox.length !== 4 || !body.bbox.every((v) => typeof v === 'number')) {
       return sendBadPayload(res, 'bbox must be an array of 4 numbers');
@@ -98,11 +129,29 @@ export async function handleCatalog(ctx: Ctx): Promise<void> {
   const limit = Math.min(100, Math.max(1, rawLimit));
   const offset = body.next === undefined ? 0 : Number(body.next);
   if (!Number.isInteger(offset) || offset < 0) return sendBadPayload(res, 'next must be a non-negative integer');
-  const total = Math.max(0, ctx.state.config.catalogTotal);
-  const range = parseDatetime(body.datetime);
-  const features: unknown[] = [];
-  for (let i = offset; i < Math.min(total, offset + limit); i++) features.push(catalogFeature(collection, i, bbox, range));
+  let filter: Predicate | undefined;
+  try {
+    filter = parseFilter(body.filter, body['filter-lang']);
+  } catch (err) {
+    if (!(err instanceof FilterError)) throw err;
+    return sendJson(res, 400, { code: 400, description: `Invalid filter: ${err.message}` });
+  }
+  const published = ctx.state.scenes
+    .search(collection, Date.now(), openRange(body.datetime), bbox)
+    .map((scene) => catalogFeatureOf(scene, ctx.originUrl));
+  let all = [...archiveFeatures(ctx, collection, bbox, parseDatetime(body.datetime)), ...published].sort(newestFirst);
+  if (filter) all = all.filter((f) => filter((f.properties ?? {}) as Record<string, unknown>));
+  const features = all.slice(offset, offset + limit);
   const context: Record<string, number> = { limit, returned: features.length };
-  if (offset + features.length < total) context.next = offset + features.length;
+  if (offset + features.length < all.length) context.next = offset + features.length;
   sendJson(res, 200, { type: 'FeatureCollection', features, links: [], context }, {}, 'application/geo+json');
+}
+
+/** `GET …/collections/{collection}/items/{id}/thumbnail`: a small JPEG quicklook, with a Sentinel Hub token. */
+export async function handleThumbnail(ctx: Ctx): Promise<void> {
+  if (ctx.req.method !== 'GET' && ctx.req.method !== 'HEAD') return sendMethodNotAllowed(ctx.res, 'GET, HEAD');
+  if (!(await requireApiToken(ctx))) return;
+  const target = parseThumbnailPath(ctx.url.pathname);
+  if (!target || !isKnownCollection(target.collection)) return sendNotFound(ctx.res, `No thumbnail at ${ctx.url.pathname}`);
+  sendBytes(ctx.res, 200, encodeJpeg(64, 64), 'image/jpeg');
 }

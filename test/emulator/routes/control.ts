@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isObject, parseJson, readBody, sendJson } from '../http';
+import type { SceneSpec } from '../scenes';
 import type { Emulator, FaultScript } from '../types';
 
 export async function handleControl(emulator: Emulator, req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
@@ -39,6 +40,28 @@ export async function handleControl(emulator: Emulator, req: IncomingMessage, re
         return sendJson(res, 200, emulator.config);
       case 'POST reset':
         emulator.reset();
+        return sendJson(res, 200, { ok: true });
+      case 'GET scenes':
+        return sendJson(res, 200, emulator.scenes());
+      case 'POST scenes': {
+        const specs = (Array.isArray(body) ? body : [body]) as SceneSpec[];
+        if (!specs.every(isObject)) return sendJson(res, 400, { error: 'expected a scene or an array of scenes' });
+        return sendJson(
+          res,
+          200,
+          specs.map((spec) => emulator.publishScene(spec)),
+        );
+      }
+      case 'POST scenes/republish':
+        if (!isObject(body) || typeof body.id !== 'string')
+          return sendJson(res, 400, { error: 'expected {"id": "...", "cloudCover"?: n}' });
+        return sendJson(
+          res,
+          200,
+          emulator.republishScene(body.id, typeof body.cloudCover === 'number' ? { cloudCover: body.cloudCover } : {}),
+        );
+      case 'DELETE scenes':
+        emulator.clearScenes();
         return sendJson(res, 200, { ok: true });
       case 'POST revoke-refresh-tokens':
         emulator.revokeRefreshTokens();

@@ -1,6 +1,7 @@
 /**
- * Terrascope `/download/...`: WorldCover tiles and synthetic files of any size, streamed from
- * deterministic content with Content-Length, strong ETag, Range (206/416), HEAD and If-None-Match.
+ * Terrascope `/download/...`: WorldCover tiles (Cloud-Optimized GeoTIFFs rendered on first use)
+ * and synthetic files of any size, streamed from deterministic content with Content-Length,
+ * strong ETag, Range (206/416), HEAD and If-None-Match.
  */
 import { createHash } from 'node:crypto';
 import type { Ctx } from '../context';
@@ -10,6 +11,7 @@ import { sendEmpty, sendJson } from '../http';
 import { admitDownload } from '../network';
 import { syntheticSource, worldCoverSource } from '../sources';
 import { parseWorldCoverPath } from '../worldcover';
+import { sceneAssetSource } from '../scenes';
 
 /** What a download path serves: size, content seed and type; undefined for 404. */
 export function downloadSource(ctx: Ctx, path: string): (BodySource & { type: string }) | undefined {
@@ -18,9 +20,11 @@ export function downloadSource(ctx: Ctx, path: string): (BodySource & { type: st
     const size = Number(synthetic[1]);
     return Number.isSafeInteger(size) ? { ...syntheticSource(size), type: 'application/octet-stream' } : undefined;
   }
+  const sceneAsset = sceneAssetSource(ctx.state.scenes, path);
+  if (sceneAsset) return sceneAsset;
   const wc = parseWorldCoverPath(path);
   if (!wc || ctx.state.config.missingTiles.includes(wc.tile)) return undefined;
-  return { ...worldCoverSource(path, ctx.state.config.worldCoverTileBytes), type: 'image/tiff' };
+  return { ...worldCoverSource(path, ctx.state.config), type: 'image/tiff' };
 }
 
 export function etagOf(path: string, size: number): string {

@@ -4,7 +4,7 @@ import { SENTINEL_HUB_PATHS } from '../../../core';
 import { eoContext } from '../../transport';
 import { jsonParameter } from '../../helpers/inputs';
 import { pagingFields, searchItems } from '../search';
-import { showFor } from '../types';
+import { showFor } from '../commonFields';
 import { areaFields, readSearchArea, readTimeRange, timeFields } from './fields';
 
 export const description: INodeProperties[] = [

@@ -3,13 +3,12 @@
  * and how they become the `input` of a Sentinel Hub request.
  */
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { CRS84 } from '../../../core';
 import { bboxParameter, dateParameter, jsonParameter } from '../../helpers/inputs';
 import { inputError } from '../../helpers/errors';
-import { showFor } from '../types';
+import { showFor } from '../commonFields';
 
 const RESOURCE = 'sentinelHub';
-
-export const CRS84 = 'http://www.opengis.net/def/crs/OGC/1.3/CRS84';
 
 /** A true-colour evalscript, the Process API's "hello world". */
 export const TRUE_COLOR_EVALSCRIPT = `//VERSION=3
@@ -117,11 +116,6 @@ export function readTimeRange(ctx: IExecuteFunctions, itemIndex: number): { from
   return { from, to };
 }
 
-/** CRS84 and EPSG:4326 count in degrees; every other CRS Sentinel Hub takes is projected (UTM, Web Mercator, ...). */
-function isGeographic(crs: string): boolean {
-  return /\/OGC\/1\.3\/CRS84$|\/EPSG\/0\/4326$|^EPSG:4326$/i.test(crs.trim());
-}
-
 /** Sentinel Hub `input.bounds` from the area fields. */
 export function readBounds(ctx: IExecuteFunctions, itemIndex: number): IDataObject {
   const crs = String(ctx.getNodeParameter('crs', itemIndex, CRS84) || CRS84);
@@ -133,7 +127,7 @@ export function readBounds(ctx: IExecuteFunctions, itemIndex: number): IDataObje
     }
     return { geometry, properties: { crs } };
   }
-  return { bbox: bboxParameter(ctx, 'bbox', 'Bounding Box', itemIndex, { geographic: isGeographic(crs) }), properties: { crs } };
+  return { bbox: bboxParameter(ctx, 'bbox', 'Bounding Box', itemIndex, crs), properties: { crs } };
 }
 
 /** The area as a bbox for Catalog search (a geometry is sent as `intersects`). */

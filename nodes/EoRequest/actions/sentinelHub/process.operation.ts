@@ -1,11 +1,10 @@
 /** Sentinel Hub Process API: one image per item, as binary data, with the processing units spent. */
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import { SENTINEL_HUB_PATHS } from '../../../core';
+import { extensionOf, SENTINEL_HUB_PATHS } from '../../../core';
 import { apiRequest, eoContext } from '../../transport';
-import { extensionOf } from '../../helpers/mime';
 import { positiveInteger } from '../../helpers/inputs';
 import { inputError } from '../../helpers/errors';
-import { binaryFieldProperty, showFor } from '../types';
+import { binaryFieldProperty, showFor } from '../commonFields';
 import { areaFields, readBounds, readTimeRange, timeFields, TRUE_COLOR_EVALSCRIPT } from './fields';
 
 const show = showFor('sentinelHub', 'process');

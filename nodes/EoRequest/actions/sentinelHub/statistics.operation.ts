@@ -3,7 +3,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 import { SENTINEL_HUB_PATHS } from '../../../core';
 import { apiRequest, eoContext } from '../../transport';
 import { inputError } from '../../helpers/errors';
-import { showFor } from '../types';
+import { showFor } from '../commonFields';
 import { areaFields, readBounds, readTimeRange, timeFields } from './fields';
 
 const show = showFor('sentinelHub', 'statistics');

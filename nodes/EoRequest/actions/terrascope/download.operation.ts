@@ -3,7 +3,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 import { safeUrl, type Connection } from '../../../core';
 import { downloadBinary, eoContext } from '../../transport';
 import { inputError } from '../../helpers/errors';
-import { binaryFieldProperty, showFor } from '../types';
+import { binaryFieldProperty, showFor } from '../commonFields';
 
 const show = showFor('terrascope', 'download');
 

@@ -3,7 +3,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 import { eoContext } from '../../transport';
 import { bboxParameter, jsonParameter } from '../../helpers/inputs';
 import { pagingFields, searchItems } from '../search';
-import { showFor } from '../types';
+import { showFor } from '../commonFields';
 
 const show = showFor('terrascope', 'stacSearch');
 

@@ -1,10 +1,10 @@
 /** ESA WorldCover tiles for a bounding box and year: one item per tile, as a file or metadata only. */
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import { isEoError, mapDownloads, worldCoverTiles, type WorldCoverTile, type WorldCoverYear } from '../../../core';
+import { isMissingWorldCoverTile, mapDownloads, worldCoverTiles, worldCoverYear, type WorldCoverTile } from '../../../core';
 import { downloadBinary, eoContext } from '../../transport';
 import { bboxParameter } from '../../helpers/inputs';
-import { inputError, toNodeError } from '../../helpers/errors';
-import { binaryFieldProperty, showFor } from '../types';
+import { toNodeError } from '../../helpers/errors';
+import { binaryFieldProperty, showFor } from '../commonFields';
 
 const show = showFor('terrascope', 'worldCover');
 
@@ -54,10 +54,8 @@ export const description: INodeProperties[] = [
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
   const bbox = bboxParameter(this, 'bbox', 'Bounding Box', itemIndex);
-  const year = Number(this.getNodeParameter('year', itemIndex));
-  if (year !== 2020 && year !== 2021)
-    throw inputError(this.getNode(), itemIndex, 'Year', `WorldCover exists for 2020 and 2021 only (got ${year}).`);
-  const tiles = worldCoverTiles(bbox, year as WorldCoverYear);
+  const year = worldCoverYear(this.getNodeParameter('year', itemIndex));
+  const tiles = worldCoverTiles(bbox, year);
   const metadata = (tile: (typeof tiles)[number]): IDataObject => ({
     tile: tile.tile,
     year,
@@ -79,7 +77,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
         const { binary, download } = await downloadBinary(this, { ...eo, signal }, tile.url, tile.filename);
         return { json: { ...metadata(tile), bytes: download.bytes, etag: download.etag ?? null }, binary: { [binaryProperty]: binary } };
       } catch (err) {
-        if (skipMissing && isEoError(err, 'EO_HTTP_STATUS') && err.status === 404) return undefined;
+        if (skipMissing && isMissingWorldCoverTile(err)) return undefined;
         throw toNodeError(this.getNode(), err, itemIndex);
       }
     },
