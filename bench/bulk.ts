@@ -17,18 +17,20 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
-import { readFile, readdir, rm, stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { worldCoverTiles, type WorldCoverTile } from '../nodes/core';
 import type { EmulatorConfig, EmulatorEndpoints } from '../test/emulator/types';
-import { EO_REQUEST_TYPE, N8N_VERSION, N8nHome, startN8n, TERRASCOPE_CREDENTIAL, type N8nServer } from '../test/support/n8n-process';
+import { sha256File } from '../test/support/fixtures';
+import { callWebhook, N8N_VERSION, N8nHome, startN8n, TERRASCOPE_CREDENTIAL, type N8nServer } from '../test/support/n8n-process';
 import { installPackage, nodeRed5Runtime, startNodeRed, type NodeRedProcess } from '../test/support/node-red-process';
 import { packPackage } from '../test/support/package-tarball';
 import type { BenchContext, BenchRow, BenchSection, BenchSectionRunner } from './report';
 import { largeFileFlow, naiveFlow, worldCoverFlow, type BulkAccount } from './support/bulk-flows';
 import { matchesSyntheticBody } from './support/downloads-emulator';
+import { webhookWorkflow } from './support/n8n-download-workflow';
 import { idleRss, mib, watchPeakRss } from './support/downloads-memory';
 import { startEmulatorProcess, type EmulatorProcess } from './support/emulator-process';
 import { track, trackFolder } from './support/processes';
@@ -114,18 +116,12 @@ async function expectedTiles(emulator: EmulatorProcess, w: Workload): Promise<Ma
   return sums;
 }
 
-async function sha256(file: string): Promise<string> {
-  return createHash('sha256')
-    .update(await readFile(file))
-    .digest('hex');
-}
-
 /** How many tiles in `folder` are byte-identical to the emulator's (then the folder is emptied). */
 async function intactTiles(folder: string, expected: Map<string, string>): Promise<number> {
   let intact = 0;
   for (const [name, sum] of expected) {
     const file = path.join(folder, name);
-    if ((await stat(file).catch(() => undefined))?.size !== undefined && (await sha256(file)) === sum) intact += 1;
+    if ((await stat(file).catch(() => undefined))?.size !== undefined && (await sha256File(file)) === sum) intact += 1;
   }
   rmSync(folder, { recursive: true, force: true });
   mkdirSync(folder, { recursive: true });
@@ -191,40 +187,14 @@ async function startN8nSide(endpoints: EmulatorEndpoints): Promise<{ home: N8nHo
     },
   ]);
   await home.importWorkflows([
-    {
-      id: N8N_WORKFLOW,
-      name: 'Bulk benchmark',
-      active: false,
-      settings: { executionOrder: 'v1' },
-      nodes: [
-        {
-          id: '7c0e0000-0000-4000-8000-b0b000000001',
-          name: 'Webhook',
-          type: 'n8n-nodes-base.webhook',
-          typeVersion: 2,
-          position: [0, 0],
-          webhookId: '6b1c2d3e-1111-4a5b-8c9d-b0b000000001',
-          parameters: { httpMethod: 'GET', path: N8N_HOOK, responseMode: 'lastNode', responseData: 'firstEntryJson', options: {} },
-        },
-        {
-          id: '7c0e0000-0000-4000-8000-b0b000000002',
-          name: 'Tiles',
-          type: EO_REQUEST_TYPE,
-          typeVersion: 1,
-          position: [220, 0],
-          credentials: { terrascopeApi: TERRASCOPE_CREDENTIAL },
-          parameters: {
-            resource: 'terrascope',
-            operation: 'worldCover',
-            bbox: '={{ $json.query.bbox }}',
-            year: 2021,
-            output: 'binary',
-            binaryPropertyName: 'data',
-          },
-        },
-      ],
-      connections: { Webhook: { main: [[{ node: 'Tiles', type: 'main', index: 0 }]] } },
-    },
+    webhookWorkflow(N8N_WORKFLOW, 'Bulk benchmark', N8N_HOOK, 'GET', {
+      resource: 'terrascope',
+      operation: 'worldCover',
+      bbox: '={{ $json.query.bbox }}',
+      year: 2021,
+      output: 'binary',
+      binaryPropertyName: 'data',
+    }),
   ]);
   const published = await home.cli(['publish:workflow', `--id=${N8N_WORKFLOW}`]);
   if (published.code !== 0) throw new Error(`n8n publish:workflow failed:\n${published.stdout}\n${published.stderr}`);
@@ -232,36 +202,21 @@ async function startN8nSide(endpoints: EmulatorEndpoints): Promise<{ home: N8nHo
   return { home, server };
 }
 
-/** Calls the n8n webhook for `bbox`; waits out the 404s before n8n has registered it. */
+/** Calls the n8n webhook for `bbox`; resolves once every tile is in n8n's binary store. */
 async function n8nTiles(server: N8nServer, bbox: number[]): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const res = await fetch(`${server.url}/webhook/${N8N_HOOK}?bbox=${bbox.join(',')}`);
-    const text = await res.text();
-    if (res.status === 404 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 250));
-      continue;
-    }
-    if (!res.ok) throw new Error(`the n8n webhook answered ${res.status}: ${text.slice(0, 300)}`);
-    return;
-  }
+  const res = await callWebhook(server, `${N8N_HOOK}?bbox=${bbox.join(',')}`);
+  const text = await res.text();
+  if (!res.ok) throw new Error(`the n8n webhook answered ${res.status}: ${text.slice(0, 300)}`);
 }
 
 /** How many of n8n's stored binaries are byte-identical tiles; removes them all. */
 async function intactN8nTiles(home: N8nHome, w: Workload, expected: Map<string, string>): Promise<number> {
   const sums = new Set(expected.values());
   let intact = 0;
-  const walk = async (dir: string): Promise<void> => {
-    for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) await walk(full);
-      else if ((await stat(full)).size === w.tileBytes) {
-        if (sums.has(await sha256(full))) intact += 1;
-        await rm(full, { force: true });
-      }
-    }
-  };
-  await walk(path.join(home.folder, '.n8n', 'storage'));
+  for (const file of await home.storedBinaries(w.tileBytes)) {
+    if (sums.has(await sha256File(file))) intact += 1;
+    await rm(file, { force: true });
+  }
   return intact;
 }
 
@@ -335,11 +290,39 @@ export const runBulk: BenchSectionRunner = async (ctx: BenchContext): Promise<Be
     const e = emulator.endpoints;
     const naiveToken = await passwordToken(e, ACCOUNTS.naive);
     await red.deploy([
-      ...worldCoverFlow('bulk-tiles', ROUTES.tiles, e, ACCOUNTS.nodeRed, CAP, folders.tiles),
-      ...worldCoverFlow('bulk-sequential', ROUTES.sequential, e, ACCOUNTS.sequential, 1, folders.sequential),
+      ...worldCoverFlow({
+        tab: 'bulk-tiles',
+        route: ROUTES.tiles,
+        endpoints: e,
+        account: ACCOUNTS.nodeRed,
+        maxConnections: CAP,
+        directory: folders.tiles,
+      }),
+      ...worldCoverFlow({
+        tab: 'bulk-sequential',
+        route: ROUTES.sequential,
+        endpoints: e,
+        account: ACCOUNTS.sequential,
+        maxConnections: 1,
+        directory: folders.sequential,
+      }),
       ...naiveFlow('bulk-naive', ROUTES.naive, naiveToken, folders.naive),
-      ...largeFileFlow('bulk-large', ROUTES.large, e, ACCOUNTS.large, CAP, folders.large),
-      ...largeFileFlow('bulk-large-one', ROUTES.largeOne, e, ACCOUNTS.largeOne, 1, folders.large),
+      ...largeFileFlow({
+        tab: 'bulk-large',
+        route: ROUTES.large,
+        endpoints: e,
+        account: ACCOUNTS.large,
+        maxConnections: CAP,
+        directory: folders.large,
+      }),
+      ...largeFileFlow({
+        tab: 'bulk-large-one',
+        route: ROUTES.largeOne,
+        endpoints: e,
+        account: ACCOUNTS.largeOne,
+        maxConnections: 1,
+        directory: folders.large,
+      }),
     ]);
     ctx.log('  Node-RED up; starting n8n');
     const n8n = await startN8nSide(e);
@@ -438,6 +421,68 @@ export const runBulk: BenchSectionRunner = async (ctx: BenchContext): Promise<Be
   }
 };
 
+/** Wall time of `ours` against the ideal and against curl, for one engine. */
+function timeRows(label: string, engine: string, ours: Timed, ideal: number, curl: Timed, curlName: string, note?: string): BenchRow[] {
+  return [
+    {
+      metric: `${label}, ${engine}: wall time against the ideal`,
+      ours: seconds(ours.ms),
+      peer: seconds(ideal),
+      peerName: 'ideal',
+      unit: 's',
+      ratio: round(ideal / ours.ms),
+      ratioMeaning: 'ideal ÷ ours, higher is better',
+      goal: '≥ 0.9× the ideal',
+      met: complete(ours) && ideal / ours.ms >= 0.9,
+      note: [intactNote(ours), note].filter(Boolean).join('; '),
+    },
+    {
+      metric: `${label}, ${engine}: wall time against curl --parallel-max ${CAP}`,
+      ours: seconds(ours.ms),
+      peer: seconds(curl.ms),
+      peerName: curlName,
+      unit: 's',
+      ratio: round(curl.ms / ours.ms),
+      ratioMeaning: 'curl ÷ ours, higher is better',
+      goal: '≥ 1.0× curl',
+      met: complete(ours) && complete(curl) && curl.ms / ours.ms >= 1,
+      note: `curl: ${intactNote(curl)}`,
+    },
+  ];
+}
+
+/** Peak RSS of the process that ran `t` above its idle RSS, held to `goalMib`. */
+function rssRow(metric: string, t: Timed, goalMib: number, note?: string): BenchRow {
+  return {
+    metric,
+    ours: mib(t.rssAbove ?? 0),
+    unit: 'MiB',
+    goal: `≤ ${goalMib} MiB`,
+    met: complete(t) && (t.rssAbove ?? Infinity) <= goalMib * MIB,
+    note: note ?? 'peak = max of VmRSS every 20 ms and VmHWM, above the idle RSS taken just before the run (after a one-tile warm-up)',
+  };
+}
+
+/** Throughput of one large file against the ideal rate. */
+function largeRow(w: Workload, how: string, t: Timed, goal: boolean, note: string): BenchRow {
+  const largeIdeal = (w.largeBytes / IDEAL_RATE) * 1000;
+  return {
+    metric: `one ${w.largeBytes / MIB} MiB file, ${how}: throughput against the ideal`,
+    ours: rate(w.largeBytes, t.ms),
+    peer: round(IDEAL_RATE / MB, 1),
+    peerName: 'ideal',
+    unit: 'MB/s',
+    ratio: round(largeIdeal / t.ms),
+    ratioMeaning: 'ours ÷ ideal, higher is better',
+    ...(goal ? { goal: '≥ 0.9× the ideal', met: complete(t) && largeIdeal / t.ms >= 0.9 } : {}),
+    note: `${seconds(t.ms)} s; ${note ? `${note}; ` : ''}${intactNote(t)}`,
+  };
+}
+
+function intactNote(t: Timed): string {
+  return `${t.intact} of ${t.expected} files byte-identical; ${t.peak} downloads at once at the server, ${t.refused} refused`;
+}
+
 function rows(
   w: Workload,
   ideal: number,
@@ -451,35 +496,8 @@ function rows(
   curlName: string,
 ): BenchRow[] {
   const label = `${w.tiles.length} tiles × ${w.tileBytes / MIB} MiB`;
-  const intactNote = (t: Timed) =>
-    `${t.intact} of ${t.expected} files byte-identical; ${t.peak} downloads at once at the server, ${t.refused} refused`;
-  const largeIdeal = (w.largeBytes / IDEAL_RATE) * 1000;
-  const goalRss = { nodeRed: 64, n8n: 128 };
   return [
-    {
-      metric: `${label}, Node-RED: wall time against the ideal`,
-      ours: seconds(ours.ms),
-      peer: seconds(ideal),
-      peerName: 'ideal',
-      unit: 's',
-      ratio: round(ideal / ours.ms),
-      ratioMeaning: 'ideal ÷ ours, higher is better',
-      goal: '≥ 0.9× the ideal',
-      met: complete(ours) && ideal / ours.ms >= 0.9,
-      note: intactNote(ours),
-    },
-    {
-      metric: `${label}, Node-RED: wall time against curl --parallel-max ${CAP}`,
-      ours: seconds(ours.ms),
-      peer: seconds(curl.ms),
-      peerName: curlName,
-      unit: 's',
-      ratio: round(curl.ms / ours.ms),
-      ratioMeaning: 'curl ÷ ours, higher is better',
-      goal: '≥ 1.0× curl',
-      met: complete(ours) && complete(curl) && curl.ms / ours.ms >= 1,
-      note: `curl: ${intactNote(curl)}`,
-    },
+    ...timeRows(label, 'Node-RED', ours, ideal, curl, curlName),
     {
       metric: `${label}, Node-RED: against the sequential behaviour (Download connections 1)`,
       ours: seconds(ours.ms),
@@ -510,65 +528,16 @@ function rows(
       met: ours.refused + n8n.refused === 0,
       note: `most downloads at once at the server: Node-RED ${ours.peak}, n8n ${n8n.peak}, naive flow ${naive.peak} (it asked for ${w.tiles.length} at once)`,
     },
-    {
-      metric: `${label}, Node-RED: peak RSS above idle`,
-      ours: mib(ours.rssAbove ?? 0),
-      unit: 'MiB',
-      goal: `≤ ${goalRss.nodeRed} MiB`,
-      met: complete(ours) && (ours.rssAbove ?? Infinity) <= goalRss.nodeRed * MIB,
-      note: 'peak = max of VmRSS every 20 ms and VmHWM of the Node-RED process, above its idle RSS after a one-tile warm-up',
-    },
-    {
-      metric: `${label}, n8n: wall time against the ideal`,
-      ours: seconds(n8n.ms),
-      peer: seconds(ideal),
-      peerName: 'ideal',
-      unit: 's',
-      ratio: round(ideal / n8n.ms),
-      ratioMeaning: 'ideal ÷ ours, higher is better',
-      goal: '≥ 0.9× the ideal',
-      met: complete(n8n) && ideal / n8n.ms >= 0.9,
-      note: `${intactNote(n8n)}; each tile goes to a temporary file, then into n8n's binary store`,
-    },
-    {
-      metric: `${label}, n8n: wall time against curl --parallel-max ${CAP}`,
-      ours: seconds(n8n.ms),
-      peer: seconds(curl.ms),
-      peerName: curlName,
-      unit: 's',
-      ratio: round(curl.ms / n8n.ms),
-      ratioMeaning: 'curl ÷ ours, higher is better',
-      goal: '≥ 1.0× curl',
-      met: complete(n8n) && complete(curl) && curl.ms / n8n.ms >= 1,
-    },
-    {
-      metric: `${label}, n8n main process: peak RSS above idle`,
-      ours: mib(n8n.rssAbove ?? 0),
-      unit: 'MiB',
-      goal: `≤ ${goalRss.n8n} MiB`,
-      met: complete(n8n) && (n8n.rssAbove ?? Infinity) <= goalRss.n8n * MIB,
-    },
-    {
-      metric: `one ${w.largeBytes / MIB} MiB file, parallel ranges (Download connections ${CAP}): throughput against the ideal`,
-      ours: rate(w.largeBytes, withRanges.ms),
-      peer: round(IDEAL_RATE / MB, 1),
-      peerName: 'ideal',
-      unit: 'MB/s',
-      ratio: round(largeIdeal / withRanges.ms),
-      ratioMeaning: 'ours ÷ ideal, higher is better',
-      goal: '≥ 0.9× the ideal',
-      met: complete(withRanges) && largeIdeal / withRanges.ms >= 0.9,
-      note: `${seconds(withRanges.ms)} s; ${intactNote(withRanges)}`,
-    },
-    {
-      metric: `one ${w.largeBytes / MIB} MiB file, one connection (Download connections 1): throughput against the ideal`,
-      ours: rate(w.largeBytes, oneConnection.ms),
-      peer: round(IDEAL_RATE / MB, 1),
-      peerName: 'ideal',
-      unit: 'MB/s',
-      ratio: round(largeIdeal / oneConnection.ms),
-      ratioMeaning: 'ours ÷ ideal, higher is better',
-      note: `${seconds(oneConnection.ms)} s; one connection cannot pass its ${NETWORK.connectionBytesPerSecond / MB} MB/s; ${intactNote(oneConnection)}`,
-    },
+    rssRow(`${label}, Node-RED: peak RSS above idle`, ours, 64),
+    ...timeRows(label, 'n8n', n8n, ideal, curl, curlName, "each tile goes to a temporary file, then into n8n's binary store"),
+    rssRow(`${label}, n8n main process: peak RSS above idle`, n8n, 128),
+    largeRow(w, `parallel ranges (Download connections ${CAP})`, withRanges, true, ''),
+    largeRow(
+      w,
+      'one connection (Download connections 1)',
+      oneConnection,
+      false,
+      `one connection cannot pass its ${NETWORK.connectionBytesPerSecond / MB} MB/s`,
+    ),
   ];
 }

@@ -9,11 +9,22 @@
  */
 import type { FlowNode } from '../../test/support/flows';
 import type { EmulatorEndpoints } from '../../test/emulator/types';
+import { fileNode, functionNode, httpRequestNode } from './bench-nodes';
 
 /** An emulator account a flow downloads with. */
 export interface BulkAccount {
   username: string;
   password: string;
+}
+
+/** One EO Request flow: its tab, its route, the emulator account and cap of its EO Auth, its folder. */
+export interface EoFlow {
+  tab: string;
+  route: string;
+  endpoints: EmulatorEndpoints;
+  account: BulkAccount;
+  maxConnections: number;
+  directory: string;
 }
 
 const FAILED = 'msg.statusCode = 500;\nmsg.payload = { error: String(msg.error && msg.error.message) };\nreturn msg;';
@@ -80,14 +91,7 @@ function frame(tab: string, label: string, route: string): FlowNode[] {
  * WorldCover tiles of `msg.payload` (a bbox) into `directory`, answering when the node is done
  * with every tile (its Complete node); the tile messages themselves go nowhere.
  */
-export function worldCoverFlow(
-  tab: string,
-  route: string,
-  endpoints: EmulatorEndpoints,
-  account: BulkAccount,
-  maxConnections: number,
-  directory: string,
-): FlowNode[] {
+export function worldCoverFlow({ tab, route, endpoints, account, maxConnections, directory }: EoFlow): FlowNode[] {
   const auth = authNode(`${tab}-auth`, endpoints, account, maxConnections);
   return [
     ...frame(tab, `bulk: WorldCover, ${maxConnections} connections`, route),
@@ -101,52 +105,21 @@ export function worldCoverFlow(
       uncaught: false,
       wires: [[`${tab}-done`]],
     },
-    {
-      id: `${tab}-done`,
-      type: 'function',
-      ...at(tab, 3, 1),
-      name: 'done',
-      func: 'msg.payload = { done: true };\nreturn msg;',
-      outputs: 1,
-      wires: [[`${tab}-out`]],
-    },
+    { ...functionNode(`${tab}-done`, 'msg.payload = { done: true };\nreturn msg;', [[`${tab}-out`]]), z: tab },
     auth,
   ];
 }
 
 /** One download of `msg.url` into `directory`, answering with its `msg.eo`. */
-export function largeFileFlow(
-  tab: string,
-  route: string,
-  endpoints: EmulatorEndpoints,
-  account: BulkAccount,
-  maxConnections: number,
-  directory: string,
-): FlowNode[] {
+export function largeFileFlow({ tab, route, endpoints, account, maxConnections, directory }: EoFlow): FlowNode[] {
   const auth = authNode(`${tab}-auth`, endpoints, account, maxConnections);
   const nodes = frame(tab, `bulk: one large file, ${maxConnections} connections`, route);
   nodes[1].wires = [[`${tab}-setup`]];
   return [
     ...nodes,
-    {
-      id: `${tab}-setup`,
-      type: 'function',
-      ...at(tab, 0, 1),
-      name: 'url',
-      func: 'msg.url = msg.payload.url;\nreturn msg;',
-      outputs: 1,
-      wires: [[`${tab}-request`]],
-    },
+    { ...functionNode(`${tab}-setup`, 'msg.url = msg.payload.url;\nreturn msg;', [[`${tab}-request`]]), z: tab },
     request(tab, auth.id, 'download', directory, [[`${tab}-done`]]),
-    {
-      id: `${tab}-done`,
-      type: 'function',
-      ...at(tab, 3),
-      name: 'done',
-      func: 'msg.payload = msg.eo;\nreturn msg;',
-      outputs: 1,
-      wires: [[`${tab}-out`]],
-    },
+    { ...functionNode(`${tab}-done`, 'msg.payload = msg.eo;\nreturn msg;', [[`${tab}-out`]]), z: tab },
     auth,
   ];
 }
@@ -159,17 +132,10 @@ export function largeFileFlow(
 export function naiveFlow(tab: string, route: string, token: string, directory: string): FlowNode[] {
   const nodes = frame(tab, 'bulk: split → http request → file', route);
   nodes[1].wires = [[`${tab}-urls`]];
+  const setFile = `msg.url = msg.payload;\nmsg.filename = ${JSON.stringify(directory)} + '/' + msg.payload.split('/').pop();\ndelete msg.payload;\nreturn msg;`;
   return [
     ...nodes,
-    {
-      id: `${tab}-urls`,
-      type: 'function',
-      ...at(tab, 0, 1),
-      name: 'urls',
-      func: 'msg.payload = msg.payload.urls;\nreturn msg;',
-      outputs: 1,
-      wires: [[`${tab}-split`]],
-    },
+    functionNode(`${tab}-urls`, 'msg.payload = msg.payload.urls;\nreturn msg;', [[`${tab}-split`]]),
     {
       id: `${tab}-split`,
       type: 'split',
@@ -183,56 +149,16 @@ export function naiveFlow(tab: string, route: string, token: string, directory: 
       addname: '',
       wires: [[`${tab}-set`]],
     },
-    {
-      id: `${tab}-set`,
-      type: 'function',
-      ...at(tab, 2, 1),
-      name: 'url and file',
-      func: `msg.url = msg.payload;\nmsg.filename = ${JSON.stringify(directory)} + '/' + msg.payload.split('/').pop();\ndelete msg.payload;\nreturn msg;`,
-      outputs: 1,
-      wires: [[`${tab}-get`]],
-    },
-    {
-      id: `${tab}-get`,
-      type: 'http request',
-      ...at(tab, 3, 1),
-      name: 'GET',
+    functionNode(`${tab}-set`, setFile, [[`${tab}-get`]]),
+    httpRequestNode(`${tab}-get`, {
       method: 'GET',
-      ret: 'bin',
-      paytoqs: 'ignore',
       url: '',
-      tls: '',
-      persist: false,
-      proxy: '',
-      insecureHTTPParser: false,
-      authType: 'bearer',
-      senderr: false,
-      headers: [],
-      credentials: { user: '', password: token },
+      ret: 'bin',
+      headers: { Authorization: `Bearer ${token}` },
       wires: [[`${tab}-file`]],
-    },
-    {
-      id: `${tab}-file`,
-      type: 'file',
-      ...at(tab, 4, 1),
-      name: 'write',
-      filename: 'filename',
-      filenameType: 'msg',
-      appendNewline: false,
-      createDir: true,
-      overwriteFile: 'true',
-      encoding: 'none',
-      wires: [[`${tab}-status`]],
-    },
-    {
-      id: `${tab}-status`,
-      type: 'function',
-      ...at(tab, 5, 1),
-      name: 'status',
-      func: 'msg.payload = msg.statusCode;\nreturn msg;',
-      outputs: 1,
-      wires: [[`${tab}-join`]],
-    },
+    }),
+    fileNode(`${tab}-file`, [[`${tab}-status`]]),
+    functionNode(`${tab}-status`, 'msg.payload = msg.statusCode;\nreturn msg;', [[`${tab}-join`]]),
     {
       id: `${tab}-join`,
       type: 'join',
@@ -247,5 +173,5 @@ export function naiveFlow(tab: string, route: string, token: string, directory: 
       reduceRight: false,
       wires: [[`${tab}-out`]],
     },
-  ];
+  ].map((n) => (n.type === 'tab' ? n : { ...n, z: tab }));
 }

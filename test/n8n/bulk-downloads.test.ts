@@ -7,12 +7,11 @@
  * binary.
  */
 import { createHash } from 'node:crypto';
-import { readFile, readdir, rm, stat } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile, rm } from 'node:fs/promises';
 import { bodyBytes, DEMO_USER, startEmulator, syntheticSource } from '../emulator/server';
 import { defaultConfig } from '../emulator/state';
 import type { Emulator } from '../emulator/types';
-import { EO_REQUEST_TYPE, N8nHome, startN8n, TERRASCOPE_CREDENTIAL, type N8nServer } from '../support/n8n-process';
+import { callWebhook, EO_REQUEST_TYPE, N8nHome, startN8n, TERRASCOPE_CREDENTIAL, type N8nServer } from '../support/n8n-process';
 
 jest.setTimeout(120_000);
 
@@ -160,36 +159,13 @@ beforeEach(() => {
   emu.configure(defaultConfig());
 });
 
-/** Calls a webhook, waiting out the 404s before n8n has registered it; returns the items' json. */
+/** Calls a webhook (waiting out the 404s before n8n has registered it); returns the items' json. */
 async function call(hook: string, query: Record<string, string> = {}): Promise<Record<string, unknown>[]> {
-  const url = `${server.url}/webhook/${hook}?${new URLSearchParams(query).toString()}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const res = await fetch(url);
-    const text = await res.text();
-    if (res.status === 404 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 250));
-      continue;
-    }
-    if (res.status !== 200)
-      throw new Error(`webhook ${hook} answered ${res.status}: ${text.slice(0, 500)}\n${server.output().slice(-2000)}`);
-    const body = JSON.parse(text) as Record<string, unknown>[] | Record<string, unknown>;
-    return Array.isArray(body) ? body : [body];
-  }
-}
-
-/** Files of exactly `bytes` bytes in n8n's binary store. */
-async function stored(bytes: number): Promise<string[]> {
-  const found: string[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) await walk(full);
-      else if ((await stat(full)).size === bytes) found.push(full);
-    }
-  };
-  await walk(path.join(home.folder, '.n8n', 'storage'));
-  return found;
+  const res = await callWebhook(server, `${hook}?${new URLSearchParams(query).toString()}`);
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`webhook ${hook} answered ${res.status}: ${text.slice(0, 500)}\n${server.output().slice(-2000)}`);
+  const body = JSON.parse(text) as Record<string, unknown>[] | Record<string, unknown>;
+  return Array.isArray(body) ? body : [body];
 }
 
 test('three executions at once in one n8n process never open more connections than the account cap between them', async () => {
@@ -239,7 +215,7 @@ test('a large file comes as parallel ranges; a range cut mid-body is continued, 
   const [item] = await call('eo-bulk-large', { size: String(size) });
   expect(item).toMatchObject({ bytes: size });
   expect(Number(item.resumed)).toBeGreaterThanOrEqual(1);
-  const [file] = await stored(size);
+  const [file] = await home.storedBinaries(size);
   const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
   expect(sha(await readFile(file))).toBe(sha(bodyBytes(syntheticSource(size))));
   await rm(file, { force: true });

@@ -5,7 +5,7 @@
  * `n8n-workflow` comes from the host n8n. Driven through n8n's own CLI and REST API.
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtemp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -250,6 +250,20 @@ export class N8nHome {
     return (await readdir(join(this.files, sub)).catch(() => [] as string[])).sort();
   }
 
+  /** Every file in n8n's binary store (filesystem mode, `.n8n/storage`) of exactly `bytes` bytes. */
+  async storedBinaries(bytes: number): Promise<string[]> {
+    const found: string[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+        const full = join(dir, entry.name);
+        if (entry.isDirectory()) await walk(full);
+        else if (entry.isFile() && (await stat(full)).size === bytes) found.push(full);
+      }
+    };
+    await walk(join(this.folder, '.n8n', 'storage'));
+    return found;
+  }
+
   async remove(): Promise<void> {
     await rm(this.folder, { recursive: true, force: true });
   }
@@ -324,6 +338,20 @@ export async function startN8n(home: N8nHome, options: StartN8nOptions = {}): Pr
     await new Promise((r) => setTimeout(r, 250));
   }
   return { url, pid: child.pid!, output: () => output, stop };
+}
+
+/**
+ * Calls `/webhook/<path>` of a published workflow. n8n registers those webhooks a moment after it
+ * reports ready, and a 404 in that window runs nothing, so it is waited out (up to `timeoutMs`).
+ */
+export async function callWebhook(server: N8nServer, path: string, init: RequestInit = {}, timeoutMs = 30_000): Promise<Response> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await fetch(`${server.url}/webhook/${path}`, init);
+    if (res.status !== 404 || Date.now() > deadline) return res;
+    await res.arrayBuffer();
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
 
 /** A logged-in REST session: n8n ties the auth cookie to a `browser-id` header. */

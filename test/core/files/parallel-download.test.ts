@@ -5,7 +5,7 @@
  * as parallel ranges that resume after a cut (also across a restart) and never join two versions.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { bodyBytes, startEmulator, syntheticSource, worldCoverSource } from '../../emulator/server';
@@ -13,13 +13,13 @@ import { defaultConfig } from '../../emulator/state';
 import type { Emulator, RequestLogEntry } from '../../emulator/types';
 import { downloadToFile, type DownloadOptions } from '../../../nodes/core/files/download';
 import { readMeta } from '../../../nodes/core/files/download-state';
-import { resolveConnection, type Connection } from '../../../nodes/core/config/connection';
+import type { Connection } from '../../../nodes/core/config/connection';
 import { TokenCache } from '../../../nodes/core/auth/token-cache';
 import { ConnectionCap } from '../../../nodes/core/http/connection-cap';
 import { worldCoverTiles } from '../../../nodes/core/services/worldcover';
+import { emulatorConnection, FAST_BACKOFF, sha256File } from '../../support/fixtures';
 
 const MIB = 1024 * 1024;
-const FAST_BACKOFF = { baseMs: 20, maxMs: 100, factor: 2 };
 
 let emu: Emulator;
 let root: string;
@@ -29,13 +29,7 @@ let tokens: ReturnType<TokenCache['provider']>;
 beforeAll(async () => {
   emu = await startEmulator();
   root = mkdtempSync(path.join(tmpdir(), 'eo-parallel-'));
-  connection = resolveConnection({
-    provider: 'terrascope',
-    tokenUrl: emu.endpoints.terrascope.tokenUrl,
-    baseUrl: emu.endpoints.terrascope.baseUrl,
-    username: 'demo',
-    password: 'demo-password',
-  });
+  connection = emulatorConnection(emu, 'terrascope');
   tokens = new TokenCache().provider(connection);
 });
 afterAll(async () => {
@@ -56,16 +50,6 @@ function freshDir(): string {
 
 function options(extra: Partial<DownloadOptions> & { directory: string; url: string }): DownloadOptions {
   return { connection, tokens, backoff: FAST_BACKOFF, ...extra };
-}
-
-function sha256(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(file)
-      .on('data', (c) => hash.update(c))
-      .on('end', () => resolve(hash.digest('hex')))
-      .on('error', reject);
-  });
 }
 
 const shaOf = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
@@ -142,7 +126,7 @@ describe('parallel ranges of one large file', () => {
     const r = await downloadToFile(options({ directory: freshDir(), url, connectionCap: new ConnectionCap(4), minSegmentBytes: 4 * MIB }));
     expect(r.connections).toBeGreaterThan(1);
     expect(r.connections).toBeLessThanOrEqual(4);
-    expect(await sha256(r.path)).toBe(clean);
+    expect(await sha256File(r.path)).toBe(clean);
     const [first, ...ranges] = downloads();
     expect(first.headers.range).toBeUndefined();
     expect(ranges.length).toBeGreaterThanOrEqual(1);
@@ -161,7 +145,7 @@ describe('parallel ranges of one large file', () => {
     // The first answer streams untouched; the first range a joining connection asks for is cut.
     emu.fault({ route: '^GET /download/synthetic/', after: 1, times: 1, resetAfterBytes: 3 * MIB });
     const r = await downloadToFile(options({ directory: freshDir(), url, connectionCap: new ConnectionCap(4), minSegmentBytes: 4 * MIB }));
-    expect(await sha256(r.path)).toBe(clean);
+    expect(await sha256File(r.path)).toBe(clean);
     expect(r.resumed).toBeGreaterThanOrEqual(1);
     const log = downloads();
     const cut = log.find((e) => e.fault)!;
@@ -201,7 +185,7 @@ describe('parallel ranges of one large file', () => {
 
     emu.reset();
     const r = await downloadToFile(options({ directory, url, connectionCap: new ConnectionCap(4), minSegmentBytes: 4 * MIB }));
-    expect(await sha256(r.path)).toBe(clean);
+    expect(await sha256File(r.path)).toBe(clean);
     const log = downloads();
     // Nothing starts over: every request is a range, with the version the .part holds.
     for (const e of log) {
@@ -240,7 +224,7 @@ describe('parallel ranges of one large file', () => {
     emu.configure({ worldCoverTileBytes: newSize });
     const r = await downloadToFile(options({ directory, url: tile.url, connectionCap: new ConnectionCap(4), minSegmentBytes: 4 * MIB }));
     expect(r.bytes).toBe(newSize);
-    expect(await sha256(r.path)).toBe(shaOf(bodyBytes(worldCoverSource(tile.url, { ...emu.config, worldCoverTileBytes: newSize }))));
+    expect(await sha256File(r.path)).toBe(shaOf(bodyBytes(worldCoverSource(tile.url, { ...emu.config, worldCoverTileBytes: newSize }))));
     // The server answered the first If-Range with the whole new file (200).
     expect(downloads()[0].status).toBe(200);
   });
