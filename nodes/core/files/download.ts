@@ -6,7 +6,7 @@
  * the server shrinks instead of failing the download; a large file also uses the cap's spare
  * connections for parallel ranges (segmented-download.ts).
  */
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import type { Dispatcher } from 'undici';
 import type { BackoffPolicy } from '../http/backoff';
 import { EoError, safeUrl } from '../errors';
@@ -258,7 +258,8 @@ async function downloadWithResumes(job: DownloadJob): Promise<DownloadResult> {
     refusals: tally.refusals,
   });
 
-  const ranges = savedRanges(job, meta);
+  const partSize = (await sizeOf(part)) ?? 0;
+  const ranges = savedRanges(job, meta, partSize);
   if (ranges) {
     tally.resumed += 1;
     const slot = await job.cap.acquire(options.signal);
@@ -269,9 +270,7 @@ async function downloadWithResumes(job: DownloadJob): Promise<DownloadResult> {
     await rm(metaPathOf(target), { force: true });
   }
 
-  let { probe, state } = ranges
-    ? { probe: undefined, state: { offset: 0 } as PartState }
-    : startingPoint(job, meta, finalSize, (await sizeOf(part)) ?? 0);
+  let { probe, state } = ranges ? { probe: undefined, state: { offset: 0 } as PartState } : startingPoint(job, meta, finalSize, partSize);
   for (let rounds = 1; ; rounds++) {
     if (state.offset > 0) tally.resumed += 1;
     const sent = await onConnection(job, (slot) => requestRound(job, state, probe, meta?.size, slot));
@@ -323,12 +322,18 @@ async function onConnection<T>(job: DownloadJob, send: (slot: ConnectionSlot) =>
 }
 
 /** The ranges a sidecar recorded for the `.part`, when they still describe it and can be continued. */
-function savedRanges(job: DownloadJob, meta: DownloadMeta | undefined): { plan: SegmentPlan; validator: string } | undefined {
+function savedRanges(
+  job: DownloadJob,
+  meta: DownloadMeta | undefined,
+  partSize: number,
+): { plan: SegmentPlan; validator: string } | undefined {
   if (!meta?.segments || meta.complete || meta.url !== job.metaUrl || meta.size === undefined) return undefined;
   const validator = strongValidator(meta.etag, meta.lastModified);
   if (!validator) return undefined;
   const plan = SegmentPlan.restore(meta.size, meta.segments);
-  return plan ? { plan, validator } : undefined;
+  // A .part shorter than the ranges' last byte on disk is not the one they describe.
+  const reach = Math.max(...meta.segments.map((r) => (r.done > 0 ? r.start + r.done : 0)));
+  return plan && partSize >= reach ? { plan, validator } : undefined;
 }
 
 /** A validator If-Range accepts: a strong ETag, or a Last-Modified date. */
@@ -384,12 +389,15 @@ function splitter(job: DownloadJob, slot: ConnectionSlot): ReceiveContext['split
     const total = body.total;
     const plan = SegmentPlan.whole(total, body.start);
     const segment = plan.claimFree()!;
-    // The ranges write into the .part at their offsets: a fresh one must exist, empty.
-    const ready = body.start === 0 ? writeFile(job.part, '') : Promise.resolve();
-    return ready.then(async (): Promise<Received> => {
-      const run = await runRanges(job, { plan, validator, primary: slot, first: { segment, res } });
-      return { kind: 'segmented', status: body.status, total, etag: body.etag, lastModified: body.lastModified, run };
-    });
+    const first = { segment, res, fresh: body.start === 0 };
+    return runRanges(job, { plan, validator, primary: slot, first }).then((run): Received => ({
+      kind: 'segmented',
+      status: body.status,
+      total,
+      etag: body.etag,
+      lastModified: body.lastModified,
+      run,
+    }));
   };
 }
 

@@ -9,6 +9,7 @@
  * two versions. A range cut off mid-body is continued from its last byte on disk, and the ranges
  * and their progress are saved in the sidecar, so a restart resumes each of them.
  */
+import { open } from 'node:fs/promises';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { EoError } from '../errors';
@@ -34,8 +35,11 @@ export interface SegmentedRun {
   cap: ConnectionCap;
   /** The connection the download already holds; the run gives it back. */
   primary: ConnectionSlot;
-  /** The first answer, already open, and the range it fills (the download's own first request). */
-  first?: { segment: Segment; res: PolicyResponse };
+  /**
+   * The first answer, already open, and the range it fills (the download's own first request);
+   * `fresh` when the `.part` starts over with it (its bytes go from offset 0 into an emptied file).
+   */
+  first?: { segment: Segment; res: PolicyResponse; fresh: boolean };
   /** Sends one ranged GET under the download's request policy; 429 comes back as an error. */
   send(
     headers: OutgoingHeaders,
@@ -141,7 +145,7 @@ export async function downloadSegments(run: SegmentedRun): Promise<SegmentedResu
   };
 
   /** Streams one answer into the range, from `from`; resolves once its bytes are on disk. */
-  const receive = async (res: PolicyResponse, segment: Segment, from: number): Promise<RangeOutcome> => {
+  const receive = async (res: PolicyResponse, segment: Segment, from: number, fresh = false): Promise<RangeOutcome> => {
     let sourceError: unknown;
     const body = res.body as Readable;
     body.on('error', (err: unknown) => {
@@ -158,7 +162,7 @@ export async function downloadSegments(run: SegmentedRun): Promise<SegmentedResu
     });
     body.pipe(gate);
     const sink = createFileSink(run.part, {
-      flags: 'r+',
+      flags: fresh ? 'w' : 'r+',
       start: from,
       highWaterMark: READ_AHEAD_BYTES,
       durable: run.durable,
@@ -215,7 +219,7 @@ export async function downloadSegments(run: SegmentedRun): Promise<SegmentedResu
       }
       let outcome: RangeOutcome;
       try {
-        if (first && opened) outcome = await receive(opened, segment, from);
+        if (first && opened) outcome = await receive(opened, segment, from, run.first?.fresh === true && from === 0);
         else {
           const sent = await run.send(
             { range: `bytes=${from}-${segment.end - 1}`, 'if-range': run.validator },
@@ -289,28 +293,42 @@ export async function downloadSegments(run: SegmentedRun): Promise<SegmentedResu
     }
   };
 
-  // The sidecar describes the ranges before any of them writes: a .part with gaps must never be
-  // taken for one filled from the start.
-  await save();
-  const recruiting = recruit();
-  try {
+  /** The download's own connection: its first range, then more work, again while a range was given back. */
+  const primary = async (): Promise<void> => {
     let slot = run.primary;
     let first: { segment?: Segment; res?: PolicyResponse } = run.first ?? { segment: plan.claimFree() };
-    for (;;) {
-      await work({ slot, persistent: true, refusals: 0 }, first.segment, first.res);
-      first = {};
-      while (workers.size > 0) await Promise.all([...workers]);
-      if (stop.signal.aborted || plan.complete()) break;
-      // A joined connection was refused and gave its range back after this one had finished.
-      slot = await cap.acquire(stop.signal, 'resume');
-      first = { segment: plan.claimFree() };
+    try {
+      for (;;) {
+        await work({ slot, persistent: true, refusals: 0 }, first.segment, first.res);
+        while (workers.size > 0) await Promise.all([...workers]);
+        if (stop.signal.aborted || plan.complete()) return;
+        // A joined connection was refused and gave its range back after this one had finished.
+        slot = await cap.acquire(stop.signal, 'resume');
+        first = { segment: plan.claimFree() };
+      }
+    } catch (err) {
+      if (!stop.signal.aborted) halt('failure', err);
     }
+  };
+
+  // The first answer is read at once: a body left unread while the sidecar is written would pause
+  // its connection, and undici must not see a paused connection closed (nodejs/undici#5360).
+  const primaryDone = primary();
+  let recruiting: Promise<void> = Promise.resolve();
+  try {
+    // Before any other connection writes at its offset, the .part exists and the sidecar describes
+    // the ranges: a .part with gaps must never be taken for one filled from the start.
+    await (await open(run.part, 'a')).close();
+    await save();
+    recruiting = recruit();
+    await primaryDone;
   } catch (err) {
-    if (!stop.signal.aborted) halt('failure', err);
+    halt('failure', err);
   } finally {
     stop.abort(new Error('segmented download done'));
     run.signal?.removeEventListener('abort', onOuterAbort);
     clearInterval(timer);
+    await primaryDone;
     await recruiting;
     while (workers.size > 0) await Promise.all([...workers]);
     await save();

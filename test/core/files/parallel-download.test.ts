@@ -197,6 +197,33 @@ describe('parallel ranges of one large file', () => {
     expect(r.resumed).toBeGreaterThanOrEqual(1);
   });
 
+  test('ranges whose .part is gone are not trusted: the next run starts over and the file is byte-identical', async () => {
+    emu.configure({ connectionBytesPerSecond: 16_000_000 });
+    const directory = freshDir();
+    const controller = new AbortController();
+    await expect(
+      downloadToFile(
+        options({
+          directory,
+          url,
+          connectionCap: new ConnectionCap(4),
+          minSegmentBytes: 4 * MIB,
+          signal: controller.signal,
+          onProgress: (p) => {
+            if (p.bytes > 12 * MIB) controller.abort(new Error('process stopped'));
+          },
+        }),
+      ),
+    ).rejects.toThrow('process stopped');
+    const target = path.join(directory, `${size}.bin`);
+    expect((await readMeta(target))?.segments?.length).toBeGreaterThan(1);
+    rmSync(`${target}.part`);
+    emu.reset();
+    const r = await downloadToFile(options({ directory, url, connectionCap: new ConnectionCap(4), minSegmentBytes: 4 * MIB }));
+    expect(await sha256File(r.path)).toBe(clean);
+    expect(downloads()[0].headers.range).toBeUndefined();
+  });
+
   test('a file that changed between two runs is downloaded again whole, never joined with the ranges of the old version', async () => {
     const tile = worldCoverTiles([6.2, 0.4, 6.9, 1.1], 2021)[0];
     const oldSize = 40 * MIB;
