@@ -10,6 +10,7 @@
 export { EoError, isEoError, safeUrl, type EoErrorCode, type EoErrorDetails } from './errors';
 export * from './config/providers';
 export * from './config/connection';
+export { readJsonObject, type JsonObjectReading } from './config/json-object';
 export type { AccessToken, GetTokenOptions, TokenProvider } from './auth/token-provider';
 export { parseRetryAfter, backoffDelay } from './http/backoff';
 export { requestToken, type TokenGrant, type TokenResponse, type TokenRequestOptions } from './auth/token-request';

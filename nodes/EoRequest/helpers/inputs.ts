@@ -3,7 +3,7 @@
  * from an item as an array, JSON typed as text or mapped as an object. Problems name the field.
  */
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
-import { isEoError, parseBBox, type BBox } from '../../core';
+import { isEoError, parseBBox, readJsonObject, type BBox } from '../../core';
 import { inputError, toNodeError } from './errors';
 
 /**
@@ -22,19 +22,12 @@ export function bboxParameter(ctx: IExecuteFunctions, name: string, label: strin
 /** Reads a JSON object from parameter `name` (text or an object from an expression); empty gives `undefined`. */
 export function jsonParameter(ctx: IExecuteFunctions, name: string, label: string, itemIndex: number): IDataObject | undefined {
   const raw = ctx.getNodeParameter(name, itemIndex, '') as unknown;
+  // An empty field is one the user left out (extra search fields, a body, headers).
   if (raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '')) return undefined;
-  let value: unknown = raw;
-  if (typeof raw === 'string') {
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      throw inputError(ctx.getNode(), itemIndex, label, 'is not valid JSON.');
-    }
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw inputError(ctx.getNode(), itemIndex, label, 'must be a JSON object ({ ... }).');
-  }
-  return value as IDataObject;
+  const read = readJsonObject(raw);
+  if (read.ok) return read.value as IDataObject;
+  const problem = read.problem === 'not-json' ? 'is not valid JSON.' : `must be a JSON object ({ ... }) (got ${read.got}).`;
+  throw inputError(ctx.getNode(), itemIndex, label, problem);
 }
 
 /** Reads a date-time parameter as ISO 8601 UTC. */

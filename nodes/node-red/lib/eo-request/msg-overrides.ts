@@ -2,7 +2,7 @@
  * Where a request's URL, method, headers, file name and body come from, following Node-RED's
  * core http request node: what the node configures wins, and `msg` fills in what it leaves empty.
  */
-import { EoError, type RequestBody } from '../../../core';
+import { EoError, readJsonObject, type RequestBody } from '../../../core';
 import type { NodeMessage } from '../red';
 import type { Translate } from '../messages';
 import { isUnchangedResponse, RESPONSE_MARK } from './response-headers';
@@ -97,19 +97,9 @@ export function requestBody(method: string, payload: unknown): RequestBody | und
  * for every message and a translation is a lookup through the runtime's i18n.
  */
 export function jsonPayload(payload: unknown, whatKey: string, t: Translate): Record<string, unknown> {
-  let value = payload;
-  if (typeof value === 'string' && /^\s*\{/.test(value)) {
-    try {
-      value = JSON.parse(value);
-    } catch {
-      // Reported below as "not an object".
-    }
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || Buffer.isBuffer(value)) {
-    const type = value === null ? 'null' : Array.isArray(value) ? 'an array' : Buffer.isBuffer(value) ? 'a Buffer' : typeof value;
-    throw new EoError('EO_INVALID_CONFIG', t('eo-request.errors.badPayload', { what: t(whatKey), type }), { field: 'payload' });
-  }
-  return value as Record<string, unknown>;
+  const read = readJsonObject(payload);
+  if (read.ok) return read.value;
+  throw new EoError('EO_INVALID_CONFIG', t('eo-request.errors.badPayload', { what: t(whatKey), type: read.got }), { field: 'payload' });
 }
 
 /** msg.requestTimeout in milliseconds, like the http request node; undefined for the core default. */
