@@ -34,6 +34,7 @@ export {
   type WorldCoverYear,
 } from './services/worldcover';
 export { parseBBox, validateBBox, isGeographicCrs, CRS84, type BBox, type BBoxOptions } from './services/bounding-box';
+export { parseGeometry, type GeoJsonGeometry } from './services/geojson-geometry';
 export { saveResponseToFile, type SaveResponseOptions, type SaveResponseResult } from './files/save-response';
 export { readTokenClaims, type TokenClaims } from './auth/jwt-claims';
 export { isHeaderName, isHeaderValue } from './http/request-headers';

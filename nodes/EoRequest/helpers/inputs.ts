@@ -3,20 +3,33 @@
  * from an item as an array, JSON typed as text or mapped as an object. Problems name the field.
  */
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
-import { isEoError, parseBBox, readJsonObject, type BBox } from '../../core';
+import { isEoError, parseBBox, parseGeometry, readJsonObject, type BBox, type GeoJsonGeometry } from '../../core';
 import { inputError, toNodeError } from './errors';
+
+/**
+ * A parameter read by a core parser: its EoError (naming the problem and the fix) becomes an input
+ * error under the parameter's label.
+ */
+function parsedParameter<T>(ctx: IExecuteFunctions, name: string, label: string, itemIndex: number, parse: (raw: unknown) => T): T {
+  try {
+    return parse(ctx.getNodeParameter(name, itemIndex) as unknown);
+  } catch (err) {
+    if (isEoError(err)) throw inputError(ctx.getNode(), itemIndex, label, err.message);
+    throw toNodeError(ctx.getNode(), err, itemIndex);
+  }
+}
 
 /**
  * Reads a bounding box [west, south, east, north] from parameter `name`, in `crs` (default CRS84):
  * the core parses and checks it (degrees against the globe, projected coordinates for order).
  */
 export function bboxParameter(ctx: IExecuteFunctions, name: string, label: string, itemIndex: number, crs?: string): BBox {
-  try {
-    return parseBBox(ctx.getNodeParameter(name, itemIndex) as unknown, { crs });
-  } catch (err) {
-    if (isEoError(err)) throw inputError(ctx.getNode(), itemIndex, label, err.message);
-    throw toNodeError(ctx.getNode(), err, itemIndex);
-  }
+  return parsedParameter(ctx, name, label, itemIndex, (raw) => parseBBox(raw, { crs }));
+}
+
+/** Reads a GeoJSON geometry (JSON text or an object) from parameter `name`, checked by the core. */
+export function geometryParameter(ctx: IExecuteFunctions, name: string, label: string, itemIndex: number, crs?: string): GeoJsonGeometry {
+  return parsedParameter(ctx, name, label, itemIndex, (raw) => parseGeometry(raw, { crs }));
 }
 
 /** Reads a JSON object from parameter `name` (text or an object from an expression); empty gives `undefined`. */

@@ -4,7 +4,7 @@
  */
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { CRS84 } from '../../../core';
-import { bboxParameter, dateParameter, jsonParameter } from '../../helpers/inputs';
+import { bboxParameter, dateParameter, geometryParameter } from '../../helpers/inputs';
 import { inputError } from '../../helpers/errors';
 import { showFor } from '../commonFields';
 
@@ -121,11 +121,7 @@ export function readBounds(ctx: IExecuteFunctions, itemIndex: number): IDataObje
   const crs = String(ctx.getNodeParameter('crs', itemIndex, CRS84) || CRS84);
   const areaType = ctx.getNodeParameter('areaType', itemIndex) as string;
   if (areaType === 'geometry') {
-    const geometry = jsonParameter(ctx, 'geometry', 'Geometry', itemIndex);
-    if (!geometry || typeof geometry.type !== 'string' || !Array.isArray(geometry.coordinates)) {
-      throw inputError(ctx.getNode(), itemIndex, 'Geometry', 'must be a GeoJSON geometry with "type" and "coordinates".');
-    }
-    return { geometry, properties: { crs } };
+    return { geometry: geometryParameter(ctx, 'geometry', 'Geometry', itemIndex, crs), properties: { crs } };
   }
   return { bbox: bboxParameter(ctx, 'bbox', 'Bounding Box', itemIndex, crs), properties: { crs } };
 }
