@@ -19,7 +19,7 @@ import {
 } from '../../core';
 import type { EoContext } from './connection';
 
-export { eoContext, settingsFromCredentials, CREDENTIAL_TYPE, type EoContext, type EoResource } from './connection';
+export { eoContext, type EoContext, type EoResource } from './connection';
 
 /** One authenticated API call. */
 export async function apiRequest<B = unknown>(
