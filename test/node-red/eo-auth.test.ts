@@ -5,7 +5,8 @@
  * that names the field on every node using the connection.
  */
 import { PROVIDERS, PROVIDER_IDS } from '../../nodes/core';
-import { authNode, caughtError, DEMO_CLIENT, DEMO_USER, demoCredentials, NODES, requestFlow, statusLog, useTestBed } from './eo-flow';
+import { authNode, caughtError, demoCredentials, NODES, requestFlow, statusLog, useTestBed } from './eo-flow';
+import { DEMO_CLIENT, DEMO_USER } from '../emulator/state';
 
 const bed = useTestBed();
 
