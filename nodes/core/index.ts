@@ -19,6 +19,7 @@ export { formatTokenState, type TokenState } from './auth/token-state';
 export { eoRequest, processingUnitsOf, type EoRequestOptions, type EoResponse, type ResponseType } from './http/eo-request';
 export { isReadOnlyApiCall } from './http/retry-policy';
 export type { RequestBody } from './http/request-body';
+export { REQUEST_METHODS, isRequestMethod, methodSendsBody, type RequestMethod } from './http/request-methods';
 export type { AttemptInfo } from './http/send-authorized';
 export { catalogSearchAll, type CatalogSearchAllOptions, type CatalogSearchAllResult } from './services/catalog-search';
 export { downloadToFile, type DownloadOptions, type DownloadResult } from './files/download';
