@@ -116,6 +116,22 @@ export function readTimeRange(ctx: IExecuteFunctions, itemIndex: number): { from
   return { from, to };
 }
 
+/** The evalscript of Process and Statistics, which must not be empty. */
+export function readEvalscript(ctx: IExecuteFunctions, itemIndex: number): string {
+  const evalscript = String(ctx.getNodeParameter('evalscript', itemIndex) ?? '');
+  if (evalscript.trim() === '') throw inputError(ctx.getNode(), itemIndex, 'Evalscript', 'is empty: paste a version 3 evalscript.');
+  return evalscript;
+}
+
+/** Resolution X and Y (CRS units per pixel), each greater than 0. */
+export function readResolution(ctx: IExecuteFunctions, itemIndex: number): { resx: number; resy: number } {
+  const resx = Number(ctx.getNodeParameter('resx', itemIndex));
+  const resy = Number(ctx.getNodeParameter('resy', itemIndex));
+  if (!(resx > 0)) throw inputError(ctx.getNode(), itemIndex, 'Resolution X', 'must be greater than 0.');
+  if (!(resy > 0)) throw inputError(ctx.getNode(), itemIndex, 'Resolution Y', 'must be greater than 0.');
+  return { resx, resy };
+}
+
 /** Sentinel Hub `input.bounds` from the area fields. */
 export function readBounds(ctx: IExecuteFunctions, itemIndex: number): IDataObject {
   const crs = String(ctx.getNodeParameter('crs', itemIndex, CRS84) || CRS84);
