@@ -15,6 +15,11 @@ export { parseRetryAfter, backoffDelay } from './http/backoff';
 export { requestToken, type TokenGrant, type TokenResponse, type TokenRequestOptions } from './auth/token-request';
 export { TokenCache, sharedTokenCache, tokenProviderFor, type CachedTokenProvider, type TokenCacheOptions } from './auth/token-cache';
 export { formatTokenState, type TokenState } from './auth/token-state';
+export { tokenSharingStatus } from './auth/shared/sharing-status';
+export { tokenSharingFromEnvironment } from './auth/shared/sharing-from-environment';
+export { RedisTokenSharing, type RedisTokenSharingOptions } from './auth/shared/shared-renewal';
+export { sharingConfig, redisAddress, type RedisSettings, type SharingConfig } from './auth/shared/sharing-config';
+export type { TokenSharing, TokenSharingStatus } from './auth/shared/renewal-port';
 export {
   eoRequest,
   isReadOnlyApiCall,
