@@ -46,7 +46,14 @@ describe('POST /eo-auth/test', () => {
     const before = Date.now();
     const answer = await postTest(testBody('sentinel-hub', { ...DEMO_CLIENT }));
     expect(answer.status).toBe(200);
-    expect(answer.body).toEqual({ ok: true, subject: 'demo-client', provider: 'sentinel-hub', expiresAt: expect.any(Number) });
+    // Without EO_REDIS_URL tokens stay in the process, and the answer says so.
+    expect(answer.body).toEqual({
+      ok: true,
+      subject: 'demo-client',
+      provider: 'sentinel-hub',
+      expiresAt: expect.any(Number),
+      sharing: 'this process only',
+    });
     expect(answer.body.expiresAt as number).toBeGreaterThan(before + 3000_000);
     expect(answer.text).not.toMatch(JWT);
     expect(answer.text).not.toContain(DEMO_CLIENT.clientSecret);

@@ -5,7 +5,7 @@
  * credentials"), or a URL that is not a token endpoint. Messages never contain a secret.
  */
 import type { ICredentialTestFunctions, ICredentialsDecrypted, INodeCredentialTestResult } from 'n8n-workflow';
-import { isEoError, requestToken, resolveConnection } from '../../core';
+import { isEoError, requestToken, resolveConnection, tokenSharingStatus } from '../../core';
 import { settingsFromCredentials } from '../transport';
 
 function clock(epochMs: number): string {
@@ -23,7 +23,10 @@ export async function eoCredentialTest(
     const token = await requestToken(connection, { type: connection.grant }, { retries: 1 });
     const who = connection.username ?? connection.clientId;
     const refresh = token.refreshExpiresAt ? `, refresh until ${clock(token.refreshExpiresAt)}` : '';
-    return { status: 'OK', message: `${connection.providerLabel}: token for ${who}, valid until ${clock(token.expiresAt)}${refresh}` };
+    return {
+      status: 'OK',
+      message: `${connection.providerLabel}: token for ${who}, valid until ${clock(token.expiresAt)}${refresh}. Tokens: ${tokenSharingStatus().text}.`,
+    };
   } catch (err) {
     const message = isEoError(err)
       ? `${err.message}${err.field ? ` (field: ${err.field})` : ''}`

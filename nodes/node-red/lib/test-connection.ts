@@ -2,7 +2,15 @@
  * What the "Test connection" button answers: who the provider issued a token to and until when,
  * or the core's error (code, message naming the field, hint). The token itself never leaves.
  */
-import { isEoError, readTokenClaims, resolveConnection, sharedTokenCache, type ConnectionSettings, type ProviderId } from '../../core';
+import {
+  isEoError,
+  readTokenClaims,
+  resolveConnection,
+  sharedTokenCache,
+  tokenSharingStatus,
+  type ConnectionSettings,
+  type ProviderId,
+} from '../../core';
 
 /** A token was obtained. Times are epoch milliseconds. */
 export interface TestSuccess {
@@ -13,6 +21,8 @@ export interface TestSuccess {
   expiresAt: number;
   /** Password grant: when the refresh token ends, when the provider said. */
   refreshExpiresAt?: number;
+  /** How tokens are shared: "shared via Redis at host:port" or "this process only". */
+  sharing: string;
 }
 
 /** No token: why, and what to change. */
@@ -22,6 +32,8 @@ export interface TestFailure {
   message: string;
   field?: string;
   hint?: string;
+  /** How tokens are shared, as on success. */
+  sharing: string;
 }
 
 export type TestResult = TestSuccess | TestFailure;
@@ -49,12 +61,13 @@ export async function testConnection(settings: ConnectionSettings): Promise<Test
       subject: claims?.preferredUsername ?? claims?.authorizedParty ?? connection.username ?? connection.clientId,
       provider: connection.provider,
       expiresAt: token.expiresAt,
+      sharing: tokenSharingStatus().text,
     };
     if (state.refreshExpiresAt !== undefined) result.refreshExpiresAt = state.refreshExpiresAt;
     return result;
   } catch (err) {
     if (isEoError(err)) {
-      const failure: TestFailure = { ok: false, code: err.code, message: err.message };
+      const failure: TestFailure = { ok: false, code: err.code, message: err.message, sharing: tokenSharingStatus().text };
       if (err.field) failure.field = err.field;
       if (err.hint) failure.hint = err.hint;
       return failure;
@@ -67,6 +80,7 @@ export async function testConnection(settings: ConnectionSettings): Promise<Test
         ? `The token endpoint did not answer within ${TEST_TIMEOUT_MS / 1000} s.`
         : `The test failed: ${err instanceof Error ? err.message : String(err)}`,
       field: 'tokenUrl',
+      sharing: tokenSharingStatus().text,
     };
   }
 }
