@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EO_REQUEST_TYPE, SENTINEL_HUB_CREDENTIAL } from '../support/n8n-process';
+import { EO_REQUEST_TYPE, SENTINEL_HUB_CREDENTIAL, TERRASCOPE_CREDENTIAL } from '../support/n8n-process';
 import { repoRoot } from '../support/paths';
 
 type Workflow = {
@@ -133,6 +133,26 @@ export function webhookProcess(id: string, path: string): Workflow {
     settings: { executionOrder: 'v1' },
     nodes: [hook, render],
     connections: link('Webhook', 'Render'),
+  };
+}
+
+/** Webhook → Terrascope download of a small file (kept as binary), answering when the download is done. */
+export function webhookDownload(id: string, path: string, webhookId: string): Workflow {
+  const hook = node('Webhook', 'n8n-nodes-base.webhook', 2, { path, responseMode: 'lastNode', options: {} }, { webhookId });
+  const download = node(
+    'Download',
+    EO_REQUEST_TYPE,
+    1,
+    { resource: 'terrascope', operation: 'download', url: '/download/synthetic/4096.bin', binaryPropertyName: 'data' },
+    { credentials: { terrascopeApi: TERRASCOPE_CREDENTIAL } },
+  );
+  return {
+    id,
+    name: 'Terrascope download on webhook',
+    active: false,
+    settings: { executionOrder: 'v1' },
+    nodes: [hook, download],
+    connections: link('Webhook', 'Download'),
   };
 }
 
