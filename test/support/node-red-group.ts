@@ -6,6 +6,7 @@
  *
  * `sharedTokenFlows()` is the flow they run: an EO Auth node, an inject "fire" that fans out
  * `perFire` messages to one EO Request node, a Catch node, and the test collector.
+ * `sharedTokenRoutes()` serves one message per HTTP call instead, for latency and per-call outcomes.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -18,8 +19,8 @@ export interface NodeRedGroupOptions {
   /** Holds the tarball and one user directory per process. */
   workDir: string;
   count: number;
-  /** The environment of every process (e.g. EO_REDIS_URL). */
-  env?: NodeJS.ProcessEnv;
+  /** The environment of every process (e.g. EO_REDIS_URL), or one per process. */
+  env?: NodeJS.ProcessEnv | NodeJS.ProcessEnv[];
   /** A tarball already packed; default: pack the built package now. */
   tarball?: string;
 }
@@ -41,7 +42,10 @@ export async function startNodeRedGroup(options: NodeRedGroupOptions): Promise<N
   }
   const started: NodeRedProcess[] = [];
   try {
-    for (const userDir of dirs) started.push(await startNodeRed({ userDir, runtime, env: { ...options.env } }));
+    for (const [i, userDir] of dirs.entries()) {
+      const env = Array.isArray(options.env) ? options.env[i] : options.env;
+      started.push(await startNodeRed({ userDir, runtime, env: { ...env } }));
+    }
     return started;
   } catch (err) {
     await Promise.all(started.map((red) => red.stop()));
@@ -144,4 +148,110 @@ export function sharedTokenFlows(identity: FlowIdentity, perFire: number, label 
       wires: [],
     },
   ]);
+}
+
+/** Where {@link sharedTokenRoutes} answers: POST `${SHARED_ROUTE}/<identity index>`. */
+export const SHARED_ROUTE = '/eo-shared';
+
+/**
+ * One http-in route per identity: POST <SHARED_ROUTE>/<i> → EO Request → 200 with the status it
+ * got; an error caught by the tab's Catch node answers 500 with its code. Sentinel Hub identities
+ * run a Catalog search, Terrascope ones a small download.
+ */
+export function sharedTokenRoutes(identities: FlowIdentity[]): FlowNode[] {
+  const tab = 'tab-shared-routes';
+  const nodes: FlowNode[] = [
+    { id: tab, type: 'tab', label: 'shared token routes', disabled: false, info: '' },
+    { id: 'routes-catch', type: 'catch', z: tab, name: 'errors', scope: null, uncaught: false, x: 300, y: 20, wires: [['routes-failed']] },
+    {
+      id: 'routes-failed',
+      type: 'function',
+      z: tab,
+      name: 'failed',
+      func: 'msg.statusCode = 500;\nmsg.payload = { failed: (msg.error && msg.error.code) || "error" };\nreturn msg;',
+      outputs: 1,
+      x: 500,
+      y: 20,
+      wires: [['routes-answer']],
+    },
+    { id: 'routes-answer', type: 'http response', z: tab, name: '', statusCode: '', headers: {}, x: 900, y: 20, wires: [] },
+  ];
+  identities.forEach((identity, i) => {
+    const sentinel = identity.provider === 'sentinel-hub';
+    nodes.push(
+      {
+        id: `routes-auth-${i}`,
+        type: 'eo-auth',
+        name: `identity ${i}`,
+        provider: identity.provider,
+        tokenUrl: identity.tokenUrl,
+        baseUrl: identity.baseUrl,
+        grant: sentinel ? 'client_credentials' : 'password',
+        clientAuth: 'body',
+        extraOrigins: '',
+        credentials: sentinel
+          ? { clientId: identity.clientId, clientSecret: identity.clientSecret }
+          : { username: identity.username, password: identity.password },
+      },
+      {
+        id: `routes-in-${i}`,
+        type: 'http in',
+        z: tab,
+        name: '',
+        url: `${SHARED_ROUTE}/${i}`,
+        method: 'post',
+        upload: false,
+        swaggerDoc: '',
+        x: 100,
+        y: 100 + i * 60,
+        wires: [[`routes-body-${i}`]],
+      },
+      {
+        id: `routes-body-${i}`,
+        type: 'function',
+        z: tab,
+        name: 'request',
+        func: sentinel ? "msg.payload = { collections: ['sentinel-2-l2a'], limit: 1 };\nreturn msg;" : 'msg.payload = null;\nreturn msg;',
+        outputs: 1,
+        x: 300,
+        y: 100 + i * 60,
+        wires: [[`routes-request-${i}`]],
+      },
+      {
+        id: `routes-request-${i}`,
+        type: 'eo-request',
+        z: tab,
+        name: sentinel ? 'catalog' : 'download',
+        auth: `routes-auth-${i}`,
+        operation: sentinel ? 'catalog' : 'request',
+        method: 'GET',
+        url: sentinel ? '' : '/download/synthetic/2048.bin',
+        headers: [],
+        accept: 'image/tiff',
+        output: sentinel ? 'json' : 'auto',
+        directory: '',
+        filename: '',
+        overwrite: 'if-changed',
+        catalogLimit: 1,
+        catalogSplit: false,
+        year: 2021,
+        bbox: '',
+        x: 500,
+        y: 100 + i * 60,
+        wires: [[`routes-ok-${i}`]],
+      },
+      {
+        id: `routes-ok-${i}`,
+        type: 'function',
+        z: tab,
+        name: 'answered',
+        func: 'msg.payload = { status: msg.statusCode };\nmsg.statusCode = 200;\nreturn msg;',
+        outputs: 1,
+        x: 700,
+        y: 100 + i * 60,
+        wires: [['routes-answer']],
+      },
+    );
+  });
+  return nodes;
 }
