@@ -35,13 +35,19 @@ interface LoadOutcome {
   latencies: number[];
   /** First call sent → last answer back (n8n's queue can drain well after the last call is sent). */
   elapsedMs: number;
+  /** Failures by what they answered ("status 500", an error name), for the note. */
+  failures: Record<string, number>;
 }
 
 /** Open loop: `ratePerS` calls per second for `seconds`, whatever is still in flight; `call(i)` resolves with the HTTP status. */
 async function openLoad(ratePerS: number, seconds: number, call: (i: number) => Promise<number>): Promise<LoadOutcome> {
   const total = Math.round(ratePerS * seconds);
   const started = Date.now();
-  const outcome: LoadOutcome = { calls: total, failed: 0, latencies: [], elapsedMs: 0 };
+  const outcome: LoadOutcome = { calls: total, failed: 0, latencies: [], elapsedMs: 0, failures: {} };
+  const failed = (why: string): void => {
+    outcome.failed += 1;
+    outcome.failures[why] = (outcome.failures[why] ?? 0) + 1;
+  };
   const calls: Promise<void>[] = [];
   for (let i = 0; i < total; i++) {
     const due = started + (i * 1000) / ratePerS;
@@ -51,11 +57,9 @@ async function openLoad(ratePerS: number, seconds: number, call: (i: number) => 
       call(i).then(
         (status) => {
           outcome.latencies.push(Date.now() - t0);
-          if (status !== 200) outcome.failed += 1;
+          if (status !== 200) failed(`status ${status}`);
         },
-        () => {
-          outcome.failed += 1;
-        },
+        (err: unknown) => failed(err instanceof Error ? (err.cause instanceof Error ? err.cause.name : err.name) : 'error'),
       ),
     );
   }
@@ -93,7 +97,12 @@ function rowsFor(label: string, processes: number, shared: Counted, alone: Count
   // The renewals a run needs follow from how long it used tokens, whatever was planned.
   const seconds = Math.round(shared.load.elapsedMs / 100) / 10;
   const best = ideal(seconds);
-  const failures = (c: Counted, who: string) => (c.load.failed ? `${who}: ${c.load.failed} of ${c.load.calls} failed. ` : '');
+  const failures = (c: Counted, who: string) =>
+    c.load.failed
+      ? `${who}: ${c.load.failed} of ${c.load.calls} failed (${Object.entries(c.load.failures)
+          .map(([why, n]) => `${n}× ${why}`)
+          .join(', ')}). `
+      : '';
   return [
     {
       metric: `${label}: token requests (ideal ⌈${seconds} s ÷ ${LIFETIME_S / 2} s⌉ = ${best})`,

@@ -118,27 +118,12 @@ export function badInput(id: string, continueOnFail: boolean): Workflow {
 
 /** A webhook (GET /webhook/<path>) answering with the Process result: run twice in one n8n process. */
 export function webhookProcess(id: string, path: string): Workflow {
-  const hook = node(
-    'Webhook',
-    'n8n-nodes-base.webhook',
-    2,
-    { path, responseMode: 'lastNode', options: {} },
-    { webhookId: '6b1c2d3e-1111-4a5b-8c9d-000000000001' },
-  );
   const render = node('Render', EO_REQUEST_TYPE, 1, processParameters('13.35,52.5,13.45,52.55'), sentinelHubCredentials);
-  return {
-    id,
-    name: 'Process on webhook',
-    active: false,
-    settings: { executionOrder: 'v1' },
-    nodes: [hook, render],
-    connections: link('Webhook', 'Render'),
-  };
+  return onWebhook(id, 'Process on webhook', path, '6b1c2d3e-1111-4a5b-8c9d-000000000001', render);
 }
 
 /** Webhook → Terrascope download of a small file (kept as binary), answering when the download is done. */
 export function webhookDownload(id: string, path: string, webhookId: string): Workflow {
-  const hook = node('Webhook', 'n8n-nodes-base.webhook', 2, { path, responseMode: 'lastNode', options: {} }, { webhookId });
   const download = node(
     'Download',
     EO_REQUEST_TYPE,
@@ -146,13 +131,19 @@ export function webhookDownload(id: string, path: string, webhookId: string): Wo
     { resource: 'terrascope', operation: 'download', url: '/download/synthetic/4096.bin', binaryPropertyName: 'data' },
     { credentials: { terrascopeApi: TERRASCOPE_CREDENTIAL } },
   );
+  return onWebhook(id, 'Terrascope download on webhook', path, webhookId, download);
+}
+
+/** Webhook (GET `path`) → `target`, answering with what `target` put out. */
+function onWebhook(id: string, name: string, path: string, webhookId: string, target: ReturnType<typeof node>): Workflow {
+  const hook = node('Webhook', 'n8n-nodes-base.webhook', 2, { path, responseMode: 'lastNode', options: {} }, { webhookId });
   return {
     id,
-    name: 'Terrascope download on webhook',
+    name,
     active: false,
     settings: { executionOrder: 'v1' },
-    nodes: [hook, download],
-    connections: link('Webhook', 'Download'),
+    nodes: [hook, target],
+    connections: link('Webhook', target.name),
   };
 }
 

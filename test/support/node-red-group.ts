@@ -58,6 +58,56 @@ export type FlowIdentity =
   | { provider: 'sentinel-hub'; tokenUrl: string; baseUrl: string; clientId: string; clientSecret: string }
   | { provider: 'terrascope'; tokenUrl: string; baseUrl: string; username: string; password: string };
 
+/** The EO Auth config node of `identity`. */
+function eoAuthOf(identity: FlowIdentity, id: string, name: string): FlowNode {
+  const sentinel = identity.provider === 'sentinel-hub';
+  return {
+    id,
+    type: 'eo-auth',
+    name,
+    provider: identity.provider,
+    tokenUrl: identity.tokenUrl,
+    baseUrl: identity.baseUrl,
+    grant: sentinel ? 'client_credentials' : 'password',
+    clientAuth: 'body',
+    extraOrigins: '',
+    credentials: sentinel
+      ? { clientId: identity.clientId, clientSecret: identity.clientSecret }
+      : { username: identity.username, password: identity.password },
+  };
+}
+
+/** An EO Request node for `identity`: a Catalog search (one feature) for Sentinel Hub, a small download for Terrascope. */
+function eoRequestOf(
+  identity: FlowIdentity,
+  node: { id: string; z: string; auth: string; x: number; y: number; wires: string[][] },
+): FlowNode {
+  const sentinel = identity.provider === 'sentinel-hub';
+  return {
+    type: 'eo-request',
+    name: sentinel ? 'catalog' : 'download',
+    operation: sentinel ? 'catalog' : 'request',
+    method: 'GET',
+    url: sentinel ? '' : '/download/synthetic/2048.bin',
+    headers: [],
+    accept: 'image/tiff',
+    output: sentinel ? 'json' : 'auto',
+    directory: '',
+    filename: '',
+    overwrite: 'if-changed',
+    catalogLimit: 1,
+    catalogSplit: false,
+    year: 2021,
+    bbox: '',
+    ...node,
+  };
+}
+
+/** The msg.payload an EO Request node of `identity` is sent (JavaScript source). */
+function payloadOf(identity: FlowIdentity): string {
+  return identity.provider === 'sentinel-hub' ? "{ collections: ['sentinel-2-l2a'], limit: 1 }" : 'null';
+}
+
 /** Ids of the nodes of {@link sharedTokenFlows}, for inject and the collector. */
 export const SHARED_FLOW = { fire: 'fire', request: 'eo-request', catch: 'catch-all' } as const;
 
@@ -68,26 +118,10 @@ export const SHARED_FLOW = { fire: 'fire', request: 'eo-request', catch: 'catch-
  */
 export function sharedTokenFlows(identity: FlowIdentity, perFire: number, label = 'shared tokens'): FlowNode[] {
   const tab = 'tab-shared-tokens';
-  const sentinel = identity.provider === 'sentinel-hub';
-  const payload = sentinel ? `{ collections: ['sentinel-2-l2a'], limit: 1 }` : 'null';
-  const fanOut = `for (let i = 0; i < ${perFire}; i++) node.send({ payload: ${payload}, i });\nreturn null;`;
-  const credentials = sentinel
-    ? { clientId: identity.clientId, clientSecret: identity.clientSecret }
-    : { username: identity.username, password: identity.password };
+  const fanOut = `for (let i = 0; i < ${perFire}; i++) node.send({ payload: ${payloadOf(identity)}, i });\nreturn null;`;
   return withCollectors([
     { id: tab, type: 'tab', label, disabled: false, info: '' },
-    {
-      id: 'auth',
-      type: 'eo-auth',
-      name: 'shared identity',
-      provider: identity.provider,
-      tokenUrl: identity.tokenUrl,
-      baseUrl: identity.baseUrl,
-      grant: sentinel ? 'client_credentials' : 'password',
-      clientAuth: 'body',
-      extraOrigins: '',
-      credentials,
-    },
+    eoAuthOf(identity, 'auth', 'shared identity'),
     {
       id: SHARED_FLOW.fire,
       type: 'inject',
@@ -106,29 +140,7 @@ export function sharedTokenFlows(identity: FlowIdentity, perFire: number, label 
       wires: [['fan-out']],
     },
     { id: 'fan-out', type: 'function', z: tab, name: 'fan out', func: fanOut, outputs: 1, x: 250, y: 100, wires: [[SHARED_FLOW.request]] },
-    {
-      id: SHARED_FLOW.request,
-      type: 'eo-request',
-      z: tab,
-      name: sentinel ? 'catalog' : 'download',
-      auth: 'auth',
-      operation: sentinel ? 'catalog' : 'request',
-      method: 'GET',
-      url: sentinel ? '' : '/download/synthetic/2048.bin',
-      headers: [],
-      accept: 'image/tiff',
-      output: sentinel ? 'json' : 'auto',
-      directory: '',
-      filename: '',
-      overwrite: 'if-changed',
-      catalogLimit: 1,
-      catalogSplit: false,
-      year: 2021,
-      bbox: '',
-      x: 450,
-      y: 100,
-      wires: [['done']],
-    },
+    eoRequestOf(identity, { id: SHARED_FLOW.request, z: tab, auth: 'auth', x: 450, y: 100, wires: [['done']] }),
     { id: SHARED_FLOW.catch, type: 'catch', z: tab, name: 'errors', scope: null, uncaught: false, x: 450, y: 40, wires: [['done']] },
     {
       id: 'done',
@@ -177,22 +189,9 @@ export function sharedTokenRoutes(identities: FlowIdentity[]): FlowNode[] {
     { id: 'routes-answer', type: 'http response', z: tab, name: '', statusCode: '', headers: {}, x: 900, y: 20, wires: [] },
   ];
   identities.forEach((identity, i) => {
-    const sentinel = identity.provider === 'sentinel-hub';
+    const y = 100 + i * 60;
     nodes.push(
-      {
-        id: `routes-auth-${i}`,
-        type: 'eo-auth',
-        name: `identity ${i}`,
-        provider: identity.provider,
-        tokenUrl: identity.tokenUrl,
-        baseUrl: identity.baseUrl,
-        grant: sentinel ? 'client_credentials' : 'password',
-        clientAuth: 'body',
-        extraOrigins: '',
-        credentials: sentinel
-          ? { clientId: identity.clientId, clientSecret: identity.clientSecret }
-          : { username: identity.username, password: identity.password },
-      },
+      eoAuthOf(identity, `routes-auth-${i}`, `identity ${i}`),
       {
         id: `routes-in-${i}`,
         type: 'http in',
@@ -203,7 +202,7 @@ export function sharedTokenRoutes(identities: FlowIdentity[]): FlowNode[] {
         upload: false,
         swaggerDoc: '',
         x: 100,
-        y: 100 + i * 60,
+        y,
         wires: [[`routes-body-${i}`]],
       },
       {
@@ -211,35 +210,13 @@ export function sharedTokenRoutes(identities: FlowIdentity[]): FlowNode[] {
         type: 'function',
         z: tab,
         name: 'request',
-        func: sentinel ? "msg.payload = { collections: ['sentinel-2-l2a'], limit: 1 };\nreturn msg;" : 'msg.payload = null;\nreturn msg;',
+        func: `msg.payload = ${payloadOf(identity)};\nreturn msg;`,
         outputs: 1,
         x: 300,
-        y: 100 + i * 60,
+        y,
         wires: [[`routes-request-${i}`]],
       },
-      {
-        id: `routes-request-${i}`,
-        type: 'eo-request',
-        z: tab,
-        name: sentinel ? 'catalog' : 'download',
-        auth: `routes-auth-${i}`,
-        operation: sentinel ? 'catalog' : 'request',
-        method: 'GET',
-        url: sentinel ? '' : '/download/synthetic/2048.bin',
-        headers: [],
-        accept: 'image/tiff',
-        output: sentinel ? 'json' : 'auto',
-        directory: '',
-        filename: '',
-        overwrite: 'if-changed',
-        catalogLimit: 1,
-        catalogSplit: false,
-        year: 2021,
-        bbox: '',
-        x: 500,
-        y: 100 + i * 60,
-        wires: [[`routes-ok-${i}`]],
-      },
+      eoRequestOf(identity, { id: `routes-request-${i}`, z: tab, auth: `routes-auth-${i}`, x: 500, y, wires: [[`routes-ok-${i}`]] }),
       {
         id: `routes-ok-${i}`,
         type: 'function',
@@ -248,7 +225,7 @@ export function sharedTokenRoutes(identities: FlowIdentity[]): FlowNode[] {
         func: 'msg.payload = { status: msg.statusCode };\nmsg.statusCode = 200;\nreturn msg;',
         outputs: 1,
         x: 700,
-        y: 100 + i * 60,
+        y,
         wires: [['routes-answer']],
       },
     );

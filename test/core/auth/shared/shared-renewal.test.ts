@@ -47,6 +47,19 @@ async function sharingCommands(): Promise<number> {
   return calls;
 }
 
+/**
+ * Two Terrascope caches on a movable clock, with Keycloak's "Revoke Refresh Token" on: a refresh
+ * token redeemed twice is refused (400), so any double use shows in the status counts.
+ */
+function twoProcessesWithSingleUseRefreshTokens() {
+  const singleUse: Partial<FullConfig> = { revokeUsedRefreshTokens: true };
+  emu.configure(singleUse);
+  const clock = movableClock();
+  const a = sharingCache(undefined, { now: clock.now }).cache.provider(terrascope());
+  const b = sharingCache(undefined, { now: clock.now }).cache.provider(terrascope());
+  return { clock, a, b };
+}
+
 describe('one token per identity across processes', () => {
   it("a second process takes over the first one's token: one token request for both", async () => {
     const a = sharingCache(undefined).cache.provider(sentinelHub());
@@ -145,11 +158,7 @@ describe('one token per identity across processes', () => {
 
 describe('the Terrascope refresh chain across processes', () => {
   it('whoever renews redeems the newest refresh token of the chain, not the older one it holds', async () => {
-    const singleUse: Partial<FullConfig> = { revokeUsedRefreshTokens: true };
-    emu.configure(singleUse);
-    const clock = movableClock();
-    const a = sharingCache(undefined, { now: clock.now }).cache.provider(terrascope());
-    const b = sharingCache(undefined, { now: clock.now }).cache.provider(terrascope());
+    const { clock, a, b } = twoProcessesWithSingleUseRefreshTokens();
     await a.getToken();
     await b.getToken(); // B holds the first refresh token
     clock.advance(250_000);
@@ -315,11 +324,7 @@ describe('Redis is never a new way to fail', () => {
   }, 20_000);
 
   it('alone, a process never redeems a refresh token another process may hold: it logs in instead', async () => {
-    const singleUse: Partial<FullConfig> = { revokeUsedRefreshTokens: true };
-    emu.configure(singleUse);
-    const clock = movableClock();
-    const a = sharingCache(undefined, { now: clock.now }).cache.provider(terrascope());
-    const b = sharingCache(undefined, { now: clock.now }).cache.provider(terrascope());
+    const { clock, a, b } = twoProcessesWithSingleUseRefreshTokens();
     await a.getToken();
     await b.getToken(); // took A's token and refresh token over
     expect(tokenRequests()).toMatchObject({ password: 1, refresh_token: 0 });
