@@ -9,7 +9,8 @@
  *    the result, and lets go. It keeps the lease alive while it works; if it dies, the lease runs
  *    out after its TTL and the next process takes over.
  * 3. The others poll the entry (bounded) until the token appears, or the holder's failure does
- *    (then they fail alike, so a wrong password is tried once, not once per process).
+ *    (then they fail alike, so a wrong password is tried once, not once per process: see
+ *    CONFIGURATION_FAILURES).
  *
  * Redis being slow, down or refusing is never an error here: the renewal goes on in this process
  * alone. Alone, a refresh token that another process may hold is never redeemed (it could be
@@ -30,8 +31,22 @@ import type { RedisSettings } from './sharing-config';
 export const DEFAULT_LEASE_TTL_MS = 35_000;
 /** The longest a process waits for another one's renewal before it renews alone. */
 export const DEFAULT_MAX_WAIT_MS = 120_000;
-/** How long a failed renewal's error stays for its waiters. */
+/** How long a failed renewal's error stays for the other processes. */
 const FAILURE_TTL_MS = 10_000;
+/**
+ * Answers about the configuration rather than the moment: the same credentials and token URL get
+ * the same answer, and every one of those fields goes into the identity's slot, so a corrected
+ * setting never meets the old failure. A process that needs a token within FAILURE_TTL_MS of one
+ * takes it over even if it did not wait for that renewal: a wrong password is sent once, not once
+ * per process (Keycloak counts failed logins). Transient failures (5xx, 429, network) are taken
+ * over only by the processes that waited for that very renewal; the next one tries again.
+ */
+const CONFIGURATION_FAILURES = new Set<string>([
+  'EO_AUTH_INVALID_CLIENT',
+  'EO_AUTH_INVALID_GRANT',
+  'EO_AUTH_REJECTED',
+  'EO_NOT_A_TOKEN_ENDPOINT',
+]);
 /** Polling of waiters: starts fast (a token request takes tens of ms), backs off to this. */
 const MAX_POLL_MS = 200;
 const FIRST_POLL_MS = 20;
@@ -178,7 +193,8 @@ export class RedisTokenSharing implements TokenSharing {
       const adopted = this.adoptIfServing(port, snapshot);
       if (adopted) return adopted;
       if (snapshot.coolDownMs > 0) port.coolDown(this.now() + snapshot.coolDownMs);
-      if (snapshot.failure && waitedOn.has(snapshot.failure.owner)) throw rebuilt(snapshot.failure);
+      const failure = snapshot.failure;
+      if (failure && (waitedOn.has(failure.owner) || CONFIGURATION_FAILURES.has(failure.code))) throw rebuilt(failure);
       if (!snapshot.leaseOwner) {
         const owner = await this.store.acquire(slot, this.leaseTtlMs);
         if (owner) return this.asHolder(port, slot, owner);

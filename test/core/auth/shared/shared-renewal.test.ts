@@ -137,6 +137,24 @@ describe('one token per identity across processes', () => {
     expect(tokenRequests().total).toBe(1);
   });
 
+  it('a wrong secret is answered to a process arriving later without a request; an endpoint outage is tried again', async () => {
+    const wrong = { clientSecret: 'wrong-secret-123' };
+    await expect(sharingCache(undefined).cache.provider(sentinelHub(wrong)).getToken()).rejects.toMatchObject({
+      code: 'EO_AUTH_INVALID_CLIENT',
+    });
+    const later = sharingCache(undefined).cache.provider(sentinelHub(wrong));
+    await expect(later.getToken()).rejects.toMatchObject({ code: 'EO_AUTH_INVALID_CLIENT', field: 'clientSecret' });
+    expect(tokenRequests().total).toBe(1);
+    // The endpoint failing is not about the credentials: the next process asks again.
+    emu.fault({ route: 'token$', status: 503, times: 4 });
+    const fast = { request: { retries: 3, backoff: { baseMs: 5, maxMs: 20, factor: 2 } } };
+    await expect(sharingCache(undefined, fast).cache.provider(sentinelHub()).getToken()).rejects.toMatchObject({
+      code: 'EO_TOKEN_ENDPOINT_UNAVAILABLE',
+    });
+    await sharingCache(undefined).cache.provider(sentinelHub()).getToken();
+    expect(tokenRequests().total).toBe(1 + 4 + 1);
+  });
+
   it('a 429 cool-down met by one process holds for the others: nobody asks before it ends', async () => {
     emu.fault({ route: 'token$', status: 429, headers: { 'retry-after': '1500' }, times: 1 });
     const impatient = sharingCache(undefined, { maxRateLimitWaitMs: 0 }).cache.provider(sentinelHub());
