@@ -28,7 +28,7 @@ export interface RedisConnectionOptions {
   commandTimeoutMs?: number;
   connectWaitMs?: number;
   retryAfterMs?: number;
-  /** Where the outage lines go. Default: console.warn with an "[eo-nodes]" prefix. */
+  /** Where the outage lines go. Default: {@link defaultSharingLog}. */
   log?: (line: string) => void;
   /** Clock. Default `Date.now`. */
   now?: () => number;
@@ -42,8 +42,12 @@ export class SharedStoreUnavailable extends Error {
   }
 }
 
-function defaultLog(line: string): void {
-  console.warn(`[eo-nodes] ${line}`);
+/**
+ * Where token-sharing lines go by default: the process's standard error, which Node-RED, n8n and
+ * their service managers keep with their own log. The core has no logger of its own to hand them to.
+ */
+export function defaultSharingLog(line: string): void {
+  process.stderr.write(`${new Date().toISOString()} [eo-nodes] ${line}\n`);
 }
 
 /** The cause of a Redis failure in words a user can act on. Redis never echoes a password in its errors. */
@@ -86,7 +90,7 @@ export class RedisConnection {
     this.commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
     this.connectWaitMs = options.connectWaitMs ?? DEFAULT_CONNECT_WAIT_MS;
     this.retryAfterMs = options.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS;
-    this.log = options.log ?? defaultLog;
+    this.log = options.log ?? defaultSharingLog;
     this.now = options.now ?? Date.now;
   }
 

@@ -87,9 +87,16 @@ function failureOf(err: EoError, owner: string): SharedFailure {
   };
 }
 
-function rebuilt(failure: SharedFailure): EoError {
-  const { code, message, owner: _owner, ...details } = failure;
-  return new EoError(code as EoErrorCode, message, details);
+function rebuilt(f: SharedFailure): EoError {
+  return new EoError(f.code as EoErrorCode, f.message, {
+    hint: f.hint,
+    field: f.field,
+    status: f.status,
+    retryAfterMs: f.retryAfterMs,
+    providerCode: f.providerCode,
+    providerMessage: f.providerMessage,
+    url: f.url,
+  });
 }
 
 /**

@@ -4,7 +4,7 @@
  * and never fails a flow.
  */
 import { ProcessOnly } from './process-only';
-import type { RedisConnectionOptions } from './redis-connection';
+import { defaultSharingLog } from './redis-connection';
 import type { TokenSharing } from './renewal-port';
 import { sharingConfig } from './sharing-config';
 import { RedisTokenSharing, type RedisTokenSharingOptions } from './shared-renewal';
@@ -20,8 +20,7 @@ export function tokenSharingFromEnvironment(env: NodeJS.ProcessEnv = process.env
   const config = sharingConfig(env);
   if (config.mode === 'redis') return new RedisTokenSharing(config.redis, options);
   if (config.mode === 'invalid') {
-    const log: RedisConnectionOptions['log'] = options.log ?? ((line) => console.warn(`[eo-nodes] ${line}`));
-    log(`Token sharing is off: ${config.problem}`);
+    (options.log ?? defaultSharingLog)(`Token sharing is off: ${config.problem}`);
     return new ProcessOnly(config.problem);
   }
   return new ProcessOnly();
