@@ -2,6 +2,7 @@
 import { runDownloads } from './downloads';
 import { runN8nDownload } from './n8n-download';
 import { runOverhead } from './overhead';
+import { runScaleOut } from './scale-out';
 import type { BenchSectionRunner } from './report';
 import { runTokens } from './tokens';
 
@@ -10,4 +11,5 @@ export const SECTIONS: { name: string; run: BenchSectionRunner }[] = [
   { name: 'overhead', run: runOverhead },
   { name: 'downloads', run: runDownloads },
   { name: 'n8n', run: runN8nDownload },
+  { name: 'scale-out', run: runScaleOut },
 ];

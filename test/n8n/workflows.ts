@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EO_REQUEST_TYPE, SENTINEL_HUB_CREDENTIAL } from '../support/n8n-process';
+import { EO_REQUEST_TYPE, SENTINEL_HUB_CREDENTIAL, TERRASCOPE_CREDENTIAL } from '../support/n8n-process';
 import { repoRoot } from '../support/paths';
 
 type Workflow = {
@@ -114,15 +114,33 @@ export function badInput(id: string, continueOnFail: boolean): Workflow {
 
 /** A webhook (GET /webhook/<path>) answering with the Process result: run twice in one n8n process. */
 export function webhookProcess(id: string, path: string): Workflow {
-  const hook = node(
-    'Webhook',
-    'n8n-nodes-base.webhook',
-    2,
-    { path, responseMode: 'lastNode', options: {} },
-    { webhookId: '6b1c2d3e-1111-4a5b-8c9d-000000000001' },
-  );
   const render = node('Render', EO_REQUEST_TYPE, 1, processParameters('13.35,52.5,13.45,52.55'), sentinelHubCredentials);
-  return workflowOf(id, 'Process on webhook', [hook, render], link('Webhook', 'Render'));
+  return onWebhook(id, 'Process on webhook', path, '6b1c2d3e-1111-4a5b-8c9d-000000000001', render);
+}
+
+/** Webhook → Terrascope download of a small file (kept as binary), answering when the download is done. */
+export function webhookDownload(id: string, path: string, webhookId: string): Workflow {
+  const download = node(
+    'Download',
+    EO_REQUEST_TYPE,
+    1,
+    { resource: 'terrascope', operation: 'download', url: '/download/synthetic/4096.bin', binaryPropertyName: 'data' },
+    { credentials: { terrascopeApi: TERRASCOPE_CREDENTIAL } },
+  );
+  return onWebhook(id, 'Terrascope download on webhook', path, webhookId, download);
+}
+
+/** Webhook (GET `path`) → `target`, answering with what `target` put out. */
+function onWebhook(id: string, name: string, path: string, webhookId: string, target: ReturnType<typeof node>): Workflow {
+  const hook = node('Webhook', 'n8n-nodes-base.webhook', 2, { path, responseMode: 'lastNode', options: {} }, { webhookId });
+  return {
+    id,
+    name,
+    active: false,
+    settings: { executionOrder: 'v1' },
+    nodes: [hook, target],
+    connections: link('Webhook', target.name),
+  };
 }
 
 /**
