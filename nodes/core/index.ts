@@ -8,6 +8,7 @@
  * const res = await eoRequest({ connection, tokens, url: '/catalogue/products?collection=...' });
  */
 export * from './errors';
+export { steadyNow } from './clock';
 export * from './config/providers';
 export * from './config/connection';
 export type { AccessToken, GetTokenOptions, TokenProvider } from './auth/token-provider';
