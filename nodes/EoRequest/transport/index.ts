@@ -3,9 +3,7 @@
  * origin scoping, redirects, retries). Operations never build HTTP requests themselves.
  */
 import { createReadStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import type { IBinaryData, IExecuteFunctions } from 'n8n-workflow';
 import {
   catalogSearchAll,
@@ -18,6 +16,7 @@ import {
 } from '../../core';
 import type { EoContext } from './connection';
 import { mimeTypeOf } from '../helpers/mime';
+import { makeDownloadFolder } from './temp-folder';
 
 export { eoContext, settingsFromCredentials, CREDENTIAL_TYPE, type EoContext, type EoResource } from './connection';
 
@@ -50,7 +49,7 @@ export interface DownloadedBinary {
  * sits whole in memory), and the temporary copy is removed whatever happens.
  */
 export async function downloadBinary(ctx: IExecuteFunctions, eo: EoContext, url: string, fileName: string): Promise<DownloadedBinary> {
-  const folder = await mkdtemp(join(tmpdir(), 'eo-n8n-'));
+  const folder = await makeDownloadFolder();
   try {
     // The folder goes away below, so nothing partial may be promised for a later run.
     const download = await downloadToFile({
