@@ -37,6 +37,7 @@ export {
   type WorldCoverYear,
 } from './services/worldcover';
 export { saveResponseToFile, type SaveResponseOptions, type SaveResponseResult } from './files/save-response';
+export { fileWriteError, isFileWriteFailure } from './files/file-errors';
 export { readTokenClaims, type TokenClaims } from './auth/jwt-claims';
 export { isHeaderName, isHeaderValue } from './http/request-body';
 export { SENTINEL_HUB_PATHS, isReadOnlySentinelHubPost } from './services/sentinel-hub-api';

@@ -7,7 +7,7 @@ import { NodeApiError, NodeOperationError, type INode, type JsonObject } from 'n
 import { isEoError, type EoError } from '../../core';
 
 /** Core codes that mean "change your input or settings", not "the provider failed". */
-const INPUT_CODES = new Set(['EO_INVALID_CONFIG', 'EO_PATH_NOT_ALLOWED', 'EO_ORIGIN_NOT_ALLOWED']);
+const INPUT_CODES = new Set(['EO_INVALID_CONFIG', 'EO_PATH_NOT_ALLOWED', 'EO_ORIGIN_NOT_ALLOWED', 'EO_FILE_WRITE_FAILED']);
 
 /** Core fields shown under the n8n names the user sees. */
 const FIELD_LABELS: Record<string, string> = {
@@ -15,6 +15,7 @@ const FIELD_LABELS: Record<string, string> = {
   year: 'Year',
   limit: 'Limit',
   filename: 'File Name',
+  directory: 'Folder',
   tokenUrl: 'Token URL (credentials)',
   baseUrl: 'API base URL (credentials)',
   clientId: 'Client ID (credentials)',
