@@ -32,6 +32,8 @@ export interface StackOptions {
   echo?: NodeJS.WritableStream;
   /** Extra environment of the Node-RED process. */
   env?: NodeJS.ProcessEnv;
+  /** Run Node-RED as this user (see StartNodeRedOptions.user). */
+  user?: { uid: number; gid: number };
 }
 
 /** A running emulator + Node-RED with the examples deployed. */
@@ -82,6 +84,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       credentialSecret: options.credentialSecret,
       echo: options.echo,
       env: options.env,
+      user: options.user,
     });
     const target = emulatorTarget(emulator);
     let flows: FlowNode[] = options.deployExamples === false ? [] : examplesForEmulator(target);

@@ -1,0 +1,19 @@
+/**
+ * The Node-RED runtimes every Node-RED fault file runs on: Node-RED 5 on Node 24 (this process's
+ * Node) and Node-RED 4.1 on Node 20, the oldest pair the package supports. Each table row names
+ * the one it was measured on.
+ */
+import { nodeRed4Runtime, nodeRed5Runtime, runtimeLabel, type NodeRedRuntime } from '../../support/node-red-process';
+
+export interface FaultRuntime {
+  runtime: NodeRedRuntime;
+  /** The table's "engine" cell, e.g. "Node-RED 4.1.3 (Node 20)". */
+  engine: string;
+  /** For artefact folder names: "node-red" or "node-red4". */
+  key: string;
+}
+
+/** Both runtimes, Node-RED 5 first. */
+export function faultRuntimes(): FaultRuntime[] {
+  return [nodeRed5Runtime(), nodeRed4Runtime()].map((runtime) => ({ runtime, engine: runtimeLabel(runtime), key: runtime.module }));
+}
