@@ -212,6 +212,11 @@ export class FaultBed {
     return this.stack.emulator;
   }
 
+  /** Where the current Node-RED listens. */
+  get url(): string {
+    return this.red.url;
+  }
+
   /**
    * Sends `msg` to `target` and waits until it has sent `count` messages or the Catch node has
    * seen an error, then a little longer, so a second (unexpected) message would be seen too.

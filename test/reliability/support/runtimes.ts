@@ -13,7 +13,20 @@ export interface FaultRuntime {
   key: string;
 }
 
-/** Both runtimes, Node-RED 5 first. */
+/**
+ * Both runtimes, Node-RED 5 first; EO_NODE_RED_RUNTIMES=node-red (or node-red4) keeps one, for a
+ * quicker run while working on a scenario.
+ */
 export function faultRuntimes(): FaultRuntime[] {
-  return [nodeRed5Runtime(), nodeRed4Runtime()].map((runtime) => ({ runtime, engine: runtimeLabel(runtime), key: runtime.module }));
+  const wanted = process.env.EO_NODE_RED_RUNTIMES?.split(',').map((k) => k.trim());
+  const all: Array<{ key: NodeRedRuntime['module']; runtime: () => NodeRedRuntime }> = [
+    { key: 'node-red', runtime: nodeRed5Runtime },
+    { key: 'node-red4', runtime: nodeRed4Runtime },
+  ];
+  return all
+    .filter(({ key }) => !wanted || wanted.includes(key))
+    .map(({ key, runtime }) => {
+      const chosen = runtime();
+      return { runtime: chosen, engine: runtimeLabel(chosen), key };
+    });
 }
