@@ -5,6 +5,7 @@
  * Here each such error becomes `EO_FILE_WRITE_FAILED` naming the folder (field `directory`), what
  * is wrong with it, and what to do.
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { EoError } from '../errors';
@@ -76,6 +77,23 @@ const EXPLAIN: Record<string, (folder: string, code: string) => { what: string; 
 };
 EXPLAIN.EPERM = EXPLAIN.EACCES;
 
+/**
+ * Why a missing folder could not be made, from the nearest folder above it that exists: Node's
+ * recursive mkdir reports ENOENT when a parent cannot be made, whatever stopped it (a read-only
+ * file system, no permission).
+ */
+function whyNotCreated(folder: string): string | undefined {
+  let existing = folder;
+  while (!fs.existsSync(existing) && path.dirname(existing) !== existing) existing = path.dirname(existing);
+  try {
+    fs.accessSync(existing, fs.constants.W_OK);
+    return undefined;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code !== undefined && Object.hasOwn(EXPLAIN, code) ? code : undefined;
+  }
+}
+
 /** Whether `err` is a file-system failure this module explains (by code and system call). */
 export function isFileWriteFailure(err: unknown): err is NodeJS.ErrnoException {
   // Not `instanceof Error`: errors made by Node's own fs belong to another realm inside a sandbox (vm, jest).
@@ -95,8 +113,9 @@ export function isFileWriteFailure(err: unknown): err is NodeJS.ErrnoException {
  */
 export function fileWriteError(err: unknown, directory: string, options: { hint?: string } = {}): unknown {
   if (!isFileWriteFailure(err)) return err;
-  const code = err.code as string;
-  const { what, hint } = EXPLAIN[code](path.resolve(directory), code);
+  const folder = path.resolve(directory);
+  const code = err.code === 'ENOENT' && err.syscall === 'mkdir' ? (whyNotCreated(folder) ?? 'ENOENT') : (err.code as string);
+  const { what, hint } = EXPLAIN[code](folder, code);
   return new EoError('EO_FILE_WRITE_FAILED', what, { field: 'directory', hint: options.hint ?? hint, cause: err });
 }
 
