@@ -65,6 +65,8 @@ export function emulatorCredentials(emu: Emulator, over: { clientSecret?: string
 /** What a CLI command printed. */
 export interface CliResult {
   code: number | null;
+  /** The signal that ended the process, when one did (then `code` is null). */
+  signal?: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
@@ -192,9 +194,9 @@ export class N8nHome {
         clearTimeout(timer);
         fail(err);
       });
-      child.on('close', (code) => {
+      child.on('close', (code, signal) => {
         clearTimeout(timer);
-        done({ code, stdout, stderr });
+        done({ code, signal, stdout, stderr });
       });
     });
   }

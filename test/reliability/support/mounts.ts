@@ -26,7 +26,7 @@ export function mountRefusal(): string | undefined {
     const tried = run(['mount', '-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe]);
     if (tried.ok) run(['umount', probe]);
     fs.rmSync(probe, { recursive: true, force: true });
-    refusal = tried.ok ? null : `cannot mount a tmpfs here (mount: ${tried.said || 'refused'})`;
+    refusal = tried.ok ? null : `cannot mount a tmpfs here (${tried.said || 'mount refused'})`;
   }
   return refusal ?? undefined;
 }
