@@ -266,11 +266,22 @@ export interface N8nServer {
   stop(): Promise<void>;
 }
 
+/** Options of {@link startN8n}. */
+export interface StartN8nOptions {
+  /** Give up waiting for readiness after this long. Default 90 s. */
+  timeoutMs?: number;
+  /** Options for Node itself, before n8n's own (e.g. `--expose-gc`, `--require <probe>`); not passed on to n8n's child processes. */
+  nodeArgs?: string[];
+  /** More environment for n8n (execution data settings, ...). */
+  env?: NodeJS.ProcessEnv;
+}
+
 /** Starts `n8n start` on a free port and waits until it is ready. */
-export async function startN8n(home: N8nHome, timeoutMs = 90_000): Promise<N8nServer> {
+export async function startN8n(home: N8nHome, options: StartN8nOptions = {}): Promise<N8nServer> {
+  const timeoutMs = options.timeoutMs ?? 90_000;
   const port = await freePort();
-  const child = spawn(node24(), [N8N_BIN, 'start'], {
-    env: { ...home.env, N8N_PORT: String(port), N8N_LISTEN_ADDRESS: '127.0.0.1', N8N_SECURE_COOKIE: 'false' },
+  const child = spawn(node24(), [...(options.nodeArgs ?? []), N8N_BIN, 'start'], {
+    env: { ...home.env, ...options.env, N8N_PORT: String(port), N8N_LISTEN_ADDRESS: '127.0.0.1', N8N_SECURE_COOKIE: 'false' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
