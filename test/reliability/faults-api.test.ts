@@ -15,8 +15,8 @@ import path from 'node:path';
 import { tempDir } from '../support/paths';
 import { bodyBytes, COMMON_UNAUTHORIZED_BODY, rateLimitFault, syntheticSource } from '../emulator/server';
 import type { Emulator } from '../emulator/types';
-import { artifactDir, rememberSecrets } from './hygiene';
-import { faultRuntimes } from './support/runtimes';
+import { rememberSecrets } from './hygiene';
+import { describeOnEachRuntime } from './support/runtimes';
 import type { NodeRedRuntime } from '../support/node-red-process';
 import { PROCESS_REQUEST, runtimeHealthy } from './support/fault-checks';
 import {
@@ -63,9 +63,9 @@ let front: TlsFront | undefined;
 const tlsDir = tempDir('eo-faults-tls');
 
 /** Starts the emulator, its TLS front and Node-RED on `runtime`, and fetches the tokens. */
-async function startBed(runtime: NodeRedRuntime): Promise<void> {
+async function startBed(runtime: NodeRedRuntime): Promise<FaultBed> {
   const cert = (certificate ??= await loopbackCertificate(tlsDir));
-  bed = await FaultBed.start({
+  const started = await FaultBed.start({
     runtime,
     env: { NODE_EXTRA_CA_CERTS: cert.certFile },
     setup: async (emulator: Emulator, files: string) => {
@@ -109,31 +109,15 @@ async function startBed(runtime: NodeRedRuntime): Promise<void> {
   });
   // Tokens first, so the scenarios below count only the token requests their faults cause.
   const warm = [
-    await bed.run('req-process', { payload: PROCESS_REQUEST }),
-    await bed.run('req-download', { url: '/download/synthetic/1024.bin', filename: 'warm.bin' }),
-    await bed.run('req-tls', { url: '/download/synthetic/1024.bin', filename: 'warm.bin' }),
+    await started.run('req-process', { payload: PROCESS_REQUEST }),
+    await started.run('req-download', { url: '/download/synthetic/1024.bin', filename: 'warm.bin' }),
+    await started.run('req-tls', { url: '/download/synthetic/1024.bin', filename: 'warm.bin' }),
   ];
   for (const r of warm) if (r.errors.length) throw new Error(`warm-up failed: ${outcomeText(r)}`);
-}
-
-async function stopBed(artifacts: string): Promise<void> {
-  await front?.close();
-  front = undefined;
-  if (!bed) return;
-  bed.saveArtifacts(artifacts);
-  await bed.stop();
+  return started;
 }
 
 afterAll(() => fs.rmSync(tlsDir, { recursive: true, force: true }));
-
-beforeEach(() => {
-  bed.emulator.clearFaults();
-  bed.startScenario();
-});
-
-afterEach(() => {
-  bed?.reportUnfinished();
-});
 
 interface Measured {
   run: FaultBedRun;
@@ -166,11 +150,20 @@ function identical(file: string, size: number): boolean {
 }
 const dlFiles = (prefix: string): string[] => bed.filesIn('dl').filter((f) => f.startsWith(prefix));
 
-describe.each(faultRuntimes())('API faults ($engine)', ({ runtime, engine, key }) => {
-  beforeAll(() => startBed(runtime), 240_000 + 3 * RUN_TIMEOUT_MS);
-  afterAll(() => stopBed(artifactDir(`faults-api-${key}`)), 60_000);
-  apiScenarios(engine);
-});
+describeOnEachRuntime(
+  'API faults',
+  {
+    artifacts: 'faults-api',
+    start: startBed,
+    use: (started) => (bed = started),
+    beforeStop: async () => {
+      await front?.close();
+      front = undefined;
+    },
+    startTimeoutMs: 240_000 + 3 * RUN_TIMEOUT_MS,
+  },
+  apiScenarios,
+);
 
 function apiScenarios(engine: string): void {
   it('401 in the middle of a flow (tile 2 of 4): one new token, all tiles complete', async () => {

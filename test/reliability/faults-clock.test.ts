@@ -13,12 +13,20 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { tempDir } from '../support/paths';
 import type { Emulator, RequestLogEntry } from '../emulator/types';
-import { artifactDir, rememberSecrets } from './hygiene';
+import { rememberSecrets } from './hygiene';
 import { PROCESS_REQUEST, runtimeHealthy } from './support/fault-checks';
-import { FAULT_TEST_TIMEOUT_MS, FaultBed, type FaultBedAuth, type FaultBedRun, type FaultBedTarget } from './support/fault-bed';
+import {
+  FAULT_TEST_TIMEOUT_MS,
+  FaultBed,
+  sentinelHubAuth,
+  terrascopeAuth,
+  type FaultBedAuth,
+  type FaultBedRun,
+  type FaultBedTarget,
+} from './support/fault-bed';
 import { faketimeLibrary, SteppableClock } from './support/faketime';
 import { byClient, grantsText, isTokenRequest, logMark, outcomeText, Scenario, tokenRequests, type GrantCounts } from './support/observe';
-import { faultRuntimes } from './support/runtimes';
+import { describeOnEachRuntime } from './support/runtimes';
 import { jwtClaims } from './support/soak-metrics';
 
 jest.setTimeout(FAULT_TEST_TIMEOUT_MS);
@@ -52,18 +60,8 @@ let clock: SteppableClock | undefined;
 
 function setup(emulator: Emulator, files: string): { auths: FaultBedAuth[]; targets: FaultBedTarget[] } {
   emulator.configure({ clients: [client], users: [user], accessTokenLifetimeS: { main: LIFETIME_S, CDSE: 600, terrascope: LIFETIME_S } });
-  const e = emulator.endpoints;
   return {
-    auths: [
-      {
-        id: 'auth-sh',
-        provider: 'sentinel-hub',
-        tokenUrl: e.sentinelHub.tokenUrl,
-        baseUrl: e.sentinelHub.baseUrl,
-        credentials: { ...client },
-      },
-      { id: 'auth-ts', provider: 'terrascope', tokenUrl: e.terrascope.tokenUrl, baseUrl: e.terrascope.baseUrl, credentials: { ...user } },
-    ],
+    auths: [sentinelHubAuth(emulator, client), terrascopeAuth(emulator, user)],
     targets: [
       { id: 'req-sh', auth: 'auth-sh', props: { operation: 'process', accept: 'image/png', output: 'buffer' } },
       {
@@ -124,101 +122,105 @@ function apiAudit(mark: number): { calls: number; expired: number; unauthorized:
 const errorsIn = (runs: FaultBedRun[]): number => runs.filter((r) => r.errors.length > 0 || r.outputs.length !== 1).length;
 const outcomes = (runs: FaultBedRun[]): string => runs.map(outcomeText).join(' / ');
 
-beforeEach(() => bed?.startScenario());
-afterEach(() => bed?.reportUnfinished());
+/** What one step of the clock did, measured while tokens were cached. */
+interface StepMeasured {
+  /** Node-RED's clock against the real one after the step, in seconds. */
+  offsetS: number;
+  rightAfter: FaultBedRun[];
+  tokensRightAfter: { sh: Counted; ts: Counted };
+  atHalfLife: FaultBedRun[];
+  tokensAtHalfLife: { sh: Counted; ts: Counted };
+  audit: { calls: number; expired: number; unauthorized: number };
+  /** Where the half-life calls begin in the emulator's log (the next step renews after their tokens). */
+  halfLifeMark: number;
+}
 
-describe.each(faultRuntimes())('clock steps ($engine)', ({ runtime, engine, key }) => {
-  let work: string;
+/**
+ * Steps Node-RED's clock to `offsetS` from the real time while the tokens requested after
+ * `tokensMark` are cached, calls each identity at once, then again once their real half-life is over.
+ */
+async function stepClock(clock: SteppableClock, offsetS: number, tokensMark: number): Promise<StepMeasured> {
+  clock.set(offsetS);
+  const stepMark = logMark(bed.emulator);
+  const measuredOffset = await nodeRedClockOffsetS();
+  const rightAfter = await callBoth();
+  const tokensRightAfter = tokensSince(stepMark);
+  await sleep(Math.max(0, lastTokenTime(tokensMark) + (LIFETIME_S * 1000) / 2 + 700 - Date.now()));
+  const halfLifeMark = logMark(bed.emulator);
+  const atHalfLife = await callBoth();
+  return {
+    offsetS: measuredOffset,
+    rightAfter,
+    tokensRightAfter,
+    atHalfLife,
+    tokensAtHalfLife: tokensSince(halfLifeMark),
+    audit: apiAudit(stepMark),
+    halfLifeMark,
+  };
+}
 
-  beforeAll(async () => {
-    if (SKIP) {
-      new Scenario(GROUP, engine, FORWARD.scenario, FORWARD.expected).skip(SKIP);
-      new Scenario(GROUP, engine, BACKWARD.scenario, BACKWARD.expected).skip(SKIP);
-      return;
-    }
-    work = tempDir('eo-clock');
-    clock = SteppableClock.create(work);
-    bed = await FaultBed.start({ setup, runtime, env: clock?.env });
-  }, 240_000);
+/** A step's row: what happened right after it and at the real half-life of the cached tokens. */
+function stepRow(engine: string, row: { scenario: string; expected: string }, step: StepMeasured, wantedOffsetS: number): Scenario {
+  const tokens = (t: { sh: Counted; ts: Counted }) => `token requests Sentinel Hub ${grantsText(t.sh)}, Terrascope ${grantsText(t.ts)}`;
+  return new Scenario(GROUP, engine, row.scenario, row.expected)
+    .observe(`Node-RED's clock ${step.offsetS >= 0 ? '+' : ''}${step.offsetS} s`)
+    .observe(`right after: ${outcomes(step.rightAfter)}, ${tokens(step.tokensRightAfter)}`)
+    .observe(`at real half-life: ${outcomes(step.atHalfLife)}, ${tokens(step.tokensAtHalfLife)}`)
+    .observe(`${step.audit.calls} API calls: ${step.audit.expired} with an expired token, ${step.audit.unauthorized} answered 401`)
+    .check(`the step took effect in Node-RED (${wantedOffsetS} s ± 2)`, Math.abs(step.offsetS - wantedOffsetS) <= 2)
+    .check('0 errors in flows', errorsIn([...step.rightAfter, ...step.atHalfLife]) === 0)
+    .check('0 token requests right after the step', step.tokensRightAfter.sh.total === 0 && step.tokensRightAfter.ts.total === 0)
+    .check(
+      'renewed at the real half-life: 1 token request per identity',
+      step.tokensAtHalfLife.sh.total === 1 && step.tokensAtHalfLife.ts.total === 1,
+    )
+    .check('0 requests with an expired token, 0 401', step.audit.expired === 0 && step.audit.unauthorized === 0);
+}
 
-  afterAll(async () => {
-    if (work) fs.rmSync(work, { recursive: true, force: true });
-    if (!bed) return;
-    bed.saveArtifacts(artifactDir(`faults-clock-${key}`));
-    await bed.stop();
-  }, 60_000);
+let work: string | undefined;
 
-  (SKIP ? it.skip : it)(
-    'forward 1 h, then back 2 h, with tokens cached: no expired token sent, no 401 in a flow, no extra token request',
-    async () => {
-      const steppable = clock as SteppableClock;
-      const start = logMark(bed.emulator);
-      const warm = await callBoth();
-      const halfLifeMs = (LIFETIME_S * 1000) / 2 + 700;
-
-      // Forward an hour.
-      steppable.set(HOUR_S);
-      const forwardMark = logMark(bed.emulator);
-      const offsetForward = await nodeRedClockOffsetS();
-      const afterForward = await callBoth();
-      const atForward = tokensSince(forwardMark);
-      await sleep(Math.max(0, lastTokenTime(start) + halfLifeMs - Date.now()));
-      const renewalMark = logMark(bed.emulator);
-      const renewedForward = await callBoth();
-      const atRenewal = tokensSince(renewalMark);
-      const forwardAudit = apiAudit(forwardMark);
-      const fwd = new Scenario(GROUP, engine, FORWARD.scenario, FORWARD.expected)
-        .observe(`Node-RED's clock ${offsetForward >= 0 ? '+' : ''}${offsetForward} s; before: ${outcomes(warm)}`)
-        .observe(
-          `right after: ${outcomes(afterForward)}, token requests Sentinel Hub ${grantsText(atForward.sh)}, Terrascope ${grantsText(atForward.ts)}`,
-        )
-        .observe(
-          `at half-life: ${outcomes(renewedForward)}, token requests Sentinel Hub ${grantsText(atRenewal.sh)}, Terrascope ${grantsText(atRenewal.ts)}`,
-        )
-        .observe(
-          `${forwardAudit.calls} API calls: ${forwardAudit.expired} with an expired token, ${forwardAudit.unauthorized} answered 401`,
-        )
-        .check('the step took effect in Node-RED (+3600 s ± 2)', Math.abs(offsetForward - HOUR_S) <= 2)
-        .check('0 errors in flows', errorsIn([...warm, ...afterForward, ...renewedForward]) === 0)
-        .check('0 token requests right after the step', atForward.sh.total === 0 && atForward.ts.total === 0)
-        .check('1 token request per identity at half-life', atRenewal.sh.total === 1 && atRenewal.ts.total === 1)
-        .check('0 requests with an expired token, 0 401', forwardAudit.expired === 0 && forwardAudit.unauthorized === 0);
-      await runtimeHealthy(bed, fwd);
-
-      // Back two hours: now an hour behind the real time.
-      steppable.set(-HOUR_S);
-      const backwardMark = logMark(bed.emulator);
-      const offsetBackward = await nodeRedClockOffsetS();
-      const afterBackward = await callBoth();
-      const atBackward = tokensSince(backwardMark);
-      await sleep(Math.max(0, lastTokenTime(renewalMark) + halfLifeMs - Date.now()));
-      const dueMark = logMark(bed.emulator);
-      const renewedBackward = await callBoth();
-      const atDue = tokensSince(dueMark);
-      const backwardAudit = apiAudit(backwardMark);
-      steppable.set(0);
-      const back = new Scenario(GROUP, engine, BACKWARD.scenario, BACKWARD.expected)
-        .observe(`Node-RED's clock ${offsetBackward} s`)
-        .observe(
-          `right after: ${outcomes(afterBackward)}, token requests Sentinel Hub ${grantsText(atBackward.sh)}, Terrascope ${grantsText(atBackward.ts)}`,
-        )
-        .observe(
-          `at real half-life: ${outcomes(renewedBackward)}, token requests Sentinel Hub ${grantsText(atDue.sh)}, Terrascope ${grantsText(atDue.ts)}`,
-        )
-        .observe(
-          `${backwardAudit.calls} API calls: ${backwardAudit.expired} with an expired token, ${backwardAudit.unauthorized} answered 401`,
-        )
-        .check('the step took effect in Node-RED (−3600 s ± 2)', Math.abs(offsetBackward + HOUR_S) <= 2)
-        .check('0 errors in flows', errorsIn([...afterBackward, ...renewedBackward]) === 0)
-        .check('0 token requests right after the step', atBackward.sh.total === 0 && atBackward.ts.total === 0)
-        .check('renewed at the real half-life: 1 token request per identity', atDue.sh.total === 1 && atDue.ts.total === 1)
-        .check('0 requests with an expired token, 0 401', backwardAudit.expired === 0 && backwardAudit.unauthorized === 0);
-      await runtimeHealthy(bed, back);
-      try {
-        fwd.finish();
-      } finally {
-        back.finish();
+describeOnEachRuntime(
+  'clock steps',
+  {
+    artifacts: 'faults-clock',
+    start: async (runtime, engine) => {
+      if (SKIP) {
+        for (const row of [FORWARD, BACKWARD]) new Scenario(GROUP, engine, row.scenario, row.expected).skip(SKIP);
+        return undefined;
       }
+      work = tempDir('eo-clock');
+      clock = SteppableClock.create(work);
+      return FaultBed.start({ setup, runtime, env: clock?.env });
     },
-  );
-});
+    use: (started) => (bed = started),
+    beforeStop: () => {
+      if (work) fs.rmSync(work, { recursive: true, force: true });
+      work = undefined;
+    },
+  },
+  (engine) => {
+    (SKIP ? it.skip : it)(
+      'forward 1 h, then back 2 h, with tokens cached: no expired token sent, no 401 in a flow, no extra token request',
+      async () => {
+        const steppable = clock as SteppableClock;
+        const start = logMark(bed.emulator);
+        const warm = await callBoth();
+        const forward = await stepClock(steppable, HOUR_S, start);
+        const fwd = stepRow(engine, FORWARD, forward, HOUR_S)
+          .observe(`before the step: ${outcomes(warm)}`)
+          .check('the calls before the step succeeded', errorsIn(warm) === 0);
+        await runtimeHealthy(bed, fwd);
+        // Back two hours: now an hour behind the real time.
+        const backward = await stepClock(steppable, -HOUR_S, forward.halfLifeMark);
+        steppable.set(0);
+        const back = stepRow(engine, BACKWARD, backward, -HOUR_S);
+        await runtimeHealthy(bed, back);
+        try {
+          fwd.finish();
+        } finally {
+          back.finish();
+        }
+      },
+    );
+  },
+);

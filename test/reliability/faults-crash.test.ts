@@ -10,11 +10,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { listFiles } from '../support/node-red-stack';
 import type { Emulator, EmulatorConfig, RequestLogEntry } from '../emulator/types';
-import { artifactDir, rememberSecrets } from './hygiene';
+import { rememberSecrets } from './hygiene';
 import { PROCESS_REQUEST, runtimeHealthy } from './support/fault-checks';
-import { FAULT_TEST_TIMEOUT_MS, FaultBed, type FaultBedAuth, type FaultBedRun, type FaultBedTarget } from './support/fault-bed';
+import {
+  FAULT_TEST_TIMEOUT_MS,
+  FaultBed,
+  sentinelHubAuth,
+  terrascopeAuth,
+  type FaultBedAuth,
+  type FaultBedRun,
+  type FaultBedTarget,
+} from './support/fault-bed';
 import { byClient, grantsText, isTokenRequest, logMark, outcomeText, Scenario, tokenRequests } from './support/observe';
-import { faultRuntimes } from './support/runtimes';
+import { describeOnEachRuntime } from './support/runtimes';
 import { sha256File, sizeOf, syntheticSha256, waitForSize, waitUntil, watchFinalName } from './support/disk-watch';
 
 jest.setTimeout(FAULT_TEST_TIMEOUT_MS);
@@ -45,25 +53,9 @@ let bigSha: string;
 function setup(emulator: Emulator, files: string): { auths: FaultBedAuth[]; targets: FaultBedTarget[] } {
   // Keycloak with "Revoke Refresh Token" on: a refresh token works once, then it has been rotated.
   emulator.configure({ clients: [shClient], users: Object.values(users), revokeUsedRefreshTokens: true } as Partial<EmulatorConfig>);
-  const e = emulator.endpoints;
-  const terrascope = (id: keyof typeof users): FaultBedAuth => ({
-    id: `auth-${id}`,
-    provider: 'terrascope',
-    tokenUrl: e.terrascope.tokenUrl,
-    baseUrl: e.terrascope.baseUrl,
-    credentials: { ...users[id] },
-  });
   const auths: FaultBedAuth[] = [
-    {
-      id: 'auth-sh',
-      provider: 'sentinel-hub',
-      tokenUrl: e.sentinelHub.tokenUrl,
-      baseUrl: e.sentinelHub.baseUrl,
-      credentials: { ...shClient },
-    },
-    terrascope('big'),
-    terrascope('chain'),
-    terrascope('wire'),
+    sentinelHubAuth(emulator, shClient),
+    ...(Object.keys(users) as (keyof typeof users)[]).map((id) => terrascopeAuth(emulator, users[id], `auth-${id}`)),
   ];
   const download = (id: keyof typeof users, url: string): FaultBedTarget => ({
     id: `req-${id}`,
@@ -106,26 +98,13 @@ beforeAll(() => {
   bigSha = syntheticSha256(BIG);
 });
 
-beforeEach(() => {
-  bed?.emulator.clearFaults();
-  bed?.startScenario();
-});
+describeOnEachRuntime(
+  'crashes',
+  { artifacts: 'faults-crash', start: (runtime) => FaultBed.start({ setup, runtime }), use: (started) => (bed = started) },
+  crashScenarios,
+);
 
-afterEach(() => {
-  bed?.reportUnfinished();
-});
-
-describe.each(faultRuntimes())('crashes ($engine)', ({ runtime, engine, key }) => {
-  beforeAll(async () => {
-    bed = await FaultBed.start({ setup, runtime });
-  }, 240_000);
-
-  afterAll(async () => {
-    if (!bed) return;
-    bed.saveArtifacts(artifactDir(`faults-crash-${key}`));
-    await bed.stop();
-  }, 60_000);
-
+function crashScenarios(engine: string): void {
   it('SIGKILL at half of a 256 MiB download, restart with the same flows: resumed from the .part with one Range request, byte-identical, never an incomplete file under the final name', async () => {
     const dir = path.join(bed.files, 'big');
     fs.mkdirSync(dir, { recursive: true });
@@ -247,4 +226,4 @@ describe.each(faultRuntimes())('crashes ($engine)', ({ runtime, engine, key }) =
       s.finish();
     });
   });
-});
+}

@@ -15,11 +15,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { listFiles } from '../support/node-red-stack';
 import type { Emulator } from '../emulator/types';
-import { artifactDir, rememberSecrets } from './hygiene';
+import { rememberSecrets } from './hygiene';
 import { PROCESS_REQUEST, runtimeHealthy } from './support/fault-checks';
-import { FAULT_TEST_TIMEOUT_MS, FaultBed, type FaultBedAuth, type FaultBedRun, type FaultBedTarget } from './support/fault-bed';
+import {
+  FAULT_TEST_TIMEOUT_MS,
+  FaultBed,
+  sentinelHubAuth,
+  terrascopeAuth,
+  type FaultBedAuth,
+  type FaultBedRun,
+  type FaultBedTarget,
+} from './support/fault-bed';
 import { errorCode, errorMessage, excerpt, logMark, outcomeText, Scenario } from './support/observe';
-import { faultRuntimes } from './support/runtimes';
+import { describeOnEachRuntime } from './support/runtimes';
 import { sha256File, syntheticSha256 } from './support/disk-watch';
 import { canSwitchUser, fillUp, mountRefusal, mountTmpfs, remountReadOnly, UNPRIVILEGED, unmount } from './support/mounts';
 
@@ -66,23 +74,13 @@ function setup(emulator: Emulator, files: string): { auths: FaultBedAuth[]; targ
     if (ENGINE_USER) fs.chownSync(path.join(at.ro, 'existing'), ENGINE_USER.uid, ENGINE_USER.gid);
     remountReadOnly(at.ro);
   }
-  const e = emulator.endpoints;
   const download = (id: string, directory: string): FaultBedTarget => ({
     id,
     auth: 'auth-ts',
     props: { operation: 'download', url: `/download/synthetic/${FILE_BYTES}.bin`, directory },
   });
   return {
-    auths: [
-      {
-        id: 'auth-sh',
-        provider: 'sentinel-hub',
-        tokenUrl: e.sentinelHub.tokenUrl,
-        baseUrl: e.sentinelHub.baseUrl,
-        credentials: { ...client },
-      },
-      { id: 'auth-ts', provider: 'terrascope', tokenUrl: e.terrascope.tokenUrl, baseUrl: e.terrascope.baseUrl, credentials: { ...user } },
-    ],
+    auths: [sentinelHubAuth(emulator, client), terrascopeAuth(emulator, user)],
     targets: [
       download('req-full', path.join(at.full, 'downloads')),
       {
@@ -114,25 +112,28 @@ function refusedWrite(s: Scenario, r: FaultBedRun, folder: string, reason: RegEx
     .check('no output message', r.outputs.length === 0);
 }
 
-beforeEach(() => bed?.startScenario());
-afterEach(() => bed?.reportUnfinished());
+describeOnEachRuntime(
+  'disk faults',
+  {
+    artifacts: 'faults-disk',
+    start: async (runtime) => {
+      const started = await FaultBed.start({ setup, runtime, user: ENGINE_USER });
+      // The token first, so no scenario waits for one.
+      const warm = await started.run('req-warm', { url: '/download/synthetic/1024.bin', filename: 'warm.bin' });
+      if (!ok(warm)) throw new Error(`warm-up failed: ${outcomeText(warm)}`);
+      return started;
+    },
+    use: (started) => (bed = started),
+    // The bed's folder goes after the bed: the file systems mounted in it go first.
+    beforeStop: () => {
+      if (at) for (const dir of [at.full, at.ro]) unmount(dir);
+    },
+  },
+  diskScenarios,
+);
 
-describe.each(faultRuntimes())('disk faults ($engine)', ({ runtime, engine, key }) => {
+function diskScenarios(engine: string): void {
   const asWhom = ENGINE_USER ? 'Node-RED running as nobody' : 'Node-RED running as the suite’s own user';
-
-  beforeAll(async () => {
-    bed = await FaultBed.start({ setup, runtime, user: ENGINE_USER });
-    // The token first, so no scenario waits for one.
-    const warm = await bed.run('req-warm', { url: '/download/synthetic/1024.bin', filename: 'warm.bin' });
-    if (!ok(warm)) throw new Error(`warm-up failed: ${outcomeText(warm)}`);
-  }, 240_000);
-
-  afterAll(async () => {
-    if (at) for (const dir of [at.full, at.ro]) unmount(dir);
-    if (!bed) return;
-    bed.saveArtifacts(artifactDir(`faults-disk-${key}`));
-    await bed.stop();
-  }, 60_000);
 
   const withMount = MOUNT_REFUSAL ? it.skip : it;
   const FULL_DOWNLOAD = {
@@ -289,4 +290,4 @@ describe.each(faultRuntimes())('disk faults ($engine)', ({ runtime, engine, key 
     await runtimeHealthy(bed, s);
     s.finish();
   });
-});
+}

@@ -10,8 +10,8 @@
 import { randomBytes } from 'node:crypto';
 import { rateLimitFault } from '../emulator/server';
 import type { Emulator, EmulatorClient, EmulatorConfig, EmulatorUser, FaultScript } from '../emulator/types';
-import { artifactDir, rememberSecrets } from './hygiene';
-import { faultRuntimes } from './support/runtimes';
+import { rememberSecrets } from './hygiene';
+import { describeOnEachRuntime } from './support/runtimes';
 import { BLAMES_CREDENTIALS, PROCESS_REQUEST, runtimeHealthy } from './support/fault-checks';
 import { FAULT_TEST_TIMEOUT_MS, FaultBed, type FaultBedAuth, type FaultBedRun, type FaultBedTarget } from './support/fault-bed';
 import {
@@ -128,28 +128,11 @@ function succeeded(r: FaultBedRun): boolean {
   return r.errors.length === 0 && r.outputs.length === 1 && r.outputs[0].statusCode === 200 && (r.outputs[0].bufferLength ?? 0) > 0;
 }
 
-beforeEach(() => {
-  bed.emulator.clearFaults();
-  bed.startScenario();
-});
-
-afterEach(() => {
-  bed?.reportUnfinished();
-});
-
-describe.each(faultRuntimes())('token endpoint faults ($engine)', ({ runtime, engine, key }) => {
-  beforeAll(async () => {
-    bed = await FaultBed.start({ setup, runtime });
-  }, 240_000);
-
-  afterAll(async () => {
-    if (!bed) return;
-    bed.saveArtifacts(artifactDir(`faults-token-endpoint-${key}`));
-    await bed.stop();
-  }, 60_000);
-
-  tokenEndpointScenarios(engine);
-});
+describeOnEachRuntime(
+  'token endpoint faults',
+  { artifacts: 'faults-token-endpoint', start: (runtime) => FaultBed.start({ setup, runtime }), use: (started) => (bed = started) },
+  tokenEndpointScenarios,
+);
 
 function tokenEndpointScenarios(engine: string): void {
   it('429 with a Retry-After in milliseconds: waits that long, then one more request', async () => {

@@ -28,6 +28,18 @@ export interface FaultBedAuth {
   credentials: { clientId?: string; clientSecret?: string; username?: string; password?: string };
 }
 
+/** An EO Auth node for a Sentinel Hub OAuth client, pointed at the emulator (the legacy /oauth/token path). */
+export function sentinelHubAuth(emulator: Emulator, client: { clientId: string; clientSecret: string }, id = 'auth-sh'): FaultBedAuth {
+  const e = emulator.endpoints.sentinelHub;
+  return { id, provider: 'sentinel-hub', tokenUrl: e.tokenUrl, baseUrl: e.baseUrl, credentials: { ...client } };
+}
+
+/** An EO Auth node for a Terrascope user (password grant), pointed at the emulator. */
+export function terrascopeAuth(emulator: Emulator, user: { username: string; password: string }, id = 'auth-ts'): FaultBedAuth {
+  const e = emulator.endpoints.terrascope;
+  return { id, provider: 'terrascope', tokenUrl: e.tokenUrl, baseUrl: e.baseUrl, credentials: { ...user } };
+}
+
 /** An EO Request node, with its flows.json properties (operation, url, output, directory, ...). */
 export interface FaultBedTarget {
   id: string;
