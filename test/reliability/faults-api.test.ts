@@ -1,10 +1,10 @@
 /**
  * API faults, end to end: a real Node-RED with the packed package (Node-RED 5 on Node 24, then
- * Node-RED 4.1 on Node 20) calling the emulator's
- * Process API, Terrascope downloads, WorldCover tiles and STAC while they misbehave. Tokens are
- * fetched once before the scenarios, so every token request a scenario causes is counted. For
- * each: the outcome, token requests, API requests, what is on disk (never a file that looks
- * complete when it is not; a resumed file byte-identical), and the runtime's health.
+ * Node-RED 4.1 on Node 20) calling the emulator's Process API, Terrascope downloads, WorldCover
+ * tiles and STAC while they misbehave. Tokens are fetched once before the scenarios, so every
+ * token request a scenario causes is counted. For each: the outcome, token requests, API requests,
+ * what is on disk (never a file that looks complete when it is not; a resumed file
+ * byte-identical), and the runtime's health.
  *
  * The https → http redirect needs an https origin: a loopback TLS front with a self-signed
  * certificate (support/tls-front.ts) that Node-RED trusts through NODE_EXTRA_CA_CERTS.
