@@ -8,6 +8,7 @@
  * const res = await eoRequest({ connection, tokens, url: '/catalogue/products?collection=...' });
  */
 export { EoError, isEoError, safeUrl, type EoErrorCode, type EoErrorDetails } from './errors';
+export { steadyNow } from './clock';
 export * from './config/providers';
 export * from './config/connection';
 export { readJsonObject, type JsonObjectReading } from './config/json-object';
@@ -42,6 +43,7 @@ export {
 export { parseBBox, validateBBox, isGeographicCrs, CRS84, type BBox, type BBoxOptions } from './services/bounding-box';
 export { parseGeometry, type GeoJsonGeometry } from './services/geojson-geometry';
 export { saveResponseToFile, type SaveResponseOptions, type SaveResponseResult } from './files/save-response';
+export { fileWriteError, isFileWriteFailure } from './files/file-errors';
 export { readTokenClaims, type TokenClaims } from './auth/jwt-claims';
 export { isHeaderName, isHeaderValue } from './http/request-headers';
 export { SENTINEL_HUB_PATHS, isReadOnlySentinelHubPost } from './services/sentinel-hub-api';
