@@ -43,8 +43,8 @@ export default [
   },
   {
     // The engine-agnostic core never imports n8n-workflow (it also serves Node-RED): it throws
-    // its own EoError, which the n8n node turns into NodeApiError / NodeOperationError in
-    // nodes/EoRequest/helpers/errors.ts. Its provider field list is not an n8n parameter list;
+    // its own EoError, which the n8n nodes turn into NodeApiError / NodeOperationError in
+    // nodes/n8n-shared/node-errors.ts. Its provider field list is not an n8n parameter list;
     // secret fields become `typeOptions.password` in credentials/credentialFields.ts.
     files: ['nodes/core/**/*.ts'],
     rules: {

@@ -8,7 +8,7 @@ import {
 import { router } from './actions/router';
 import * as sentinelHub from './actions/sentinelHub';
 import * as terrascope from './actions/terrascope';
-import { eoCredentialTest } from './methods/credentialTest';
+import { eoCredentialTest } from '../n8n-shared/credentialTest';
 
 /**
  * EO Request: Sentinel Hub / CDSE and Terrascope calls through the package's process-wide token

@@ -7,18 +7,9 @@ import {
   type INodeTypeDescription,
   type IPollFunctions,
 } from 'n8n-workflow';
-import {
-  checkWatchSettings,
-  newestScene,
-  pollScenes,
-  resolveConnection,
-  tokenProviderFor,
-  watchKey,
-  type Scene,
-  type WatchSettingsInput,
-} from '../core';
-import { settingsFromCredentials } from '../EoRequest/transport/connection';
-import { eoCredentialTest } from '../EoRequest/methods/credentialTest';
+import { checkWatchSettings, newestScene, pollScenes, watchKey, type Scene, type WatchSettingsInput } from '../core';
+import { accessFromCredentials, CREDENTIAL_TYPE } from '../n8n-shared/credentials';
+import { eoCredentialTest } from '../n8n-shared/credentialTest';
 import { properties } from './description';
 import { triggerError } from './errors';
 
@@ -79,9 +70,8 @@ export class EoTrigger implements INodeType {
     const node = this.getNode();
     try {
       const settings = checkWatchSettings(watchInput(this));
-      const type = settings.source === 'stac' ? 'terrascopeApi' : 'sentinelHubApi';
-      const connection = resolveConnection(settingsFromCredentials(type, await this.getCredentials(type)));
-      const request = { connection, tokens: tokenProviderFor(connection) };
+      const type = settings.source === 'stac' ? CREDENTIAL_TYPE.terrascope : CREDENTIAL_TYPE.sentinelHub;
+      const request = accessFromCredentials(type, await this.getCredentials(type));
       if (this.getMode() === 'manual') {
         // "Fetch test event": the newest matching scene, seen or not; the cursor is not touched.
         const { scene, window } = await newestScene({ ...request, settings });

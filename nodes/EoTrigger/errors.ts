@@ -1,13 +1,12 @@
 /**
- * The trigger's errors: a setting the user must fix names the parameter as the node shows it;
- * everything else is mapped like EO Request's (NodeApiError with the provider's message).
+ * The trigger's errors: the package's n8n error mapping (n8n-shared/node-errors.ts) with the
+ * trigger's parameter names. A poll works on no input item, so its errors name none.
  */
-import { NodeOperationError, type INode, type NodeApiError } from 'n8n-workflow';
-import { isEoError } from '../core';
-import { toNodeError } from '../EoRequest/helpers/errors';
+import type { INode, NodeApiError, NodeOperationError } from 'n8n-workflow';
+import { CREDENTIAL_FIELD_LABELS, nodeErrorOf, type FieldLabels } from '../n8n-shared/node-errors';
 
 /** Core field names → the trigger's parameter names. */
-const LABELS: Record<string, string> = {
+const LABELS: FieldLabels = {
   source: 'Source',
   collection: 'Collection',
   bbox: 'Bounding Box',
@@ -18,11 +17,9 @@ const LABELS: Record<string, string> = {
   lookbackHours: 'Look-Back Window (Hours)',
   firstPoll: 'On First Activation',
   since: 'Emit Since',
+  ...CREDENTIAL_FIELD_LABELS,
 };
 
 export function triggerError(node: INode, err: unknown): NodeOperationError | NodeApiError {
-  if (isEoError(err, 'EO_INVALID_CONFIG') && err.field && LABELS[err.field]) {
-    return new NodeOperationError(node, `${LABELS[err.field]}: ${err.message}`, { description: err.hint });
-  }
-  return toNodeError(node, err, 0);
+  return nodeErrorOf(node, err, LABELS);
 }

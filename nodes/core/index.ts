@@ -8,8 +8,10 @@
  * const res = await eoRequest({ connection, tokens, url: '/catalogue/products?collection=...' });
  */
 export { EoError, isEoError, safeUrl, type EoErrorCode, type EoErrorDetails } from './errors';
+export { steadyNow } from './clock';
 export * from './config/providers';
 export * from './config/connection';
+export { readJsonObject, type JsonObjectReading } from './config/json-object';
 export type { AccessToken, GetTokenOptions, TokenProvider } from './auth/token-provider';
 export { parseRetryAfter, backoffDelay } from './http/backoff';
 export { requestToken, type TokenGrant, type TokenResponse, type TokenRequestOptions } from './auth/token-request';
@@ -18,7 +20,13 @@ export { formatTokenState, type TokenState } from './auth/token-state';
 export { eoRequest, processingUnitsOf, type EoRequestOptions, type EoResponse, type ResponseType } from './http/eo-request';
 export { isReadOnlyApiCall } from './http/retry-policy';
 export type { RequestBody } from './http/request-body';
+export { REQUEST_METHODS, isRequestMethod, methodSendsBody, type RequestMethod } from './http/request-methods';
 export type { AttemptInfo } from './http/send-authorized';
+export { tokenSharingStatus } from './auth/shared/sharing-status';
+export { tokenSharingFromEnvironment } from './auth/shared/sharing-from-environment';
+export { RedisTokenSharing, type RedisTokenSharingOptions } from './auth/shared/shared-renewal';
+export { sharingConfig, redisAddress, type RedisSettings, type SharingConfig } from './auth/shared/sharing-config';
+export type { TokenSharing, TokenSharingStatus } from './auth/shared/renewal-port';
 export { catalogSearchAll, type CatalogSearchAllOptions, type CatalogSearchAllResult } from './services/catalog-search';
 export { downloadToFile, type DownloadOptions, type DownloadResult } from './files/download';
 export type { DownloadProgress } from './files/progress';
@@ -42,7 +50,9 @@ export {
   type WorldCoverYear,
 } from './services/worldcover';
 export { parseBBox, validateBBox, isGeographicCrs, CRS84, type BBox, type BBoxOptions } from './services/bounding-box';
+export { parseGeometry, type GeoJsonGeometry } from './services/geojson-geometry';
 export { saveResponseToFile, type SaveResponseOptions, type SaveResponseResult } from './files/save-response';
+export { fileWriteError, isFileWriteFailure } from './files/file-errors';
 export { readTokenClaims, type TokenClaims } from './auth/jwt-claims';
 export { isHeaderName, isHeaderValue } from './http/request-headers';
 export { SENTINEL_HUB_PATHS, isReadOnlySentinelHubPost } from './services/sentinel-hub-api';

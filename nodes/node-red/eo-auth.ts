@@ -11,6 +11,7 @@ import {
   resolveConnection,
   sharedTokenCache,
   testConnection,
+  tokenSharingStatus,
   type Connection,
   type EoError,
 } from '../core';
@@ -88,12 +89,24 @@ export = function eoAuth(RED: NodeRedApi): void {
     const reused = storedSecretsUsed(sent, merged).filter((name) => settings[name] !== undefined);
     const deployed = id ? RED.nodes.getNode(id) : undefined;
     if (reused.length > 0 && (!isEoAuthHandle(deployed) || deployed.tokenEndpoint !== tokenEndpointOf(props))) {
-      res.json({ ok: false, code: 'EO_INVALID_CONFIG', message: t('eo-auth.errors.secretForOtherEndpoint'), field: reused[0] });
+      res.json({
+        ok: false,
+        code: 'EO_INVALID_CONFIG',
+        message: t('eo-auth.errors.secretForOtherEndpoint'),
+        field: reused[0],
+        sharing: tokenSharingStatus().text,
+      });
       return;
     }
     testConnection(settings).then(
       (result) => res.json(result),
-      () => res.json({ ok: false, code: 'EO_NETWORK', message: t('eo-auth.test.failed', { message: 'internal error' }) }),
+      () =>
+        res.json({
+          ok: false,
+          code: 'EO_NETWORK',
+          message: t('eo-auth.test.failed', { message: 'internal error' }),
+          sharing: tokenSharingStatus().text,
+        }),
     );
   });
 };

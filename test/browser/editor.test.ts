@@ -13,7 +13,7 @@ import { PROVIDERS, type CredentialFieldName, type ProviderId } from '../../node
 import { launchChromium, publishDocsImage, screenshot } from '../support/browser';
 import { tempDir } from '../support/paths';
 import { startStack, type Stack } from '../support/node-red-stack';
-import { debugNode, type FlowNode } from '../support/flows';
+import { debugNode, eoRequestNode, injectNode, type FlowNode } from '../support/flows';
 
 const ALL_FIELDS: CredentialFieldName[] = [
   'tokenUrl',
@@ -56,48 +56,30 @@ function startingFlow(): FlowNode[] {
   const nodes: FlowNode[] = [{ id: TAB, type: 'tab', label: 'EO editor test', disabled: false, info: '' }];
   providers.forEach((p, i) => {
     const terrascope = p === 'terrascope';
+    const y = 60 + 60 * i;
     nodes.push(
-      {
-        id: `inject-${p}`,
-        type: 'inject',
-        z: TAB,
-        name: `${PROVIDERS[p].label}`,
-        props: [{ p: 'payload' }],
-        repeat: '',
-        crontab: '',
-        once: false,
-        onceDelay: 0.1,
-        topic: '',
-        payload: terrascope ? '' : JSON.stringify({ collections: ['sentinel-2-l2a'], limit: 5 }),
-        payloadType: terrascope ? 'date' : 'json',
-        x: 170,
-        y: 60 + 60 * i,
-        wires: [[`request-${p}`]],
-      },
-      {
-        id: `request-${p}`,
-        type: 'eo-request',
-        z: TAB,
-        name: terrascope ? 'WorldCover search' : 'catalog search',
-        auth: '',
-        operation: terrascope ? 'request' : 'catalog',
-        method: terrascope ? 'GET' : 'POST',
-        url: terrascope ? '/catalogue/products?collection=urn:eop:VITO:ESA_WorldCover_10m_2021_V2&bbox=2.5,50.6,3.5,51.2' : '',
-        headers: [],
-        accept: 'image/tiff',
-        output: 'json',
-        directory: '',
-        filename: '',
-        overwrite: 'if-changed',
-        catalogLimit: 5,
-        catalogSplit: false,
-        year: 2021,
-        bbox: '',
-        x: 420,
-        y: 60 + 60 * i,
-        wires: [[`debug-${p}`]],
-      },
-      debugNode(`debug-${p}`, TAB, { x: 650, y: 60 + 60 * i }),
+      injectNode(
+        `inject-${p}`,
+        TAB,
+        { x: 170, y, name: PROVIDERS[p].label },
+        terrascope ? undefined : { collections: ['sentinel-2-l2a'], limit: 5 },
+        [`request-${p}`],
+      ),
+      eoRequestNode(
+        `request-${p}`,
+        TAB,
+        { x: 420, y },
+        {
+          name: terrascope ? 'WorldCover search' : 'catalog search',
+          operation: terrascope ? 'request' : 'catalog',
+          method: terrascope ? 'GET' : 'POST',
+          url: terrascope ? '/catalogue/products?collection=urn:eop:VITO:ESA_WorldCover_10m_2021_V2&bbox=2.5,50.6,3.5,51.2' : '',
+          output: 'json',
+          catalogLimit: 5,
+        },
+        [[`debug-${p}`]],
+      ),
+      debugNode(`debug-${p}`, TAB, { x: 650, y }),
     );
   });
   return nodes;

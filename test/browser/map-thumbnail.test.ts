@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { worldCoverTiles, type BBox } from '../../nodes/core';
 import { launchChromium, publishDocsImage, screenshot } from '../support/browser';
-import { debugNode, injectNode, type FlowNode } from '../support/flows';
+import { debugNode, emulatedAuthNode, eoRequestNode, injectNode, type FlowNode } from '../support/flows';
 import { startStack, type Stack } from '../support/node-red-stack';
 import { tempDir } from '../support/paths';
 
@@ -48,52 +48,12 @@ const pageErrors: string[] = [];
 
 function flow(): FlowNode[] {
   const t = stack.target;
-  const sentinelHub = t.endpoints.sentinelHub;
-  const terrascope = t.endpoints.terrascope;
-  const request = (id: string, props: Record<string, unknown>, x: number, y: number, wires: string[][] = [[]]): FlowNode => ({
-    id,
-    type: 'eo-request',
-    z: TAB,
-    name: '',
-    method: 'GET',
-    url: '',
-    headers: [],
-    accept: 'image/tiff',
-    output: 'auto',
-    directory: '',
-    filename: '',
-    overwrite: 'if-changed',
-    catalogLimit: 10,
-    catalogSplit: false,
-    year: 2021,
-    bbox: '',
-    thumbnail: false,
-    thumbnailFiles: false,
-    x,
-    y,
-    wires,
-    ...props,
-  });
+  const request = (id: string, props: Record<string, unknown>, x: number, y: number, wires: string[][] = [[]]): FlowNode =>
+    eoRequestNode(id, TAB, { x, y }, { catalogLimit: 10, ...props }, wires);
   return [
     { id: TAB, type: 'tab', label: 'EO map and thumbnail', disabled: false, info: '' },
-    {
-      id: 'auth-sh',
-      type: 'eo-auth',
-      name: 'Sentinel Hub (emulator)',
-      provider: 'sentinel-hub',
-      tokenUrl: sentinelHub.tokenUrl,
-      baseUrl: sentinelHub.baseUrl,
-      credentials: { clientId: t.clientId, clientSecret: t.clientSecret },
-    },
-    {
-      id: 'auth-ts',
-      type: 'eo-auth',
-      name: 'Terrascope (emulator)',
-      provider: 'terrascope',
-      tokenUrl: terrascope.tokenUrl,
-      baseUrl: terrascope.baseUrl,
-      credentials: { username: t.username, password: t.password },
-    },
+    emulatedAuthNode(t, 'sentinel-hub', 'auth-sh', { name: 'Sentinel Hub (emulator)' }),
+    emulatedAuthNode(t, 'terrascope', 'auth-ts', { name: 'Terrascope (emulator)' }),
     injectNode('inject-process', TAB, { x: 150, y: 80, name: 'true colour, 256×128' }, PROCESS_REQUEST, ['process']),
     request(
       'process',

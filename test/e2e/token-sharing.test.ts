@@ -5,7 +5,16 @@
  * provider emulator over loopback.
  */
 import fs from 'node:fs';
-import { clearCollected, waitForCollected, withCollectors, type FlowNode } from '../support/flows';
+import {
+  clearCollected,
+  debugNode,
+  emulatedAuthNode,
+  eoRequestNode,
+  injectNode,
+  waitForCollected,
+  withCollectors,
+  type FlowNode,
+} from '../support/flows';
 import { tempDir } from '../support/paths';
 import { startStack, type Stack } from '../support/node-red-stack';
 
@@ -18,38 +27,15 @@ let work: string;
 function flows(label = 'one account'): FlowNode[] {
   const tab = 'tab-tokens';
   const fanOut = `for (let i = 0; i < ${PER_NODE}; i++) node.send([{ payload: { collections: ['sentinel-2-l2a'], limit: 1 }, i }, { payload: { collections: ['sentinel-2-l2a'], limit: 1 }, i }, { payload: { collections: ['sentinel-2-l2a'], limit: 1 }, i }]);\nreturn null;`;
-  const t = stack.target;
   return withCollectors([
     { id: tab, type: 'tab', label, disabled: false, info: '' },
-    {
-      id: 'auth',
-      type: 'eo-auth',
+    emulatedAuthNode(stack.target, 'sentinel-hub', 'auth', {
       name: 'shared',
-      provider: 'sentinel-hub',
-      tokenUrl: t.endpoints.sentinelHub.tokenUrl,
-      baseUrl: t.endpoints.sentinelHub.baseUrl,
       grant: 'client_credentials',
       clientAuth: 'body',
       extraOrigins: '',
-      credentials: { clientId: t.clientId, clientSecret: t.clientSecret },
-    },
-    {
-      id: 'fire',
-      type: 'inject',
-      z: tab,
-      name: 'fire',
-      props: [{ p: 'payload' }],
-      repeat: '',
-      crontab: '',
-      once: false,
-      onceDelay: 0.1,
-      topic: '',
-      payload: '',
-      payloadType: 'date',
-      x: 100,
-      y: 100,
-      wires: [['fan-out']],
-    },
+    }),
+    injectNode('fire', tab, { x: 100, y: 100, name: 'fire' }, undefined, ['fan-out']),
     {
       id: 'fan-out',
       type: 'function',
@@ -61,46 +47,16 @@ function flows(label = 'one account'): FlowNode[] {
       y: 100,
       wires: [[REQUESTS[0]], [REQUESTS[1]], [REQUESTS[2]]],
     },
-    ...REQUESTS.map((id, i) => ({
-      id,
-      type: 'eo-request',
-      z: tab,
-      name: `catalog ${i + 1}`,
-      auth: 'auth',
-      operation: 'catalog',
-      method: 'POST',
-      url: '',
-      headers: [],
-      accept: 'image/tiff',
-      output: 'json',
-      directory: '',
-      filename: '',
-      overwrite: 'if-changed',
-      catalogLimit: 1,
-      catalogSplit: false,
-      year: 2021,
-      bbox: '',
-      x: 450,
-      y: 60 + 40 * i,
-      wires: [['done']],
-    })),
-    {
-      id: 'done',
-      type: 'debug',
-      z: tab,
-      name: '',
-      active: false,
-      tosidebar: true,
-      console: false,
-      tostatus: false,
-      complete: 'payload',
-      targetType: 'msg',
-      statusVal: '',
-      statusType: 'auto',
-      x: 650,
-      y: 100,
-      wires: [],
-    },
+    ...REQUESTS.map((id, i) =>
+      eoRequestNode(
+        id,
+        tab,
+        { x: 450, y: 60 + 40 * i },
+        { name: `catalog ${i + 1}`, auth: 'auth', operation: 'catalog', method: 'POST', output: 'json', catalogLimit: 1 },
+        [['done']],
+      ),
+    ),
+    debugNode('done', tab, { x: 650, y: 100, active: false }),
   ]);
 }
 

@@ -4,7 +4,8 @@
  */
 import { startEmulator } from '../emulator/server';
 import type { Emulator } from '../emulator/types';
-import { EO_REQUEST_TYPE, emulatorCredentials, N8nHome, nodeOutput, SENTINEL_HUB_CREDENTIAL } from '../support/n8n-process';
+import { emulatorCredentials, N8nHome, nodeOutput } from '../support/n8n-process';
+import { sentinelHubCall } from './workflows';
 
 jest.setTimeout(120_000);
 
@@ -12,40 +13,15 @@ let emu: Emulator;
 let home: N8nHome;
 
 function apiCall(id: string, headersJson: string) {
-  const start = {
-    id: '7c0e0000-0000-4000-8000-00000000b001',
-    name: 'Start',
-    type: 'n8n-nodes-base.manualTrigger',
-    typeVersion: 1,
-    position: [0, 0],
-    parameters: {},
-  };
-  const call = {
-    id: '7c0e0000-0000-4000-8000-00000000b002',
-    name: 'Call',
-    type: EO_REQUEST_TYPE,
-    typeVersion: 1,
-    position: [200, 0],
-    parameters: {
-      resource: 'sentinelHub',
-      operation: 'apiCall',
-      method: 'POST',
-      url: '/api/v1/catalog/1.0.0/search',
-      bodyJson: '{"collections":["sentinel-2-l2a"],"limit":1}',
-      headersJson,
-      responseFormat: 'json',
-    },
-    credentials: { sentinelHubApi: SENTINEL_HUB_CREDENTIAL },
-    onError: 'continueRegularOutput',
-  };
-  return {
-    id,
-    name: id,
-    active: false,
-    settings: { executionOrder: 'v1' },
-    nodes: [start, call],
-    connections: { Start: { main: [[{ node: 'Call', type: 'main', index: 0 }]] } },
-  };
+  return sentinelHubCall(id, 'Call', {
+    resource: 'sentinelHub',
+    operation: 'apiCall',
+    method: 'POST',
+    url: '/api/v1/catalog/1.0.0/search',
+    bodyJson: '{"collections":["sentinel-2-l2a"],"limit":1}',
+    headersJson,
+    responseFormat: 'json',
+  });
 }
 
 beforeAll(async () => {

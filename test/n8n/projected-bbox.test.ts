@@ -4,8 +4,8 @@
  */
 import { startEmulator } from '../emulator/server';
 import type { Emulator } from '../emulator/types';
-import { EO_REQUEST_TYPE, emulatorCredentials, N8nHome, nodeOutput, SENTINEL_HUB_CREDENTIAL } from '../support/n8n-process';
-import { processParameters } from './workflows';
+import { emulatorCredentials, N8nHome, nodeOutput } from '../support/n8n-process';
+import { processParameters, sentinelHubCall } from './workflows';
 
 jest.setTimeout(120_000);
 
@@ -15,42 +15,13 @@ const UTM_BOX = [414315, 4958219, 414859, 4958819];
 let emu: Emulator;
 let home: N8nHome;
 
-function workflow(id: string, parameters: Record<string, unknown>) {
-  const start = {
-    id: '7c0e0000-0000-4000-8000-00000000a001',
-    name: 'Start',
-    type: 'n8n-nodes-base.manualTrigger',
-    typeVersion: 1,
-    position: [0, 0],
-    parameters: {},
-  };
-  const render = {
-    id: '7c0e0000-0000-4000-8000-00000000a002',
-    name: 'Render',
-    type: EO_REQUEST_TYPE,
-    typeVersion: 1,
-    position: [200, 0],
-    parameters,
-    credentials: { sentinelHubApi: SENTINEL_HUB_CREDENTIAL },
-    onError: 'continueRegularOutput',
-  };
-  return {
-    id,
-    name: id,
-    active: false,
-    settings: { executionOrder: 'v1' },
-    nodes: [start, render],
-    connections: { Start: { main: [[{ node: 'Render', type: 'main', index: 0 }]] } },
-  };
-}
-
 beforeAll(async () => {
   emu = await startEmulator();
   home = await N8nHome.create();
   await home.importCredentials(emulatorCredentials(emu));
   await home.importWorkflows([
-    workflow('eoUtmProcess', { ...processParameters(UTM_BOX.join(',')), crs: UTM33 }),
-    workflow('eoDegreesOutOfRange', { ...processParameters('414315,4958219,414859,4958819') }),
+    sentinelHubCall('eoUtmProcess', 'Render', { ...processParameters(UTM_BOX.join(',')), crs: UTM33 }),
+    sentinelHubCall('eoDegreesOutOfRange', 'Render', { ...processParameters('414315,4958219,414859,4958819') }),
   ]);
 }, 240_000);
 

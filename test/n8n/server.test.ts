@@ -87,10 +87,12 @@ const terrascopeData = (over: Record<string, unknown> = {}) => ({
 test('the credential test fetches a real token for good Sentinel Hub and Terrascope credentials', async () => {
   const sh = await credentialTest(SENTINEL_HUB_CREDENTIAL, 'sentinelHubApi', sentinelHubData());
   expect(sh).toMatchObject({ status: 'OK' });
-  expect(sh.message).toMatch(/^Sentinel Hub: token for demo-client, valid until \d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
+  expect(sh.message).toMatch(
+    /^Sentinel Hub: token for demo-client, valid until \d{4}-\d\d-\d\d \d\d:\d\d UTC\. Tokens: this process only\.$/,
+  );
   const ts = await credentialTest(TERRASCOPE_CREDENTIAL, 'terrascopeApi', terrascopeData());
   expect(ts).toMatchObject({ status: 'OK' });
-  expect(ts.message).toMatch(/^Terrascope: token for demo, valid until .* UTC, refresh until .* UTC$/);
+  expect(ts.message).toMatch(/^Terrascope: token for demo, valid until .* UTC, refresh until .* UTC\. Tokens: this process only\.$/);
   expect(emu.counters().tokenRequests).toMatchObject({ client_credentials: 1, password: 1 });
 });
 

@@ -1,10 +1,10 @@
 /**
  * Workflows the n8n tests import: the shipped examples (with their file paths moved into the test's
- * user folder), and small workflows for counting tokens and for bad input.
+ * user folder), and small workflows for counting tokens, for bad input and for one call.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EO_REQUEST_TYPE, SENTINEL_HUB_CREDENTIAL } from '../support/n8n-process';
+import { EO_REQUEST_TYPE, SENTINEL_HUB_CREDENTIAL, TERRASCOPE_CREDENTIAL } from '../support/n8n-process';
 import { repoRoot } from '../support/paths';
 
 type Workflow = {
@@ -48,6 +48,11 @@ function node(name: string, type: string, typeVersion: number, parameters: Recor
 
 const manual = () => node('Start', 'n8n-nodes-base.manualTrigger', 1, {});
 
+/** A workflow to import, inactive, with n8n's current execution order. */
+function workflowOf(id: string, name: string, nodes: Workflow['nodes'], connections: Workflow['connections']): Workflow {
+  return { id, name, active: false, settings: { executionOrder: 'v1' }, nodes, connections };
+}
+
 /** Process parameters for a small image of the area in `bbox` (an expression or text). */
 export function processParameters(bbox: string): Record<string, unknown> {
   return {
@@ -81,14 +86,7 @@ export function fiftyProcessCalls(): Workflow {
     { credentials: { terrascopeApi: { id: 'eoTerrascopeCred', name: 'Terrascope account' } } },
   );
   const render = node('Render each', EO_REQUEST_TYPE, 1, processParameters('={{ $json.bounds }}'), sentinelHubCredentials);
-  return {
-    id: 'eoFiftyItems',
-    name: 'Fifty Process calls',
-    active: false,
-    settings: { executionOrder: 'v1' },
-    nodes: [manual(), tiles, render],
-    connections: link('Start', 'Fifty tiles', 'Render each'),
-  };
+  return workflowOf('eoFiftyItems', 'Fifty Process calls', [manual(), tiles, render], link('Start', 'Fifty tiles', 'Render each'));
 }
 
 /** The three bounding boxes of the bad-input workflows, as typed; the second has only 3 numbers. */
@@ -106,33 +104,42 @@ export function badInput(id: string, continueOnFail: boolean): Workflow {
     ...sentinelHubCredentials,
     ...(continueOnFail ? { onError: 'continueRegularOutput' } : {}),
   });
-  return {
+  return workflowOf(
     id,
-    name: `Bad input (${continueOnFail ? 'continue' : 'stop'})`,
-    active: false,
-    settings: { executionOrder: 'v1' },
-    nodes: [manual(), boxes, split, render],
-    connections: link('Start', 'Boxes', 'One item per box', 'Render'),
-  };
+    `Bad input (${continueOnFail ? 'continue' : 'stop'})`,
+    [manual(), boxes, split, render],
+    link('Start', 'Boxes', 'One item per box', 'Render'),
+  );
 }
 
 /** A webhook (GET /webhook/<path>) answering with the Process result: run twice in one n8n process. */
 export function webhookProcess(id: string, path: string): Workflow {
-  const hook = node(
-    'Webhook',
-    'n8n-nodes-base.webhook',
-    2,
-    { path, responseMode: 'lastNode', options: {} },
-    { webhookId: '6b1c2d3e-1111-4a5b-8c9d-000000000001' },
-  );
   const render = node('Render', EO_REQUEST_TYPE, 1, processParameters('13.35,52.5,13.45,52.55'), sentinelHubCredentials);
+  return onWebhook(id, 'Process on webhook', path, '6b1c2d3e-1111-4a5b-8c9d-000000000001', render);
+}
+
+/** Webhook → Terrascope download of a small file (kept as binary), answering when the download is done. */
+export function webhookDownload(id: string, path: string, webhookId: string): Workflow {
+  const download = node(
+    'Download',
+    EO_REQUEST_TYPE,
+    1,
+    { resource: 'terrascope', operation: 'download', url: '/download/synthetic/4096.bin', binaryPropertyName: 'data' },
+    { credentials: { terrascopeApi: TERRASCOPE_CREDENTIAL } },
+  );
+  return onWebhook(id, 'Terrascope download on webhook', path, webhookId, download);
+}
+
+/** Webhook (GET `path`) → `target`, answering with what `target` put out. */
+function onWebhook(id: string, name: string, path: string, webhookId: string, target: ReturnType<typeof node>): Workflow {
+  const hook = node('Webhook', 'n8n-nodes-base.webhook', 2, { path, responseMode: 'lastNode', options: {} }, { webhookId });
   return {
     id,
-    name: 'Process on webhook',
+    name,
     active: false,
     settings: { executionOrder: 'v1' },
-    nodes: [hook, render],
-    connections: link('Webhook', 'Render'),
+    nodes: [hook, target],
+    connections: link('Webhook', target.name),
   };
 }
 
@@ -244,16 +251,17 @@ export function otherOperations(stacSearchUrl: string): Workflow {
     { resource: 'terrascope', operation: 'worldCover', bbox: '={{ $json.areas }}', year: 2021, output: 'metadata' },
     terrascope,
   );
-  const start = manual();
-  return {
-    id: 'eoOtherOperations',
-    name: 'Every other operation',
-    active: false,
-    settings: { executionOrder: 'v1' },
-    nodes: [start, ...branches, areas, split, perArea],
-    connections: {
-      Start: { main: [[...branches, areas].map((b) => ({ node: b.name, type: 'main', index: 0 }))] },
-      ...link('Two areas', 'One item per area', 'WorldCover per area'),
-    },
-  };
+  return workflowOf('eoOtherOperations', 'Every other operation', [manual(), ...branches, areas, split, perArea], {
+    Start: { main: [[...branches, areas].map((b) => ({ node: b.name, type: 'main', index: 0 }))] },
+    ...link('Two areas', 'One item per area', 'WorldCover per area'),
+  });
+}
+
+/**
+ * Start → one EO Request node `nodeName` on the Sentinel Hub credential, a failed item passed on as
+ * `{ error }` (On Error → Continue) so a test reads the message from the node's output.
+ */
+export function sentinelHubCall(id: string, nodeName: string, parameters: Record<string, unknown>): Workflow {
+  const call = node(nodeName, EO_REQUEST_TYPE, 1, parameters, { ...sentinelHubCredentials, onError: 'continueRegularOutput' });
+  return workflowOf(id, id, [manual(), call], link('Start', nodeName));
 }

@@ -3,7 +3,8 @@
  * (hidden) fields, and "Test connection" must test the new provider's typed credentials instead
  * of asking for a secret the new provider does not use.
  */
-import { authNode, DEMO_CLIENT, DEMO_USER, demoCredentials, NODES, useTestBed } from './eo-flow';
+import { authNode, demoCredentials, NODES, useTestBed } from './eo-flow';
+import { DEMO_CLIENT, DEMO_USER } from '../emulator/state';
 
 const bed = useTestBed();
 

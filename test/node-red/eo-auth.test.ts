@@ -5,7 +5,8 @@
  * that names the field on every node using the connection.
  */
 import { PROVIDERS, PROVIDER_IDS } from '../../nodes/core';
-import { authNode, caughtError, DEMO_CLIENT, DEMO_USER, demoCredentials, NODES, requestFlow, statusLog, useTestBed } from './eo-flow';
+import { authNode, caughtError, demoCredentials, NODES, requestFlow, statusLog, useTestBed } from './eo-flow';
+import { DEMO_CLIENT, DEMO_USER } from '../emulator/state';
 
 const bed = useTestBed();
 
@@ -46,13 +47,17 @@ describe('POST /eo-auth/test', () => {
     const before = Date.now();
     const answer = await postTest(testBody('sentinel-hub', { ...DEMO_CLIENT }));
     expect(answer.status).toBe(200);
+    // Without EO_REDIS_URL tokens stay in the process, and the answer says so.
     expect(answer.body).toEqual({
       ok: true,
       subject: 'demo-client',
       provider: 'sentinel-hub',
       expiresAt: expect.any(Number),
       // The same words as n8n's credential test.
-      message: expect.stringMatching(/^Sentinel Hub: token for demo-client, valid until \d{4}-\d\d-\d\d \d\d:\d\d UTC$/),
+      message: expect.stringMatching(
+        /^Sentinel Hub: token for demo-client, valid until \d{4}-\d\d-\d\d \d\d:\d\d UTC\. Tokens: this process only\.$/,
+      ),
+      sharing: 'this process only',
     });
     expect(answer.body.expiresAt as number).toBeGreaterThan(before + 3000_000);
     expect(answer.text).not.toMatch(JWT);
@@ -65,7 +70,9 @@ describe('POST /eo-auth/test', () => {
     const answer = await postTest(testBody('terrascope', { ...DEMO_USER }));
     expect(answer.body).toEqual(expect.objectContaining({ ok: true, subject: 'demo', provider: 'terrascope' }));
     expect(answer.body.refreshExpiresAt as number).toBeGreaterThan(answer.body.expiresAt as number);
-    expect(answer.body.message).toMatch(/^Terrascope: token for demo, valid until .* UTC, refresh until .* UTC$/);
+    expect(answer.body.message).toMatch(
+      /^Terrascope: token for demo, valid until .* UTC, refresh until .* UTC\. Tokens: this process only\.$/,
+    );
     expect(answer.text).not.toMatch(JWT);
     expect(answer.text).not.toContain(DEMO_USER.password);
   });

@@ -5,14 +5,13 @@
 import eoAuth from '../../nodes/node-red/eo-auth';
 import eoRequest from '../../nodes/node-red/eo-request';
 import { sharedTokenCache } from '../../nodes/core';
-import { startEmulator, DEMO_CLIENT, DEMO_USER } from '../emulator/server';
+import { startEmulator } from '../emulator/server';
 import { defaultConfig } from '../emulator/state';
 import type { Emulator } from '../emulator/types';
 import { demoAccount, emulatedEndpoints, type EmulatedProvider } from '../support/emulated-providers';
 import { loadTestHelper, type NodeRedTestHelper } from '../support/node-red-runtime';
 
 export const NODES = [eoAuth, eoRequest];
-export { DEMO_CLIENT, DEMO_USER };
 
 export type FlowNode = Record<string, unknown> & { id: string; type: string };
 export type Msg = Record<string, unknown>;

@@ -10,7 +10,6 @@ import {
   authNode,
   CATALOG_SEARCH,
   caughtError,
-  DEMO_CLIENT,
   demoCredentials,
   GOLDEN_PROCESS,
   nextMessages,
@@ -19,6 +18,7 @@ import {
   statusLog,
   useTestBed,
 } from './eo-flow';
+import { DEMO_CLIENT } from '../emulator/state';
 
 const bed = useTestBed();
 const JWT = /eyJ[\w-]+\.[\w-]+\.[\w-]+/;

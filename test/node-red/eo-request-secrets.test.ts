@@ -7,18 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { FullConfig } from '../emulator/state';
-import {
-  authNode,
-  DEMO_CLIENT,
-  DEMO_USER,
-  demoCredentials,
-  GOLDEN_PROCESS,
-  nextMessages,
-  NODES,
-  requestFlow,
-  useTestBed,
-  type Msg,
-} from './eo-flow';
+import { authNode, demoCredentials, GOLDEN_PROCESS, nextMessages, NODES, requestFlow, useTestBed, type Msg } from './eo-flow';
+import { DEMO_CLIENT, DEMO_USER } from '../emulator/state';
 import type { EmulatedProvider } from '../support/emulated-providers';
 
 const bed = useTestBed();

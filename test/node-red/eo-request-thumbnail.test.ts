@@ -17,7 +17,8 @@ import type { NodeRedApi, RedNode } from '../../nodes/node-red/lib/red';
 import { encodeJpeg, encodePng, rgbPixels } from '../emulator/images';
 import { nodeRedRuntime } from '../support/node-red-runtime';
 import { tempDir } from '../support/paths';
-import { authNode, DEMO_CLIENT, demoCredentials, GOLDEN_PROCESS, nextMessages, NODES, requestFlow, useTestBed, type Msg } from './eo-flow';
+import { authNode, demoCredentials, GOLDEN_PROCESS, nextMessages, NODES, requestFlow, useTestBed, type Msg } from './eo-flow';
+import { DEMO_CLIENT } from '../emulator/state';
 
 const bed = useTestBed();
 

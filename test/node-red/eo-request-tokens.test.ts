@@ -3,17 +3,8 @@
  * process-wide cache is keyed by the identity, so unchanged credentials make no new token request
  * after a redeploy and a changed secret makes exactly one.
  */
-import {
-  authNode,
-  CATALOG_SEARCH,
-  DEMO_CLIENT,
-  demoCredentials,
-  nextMessages,
-  NODES,
-  requestFlow,
-  useTestBed,
-  type FlowNode,
-} from './eo-flow';
+import { authNode, CATALOG_SEARCH, demoCredentials, nextMessages, NODES, requestFlow, useTestBed, type FlowNode } from './eo-flow';
+import { DEMO_CLIENT } from '../emulator/state';
 import type { NodeRedTestHelper } from '../support/node-red-runtime';
 
 const bed = useTestBed();

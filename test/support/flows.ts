@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { EmulatorEndpoints } from '../emulator/types';
+import { demoAccount, emulatedEndpoints, type EmulatedProvider } from './emulated-providers';
 import { repoRoot } from './paths';
 
 /** A node of a flow as Node-RED stores it. */
@@ -46,7 +47,10 @@ export function exampleTab(example: Example, tabId: string): FlowNode[] {
   return [tab, ...example.nodes.map((n) => (isFlowNode(n) ? { ...structuredClone(n), z: tabId } : structuredClone(n)))];
 }
 
-/** An inject node with a button, sending `payload` (JSON when it is an object) as msg.payload. */
+/**
+ * An inject node with a button, sending `payload` as msg.payload: JSON when it is an object, a
+ * timestamp (Node-RED's default) when it is undefined, text otherwise.
+ */
 export function injectNode(
   id: string,
   z: string,
@@ -67,21 +71,21 @@ export function injectNode(
     onceDelay: 0.1,
     topic: '',
     payload: json ? JSON.stringify(payload) : String(payload ?? ''),
-    payloadType: json ? 'json' : 'str',
+    payloadType: json ? 'json' : payload === undefined ? 'date' : 'str',
     x: at.x,
     y: at.y,
     wires: [wires],
   };
 }
 
-/** A debug node showing msg.payload in the sidebar. */
-export function debugNode(id: string, z: string, at: { x: number; y: number }): FlowNode {
+/** A debug node showing msg.payload in the sidebar (or, with `active: false`, only wired). */
+export function debugNode(id: string, z: string, at: { x: number; y: number; active?: boolean }): FlowNode {
   return {
     id,
     type: 'debug',
     z,
     name: '',
-    active: true,
+    active: at.active ?? true,
     tosidebar: true,
     console: false,
     tostatus: false,
@@ -93,6 +97,38 @@ export function debugNode(id: string, z: string, at: { x: number; y: number }): 
     y: at.y,
     wires: [],
   };
+}
+
+/** The EO Request node's settings as the editor's palette adds one (the defaults of eo-request.html). */
+const EO_REQUEST_DEFAULTS = {
+  name: '',
+  auth: '',
+  operation: 'request',
+  method: 'GET',
+  url: '',
+  headers: [],
+  accept: 'image/tiff',
+  output: 'auto',
+  directory: '',
+  filename: '',
+  overwrite: 'if-changed',
+  catalogLimit: 100,
+  catalogSplit: false,
+  year: 2021,
+  bbox: '',
+  thumbnail: false,
+  thumbnailFiles: false,
+};
+
+/** An EO Request node as the editor saves one: its defaults, then `props`. */
+export function eoRequestNode(
+  id: string,
+  z: string,
+  at: { x: number; y: number },
+  props: Record<string, unknown>,
+  wires: string[][] = [[]],
+): FlowNode {
+  return { id, type: 'eo-request', z, ...EO_REQUEST_DEFAULTS, ...props, x: at.x, y: at.y, wires };
 }
 
 /** What an EO Auth node needs to talk to the emulator instead of the production service. */
@@ -124,19 +160,33 @@ function emulatorUrlFor(url: string, target: EmulatorTarget): string {
  */
 export function pointAtEmulator(nodes: FlowNode[], target: EmulatorTarget): FlowNode[] {
   return nodes.map((node) => {
-    if (node.type === 'eo-auth') {
-      const provider = String(node.provider);
-      const e = target.endpoints;
-      const ends = provider === 'terrascope' ? e.terrascope : provider === 'cdse' ? e.cdse : e.sentinelHub;
-      const credentials =
-        provider === 'terrascope'
-          ? { username: target.username, password: target.password }
-          : { clientId: target.clientId, clientSecret: target.clientSecret };
-      return { ...node, tokenUrl: ends.tokenUrl, baseUrl: ends.baseUrl, credentials };
-    }
+    if (node.type === 'eo-auth') return { ...node, ...emulatedAuth(target, emulatedProviderOf(node.provider)) };
     if (node.type === 'eo-request' && typeof node.url === 'string' && node.url) return { ...node, url: emulatorUrlFor(node.url, target) };
     return node;
   });
+}
+
+/** The provider the emulator stands in for: Sentinel Hub for any it does not serve. */
+function emulatedProviderOf(provider: unknown): EmulatedProvider {
+  return provider === 'terrascope' || provider === 'cdse' ? provider : 'sentinel-hub';
+}
+
+/** What points an EO Auth node at the emulator: its provider's endpoints there, and the demo account as credentials. */
+function emulatedAuth(emu: { endpoints: EmulatorEndpoints }, provider: EmulatedProvider) {
+  return { ...emulatedEndpoints(emu, provider), credentials: demoAccount(provider) };
+}
+
+/**
+ * An EO Auth node for `provider` on the emulator, its demo account inline as a flow deployed
+ * through the admin API carries credentials.
+ */
+export function emulatedAuthNode(
+  emu: { endpoints: EmulatorEndpoints },
+  provider: EmulatedProvider,
+  id: string,
+  props: Record<string, unknown> = {},
+): FlowNode {
+  return { id, type: 'eo-auth', name: '', provider, ...emulatedAuth(emu, provider), ...props };
 }
 
 /** Every example, each in its own tab, pointed at the emulator. Tab ids: `tab-<n>`. */

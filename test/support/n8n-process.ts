@@ -65,6 +65,8 @@ export function emulatorCredentials(emu: Emulator, over: { clientSecret?: string
 /** What a CLI command printed. */
 export interface CliResult {
   code: number | null;
+  /** The signal that ended the process, when one did (then `code` is null). */
+  signal?: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
@@ -193,9 +195,9 @@ export class N8nHome {
         clearTimeout(timer);
         fail(err);
       });
-      child.on('close', (code) => {
+      child.on('close', (code, signal) => {
         clearTimeout(timer);
-        done({ code, stdout, stderr });
+        done({ code, signal, stdout, stderr });
       });
     });
   }
@@ -297,14 +299,18 @@ export interface StartN8nOptions {
   timeoutMs?: number;
   /** Where n8n's own output is copied as it comes (the demo's log file). */
   echo?: NodeJS.WritableStream;
+  /** Options for Node itself, before n8n's own (e.g. `--expose-gc`, `--require <probe>`); not passed on to n8n's child processes. */
+  nodeArgs?: string[];
+  /** More environment for n8n (execution data settings, ...). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Starts `n8n start` on 127.0.0.1 and waits until it is ready. */
 export async function startN8n(home: N8nHome, options: StartN8nOptions = {}): Promise<N8nServer> {
   const port = options.port ?? (await freePort());
   const timeoutMs = options.timeoutMs ?? 90_000;
-  const child = spawn(node24(), [N8N_BIN, 'start'], {
-    env: { ...home.env, N8N_PORT: String(port), N8N_LISTEN_ADDRESS: '127.0.0.1', N8N_SECURE_COOKIE: 'false' },
+  const child = spawn(node24(), [...(options.nodeArgs ?? []), N8N_BIN, 'start'], {
+    env: { ...home.env, ...options.env, N8N_PORT: String(port), N8N_LISTEN_ADDRESS: '127.0.0.1', N8N_SECURE_COOKIE: 'false' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

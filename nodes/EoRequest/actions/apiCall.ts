@@ -3,7 +3,7 @@
  * an allowed origin), with the token, retries and redirect policy of the other operations.
  */
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import { mediaTypeOf, safeUrl, userHeaders } from '../../core';
+import { mediaTypeOf, methodSendsBody, REQUEST_METHODS, safeUrl, userHeaders } from '../../core';
 import { apiRequest, eoContext, type EoResource } from '../transport';
 import { jsonParameter } from '../helpers/inputs';
 import { inputError } from '../helpers/errors';
@@ -21,7 +21,8 @@ function fields(resource: EoResource, examplePath: string): INodeProperties[] {
       type: 'options',
       default: 'GET',
       displayOptions: show,
-      options: ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT'].map((m) => ({ name: m, value: m })),
+      // n8n lists options alphabetically.
+      options: [...REQUEST_METHODS].sort().map((m) => ({ name: m, value: m })),
     },
     {
       displayName: 'URL',
@@ -39,7 +40,7 @@ function fields(resource: EoResource, examplePath: string): INodeProperties[] {
       type: 'json',
       default: '',
       description: 'JSON request body; leave empty for none',
-      displayOptions: showFor(resource, OPERATION, { method: ['PATCH', 'POST', 'PUT', 'DELETE'] }),
+      displayOptions: showFor(resource, OPERATION, { method: REQUEST_METHODS.filter(methodSendsBody) }),
     },
     {
       displayName: 'Headers (JSON)',
@@ -74,9 +75,7 @@ export function apiCallOperation(resource: EoResource, examplePath: string): Ope
       const method = String(this.getNodeParameter('method', itemIndex));
       const url = String(this.getNodeParameter('url', itemIndex, '')).trim();
       if (url === '') throw inputError(this.getNode(), itemIndex, 'URL', 'is empty: enter a path such as ' + examplePath + '.');
-      const body = ['PATCH', 'POST', 'PUT', 'DELETE'].includes(method)
-        ? jsonParameter(this, 'bodyJson', 'Body (JSON)', itemIndex)
-        : undefined;
+      const body = methodSendsBody(method) ? jsonParameter(this, 'bodyJson', 'Body (JSON)', itemIndex) : undefined;
       // Checked by the core, which names the header; a typed Authorization is dropped by the request loop.
       const headers = userHeaders(jsonParameter(this, 'headersJson', 'Headers (JSON)', itemIndex) ?? {});
       const format = String(this.getNodeParameter('responseFormat', itemIndex));

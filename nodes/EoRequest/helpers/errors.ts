@@ -1,73 +1,30 @@
 /**
- * Turns what went wrong into n8n's two error kinds: NodeOperationError for input or settings the
- * user must fix (naming the field), NodeApiError for what a provider answered (its own message,
- * the core's hint, the HTTP status). Core errors never carry secrets, so neither do these.
+ * EO Request's errors: the package's n8n error mapping (n8n-shared/node-errors.ts) with this
+ * node's field labels and the item each error belongs to, and what a failed item carries when the
+ * node continues on fail.
  */
-import { NodeApiError, NodeOperationError, type INode, type JsonObject } from 'n8n-workflow';
-import { isEoError, type EoError } from '../../core';
+import { NodeApiError, type INode, type JsonObject, type NodeOperationError } from 'n8n-workflow';
+import { CREDENTIAL_FIELD_LABELS, fieldError, nodeErrorOf, type FieldLabels } from '../../n8n-shared/node-errors';
 
-/** Core codes that mean "change your input or settings", not "the provider failed". */
-const INPUT_CODES = new Set(['EO_INVALID_CONFIG', 'EO_PATH_NOT_ALLOWED', 'EO_ORIGIN_NOT_ALLOWED']);
-
-/** Core fields shown under the n8n names the user sees. */
-const FIELD_LABELS: Record<string, string> = {
+/** Core fields shown under the names the user sees in this node. */
+const FIELD_LABELS: FieldLabels = {
   bbox: 'Bounding Box',
   year: 'Year',
   limit: 'Limit',
   filename: 'File Name',
   headers: 'Headers (JSON)',
-  tokenUrl: 'Token URL (credentials)',
-  baseUrl: 'API base URL (credentials)',
-  clientId: 'Client ID (credentials)',
-  clientSecret: 'Client secret (credentials)',
-  username: 'Username (credentials)',
-  password: 'Password (credentials)',
-  extraOrigins: 'Extra allowed origins (credentials)',
-  provider: 'Environment (credentials)',
-  grant: 'Grant (credentials)',
-  clientAuth: 'Send client credentials (credentials)',
-  maxConnections: 'Download connections (credentials)',
+  ...CREDENTIAL_FIELD_LABELS,
+  directory: 'Folder',
 };
-
-function isNodeError(err: unknown): err is NodeOperationError | NodeApiError {
-  return err instanceof NodeOperationError || err instanceof NodeApiError;
-}
-
-function details(err: EoError): JsonObject {
-  const out: JsonObject = { code: err.code, message: err.message };
-  if (err.status !== undefined) out.status = err.status;
-  if (err.providerCode !== undefined) out.providerCode = err.providerCode;
-  if (err.providerMessage !== undefined) out.providerMessage = err.providerMessage;
-  if (err.field !== undefined) out.field = err.field;
-  if (err.url !== undefined) out.url = err.url;
-  return out;
-}
 
 /** The n8n error for `err`, raised while working on item `itemIndex`. */
 export function toNodeError(node: INode, err: unknown, itemIndex: number): NodeOperationError | NodeApiError {
-  if (isNodeError(err)) return err;
-  if (isEoError(err)) {
-    const field = err.field ? (FIELD_LABELS[err.field] ?? err.field) : undefined;
-    if (INPUT_CODES.has(err.code)) {
-      return new NodeOperationError(node, field ? `${field}: ${err.message}` : err.message, { itemIndex, description: err.hint });
-    }
-    const description = [err.providerMessage ? `The provider said: ${err.providerMessage}` : undefined, err.hint]
-      .filter(Boolean)
-      .join(' — ');
-    return new NodeApiError(node, details(err), {
-      message: err.message,
-      description: description || undefined,
-      httpCode: err.status === undefined ? undefined : String(err.status),
-      itemIndex,
-    });
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  return new NodeOperationError(node, message, { itemIndex });
+  return nodeErrorOf(node, err, FIELD_LABELS, itemIndex);
 }
 
 /** A bad parameter value: the message names the field as the user sees it in the node. */
 export function inputError(node: INode, itemIndex: number, field: string, message: string): NodeOperationError {
-  return new NodeOperationError(node, `${field}: ${message}`, { itemIndex });
+  return fieldError(node, field, message, { itemIndex });
 }
 
 /** What an item carries when the node continues on fail: the message, never the stack or a secret. */

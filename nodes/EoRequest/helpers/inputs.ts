@@ -3,38 +3,44 @@
  * from an item as an array, JSON typed as text or mapped as an object. Problems name the field.
  */
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
-import { isEoError, parseBBox, type BBox } from '../../core';
+import { isEoError, parseBBox, parseGeometry, readJsonObject, type BBox, type GeoJsonGeometry } from '../../core';
 import { inputError, toNodeError } from './errors';
 
 /**
- * Reads a bounding box [west, south, east, north] from parameter `name`, in `crs` (default CRS84):
- * the core parses and checks it (degrees against the globe, projected coordinates for order).
+ * A parameter read by a core parser: its EoError (naming the problem and the fix) becomes an input
+ * error under the parameter's label.
  */
-export function bboxParameter(ctx: IExecuteFunctions, name: string, label: string, itemIndex: number, crs?: string): BBox {
+function parsedParameter<T>(ctx: IExecuteFunctions, name: string, label: string, itemIndex: number, parse: (raw: unknown) => T): T {
   try {
-    return parseBBox(ctx.getNodeParameter(name, itemIndex) as unknown, { crs });
+    return parse(ctx.getNodeParameter(name, itemIndex) as unknown);
   } catch (err) {
     if (isEoError(err)) throw inputError(ctx.getNode(), itemIndex, label, err.message);
     throw toNodeError(ctx.getNode(), err, itemIndex);
   }
 }
 
+/**
+ * Reads a bounding box [west, south, east, north] from parameter `name`, in `crs` (default CRS84):
+ * the core parses and checks it (degrees against the globe, projected coordinates for order).
+ */
+export function bboxParameter(ctx: IExecuteFunctions, name: string, label: string, itemIndex: number, crs?: string): BBox {
+  return parsedParameter(ctx, name, label, itemIndex, (raw) => parseBBox(raw, { crs }));
+}
+
+/** Reads a GeoJSON geometry (JSON text or an object) from parameter `name`, checked by the core. */
+export function geometryParameter(ctx: IExecuteFunctions, name: string, label: string, itemIndex: number, crs?: string): GeoJsonGeometry {
+  return parsedParameter(ctx, name, label, itemIndex, (raw) => parseGeometry(raw, { crs }));
+}
+
 /** Reads a JSON object from parameter `name` (text or an object from an expression); empty gives `undefined`. */
 export function jsonParameter(ctx: IExecuteFunctions, name: string, label: string, itemIndex: number): IDataObject | undefined {
   const raw = ctx.getNodeParameter(name, itemIndex, '') as unknown;
+  // An empty field is one the user left out (extra search fields, a body, headers).
   if (raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '')) return undefined;
-  let value: unknown = raw;
-  if (typeof raw === 'string') {
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      throw inputError(ctx.getNode(), itemIndex, label, 'is not valid JSON.');
-    }
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw inputError(ctx.getNode(), itemIndex, label, 'must be a JSON object ({ ... }).');
-  }
-  return value as IDataObject;
+  const read = readJsonObject(raw);
+  if (read.ok) return read.value as IDataObject;
+  const problem = read.problem === 'not-json' ? 'is not valid JSON.' : `must be a JSON object ({ ... }) (got ${read.got}).`;
+  throw inputError(ctx.getNode(), itemIndex, label, problem);
 }
 
 /** Reads a date-time parameter as ISO 8601 UTC. */

@@ -4,9 +4,10 @@
  * hint), in one wording for both engines. The token itself never leaves this function.
  */
 import type { Dispatcher } from 'undici';
-import { isEoError, type EoErrorCode } from '../errors';
+import { formatSeconds, isEoError, type EoErrorCode } from '../errors';
 import { resolveConnection, type ConnectionSettings } from '../config/connection';
 import type { ProviderId } from '../config/providers';
+import { tokenSharingStatus } from './shared/sharing-status';
 import { requestToken } from './token-request';
 
 /** A token was issued. Times are epoch milliseconds. */
@@ -18,8 +19,13 @@ export interface ConnectionTestSuccess {
   expiresAt: number;
   /** Password grant: when the refresh token ends, when the provider said. */
   refreshExpiresAt?: number;
-  /** The answer in words, e.g. `Sentinel Hub: token for my-client, valid until 2026-11-23 14:05 UTC`. */
+  /**
+   * The answer in words, ending with how tokens are shared, e.g.
+   * `Sentinel Hub: token for my-client, valid until 2026-11-23 14:05 UTC. Tokens: this process only.`
+   */
   message: string;
+  /** How the deployed flows' tokens are shared: "shared via Redis at host:port" or "this process only". */
+  sharing: string;
 }
 
 /** No token: why, and what to change. */
@@ -28,6 +34,8 @@ export interface ConnectionTestFailure {
   code: EoErrorCode;
   /** The core's message (the hint included); never a secret. */
   message: string;
+  /** As in {@link ConnectionTestSuccess.sharing}: a failed test does not change how tokens are shared. */
+  sharing: string;
   /** The setting to fix, when one is to blame. */
   field?: string;
   hint?: string;
@@ -53,23 +61,25 @@ function utcMinute(epochMs: number): string {
   return `${new Date(epochMs).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
-function seconds(ms: number): string {
-  return `${Math.round(ms / 100) / 10} s`;
-}
-
-function failure(err: unknown, deadline: AbortSignal, timeoutMs: number): ConnectionTestFailure {
+function failure(err: unknown, deadline: AbortSignal, timeoutMs: number, sharing: string): ConnectionTestFailure {
   if (isEoError(err)) {
-    const out: ConnectionTestFailure = { ok: false, code: err.code, message: err.message };
+    const out: ConnectionTestFailure = { ok: false, code: err.code, message: err.message, sharing };
     if (err.field) out.field = err.field;
     if (err.hint) out.hint = err.hint;
     return out;
   }
   if (deadline.aborted) {
-    return { ok: false, code: 'EO_TIMEOUT', message: `The token endpoint did not answer within ${seconds(timeoutMs)}.`, field: 'tokenUrl' };
+    return {
+      ok: false,
+      code: 'EO_TIMEOUT',
+      message: `The token endpoint did not answer within ${formatSeconds(timeoutMs)}.`,
+      field: 'tokenUrl',
+      sharing,
+    };
   }
   // Not the error's own message: an unexpected error is not known to be free of secrets.
   const name = typeof err === 'object' && err !== null && typeof (err as Error).name === 'string' ? (err as Error).name : typeof err;
-  return { ok: false, code: 'EO_NETWORK', message: `The connection test failed unexpectedly (${name}).`, field: 'tokenUrl' };
+  return { ok: false, code: 'EO_NETWORK', message: `The connection test failed unexpectedly (${name}).`, field: 'tokenUrl', sharing };
 }
 
 /**
@@ -89,11 +99,12 @@ function failure(err: unknown, deadline: AbortSignal, timeoutMs: number): Connec
  *
  * @example
  * const r = await testConnection({ provider: 'cdse', clientId, clientSecret });
- * r.message; // "Copernicus Data Space Ecosystem: token for my-client, valid until 2026-11-23 14:05 UTC"
+ * r.message; // "Copernicus Data Space Ecosystem: token for my-client, valid until 2026-11-23 14:05 UTC. Tokens: this process only."
  */
 export async function testConnection(settings: ConnectionSettings, options: ConnectionTestOptions = {}): Promise<ConnectionTestResult> {
   const timeoutMs = options.timeoutMs ?? CONNECTION_TEST_TIMEOUT_MS;
   const deadline = AbortSignal.timeout(timeoutMs);
+  const sharing = tokenSharingStatus().text;
   try {
     const connection = resolveConnection(settings);
     const token = await requestToken(
@@ -108,11 +119,12 @@ export async function testConnection(settings: ConnectionSettings, options: Conn
       subject,
       provider: connection.provider,
       expiresAt: token.expiresAt,
-      message: `${connection.providerLabel}: token for ${subject}, valid until ${utcMinute(token.expiresAt)}${refresh}`,
+      message: `${connection.providerLabel}: token for ${subject}, valid until ${utcMinute(token.expiresAt)}${refresh}. Tokens: ${sharing}.`,
+      sharing,
     };
     if (token.refreshExpiresAt !== undefined) result.refreshExpiresAt = token.refreshExpiresAt;
     return result;
   } catch (err) {
-    return failure(err, deadline, timeoutMs);
+    return failure(err, deadline, timeoutMs, sharing);
   }
 }

@@ -3,15 +3,33 @@
  * shares one token: the providers rate-limit token requests ("Do not fetch a new token for each
  * API request"), so one identity makes one request at a time, reuses the token for its whole
  * validity, renews it ahead of expiry, and waits out a 429 once for everybody.
+ *
+ * A valid token in memory is served without anything else being asked. Only when a token must be
+ * obtained does the cache hand the renewal to its `TokenSharing`: by default this process alone,
+ * with Redis configured (EO_REDIS_URL, or n8n's queue-mode Redis) every process of the deployment
+ * together (shared/shared-renewal.ts).
  */
 import type { Dispatcher } from 'undici';
 import { backoffDelay, sleep } from '../http/backoff';
+import { resyncSteadyClock, steadyNow } from '../clock';
 import { EoError, formatSeconds as seconds, isEoError } from '../errors';
 import { requestToken, type TokenGrant, type TokenRequestOptions, type TokenResponse } from './token-request';
 import type { Connection } from '../config/connection';
 import { IdentityKeys } from './identity-key';
 import type { AccessToken, GetTokenOptions, TokenProvider } from './token-provider';
 import type { TokenState } from './token-state';
+import { ProcessOnly } from './shared/process-only';
+import type {
+  HeldRefresh,
+  Obtained,
+  RefreshRecord,
+  RenewalPort,
+  Renewed,
+  TokenRecord,
+  TokenSharing,
+  TokenSharingStatus,
+} from './shared/renewal-port';
+import { tokenSharingFromEnvironment } from './shared/sharing-from-environment';
 
 /** Settings of a `TokenCache`; all optional, the defaults suit production. */
 export interface TokenCacheOptions {
@@ -22,7 +40,7 @@ export interface TokenCacheOptions {
    * lifetime, so short-lived tokens are still used for half their life.
    */
   refreshMarginMs?: number;
-  /** Clock. Default `Date.now`. */
+  /** Clock. Default `steadyNow` (clock.ts): a wall-clock step does not change how long a token is used. */
   now?: () => number;
   /**
    * The longest a caller waits out a 429 from the token endpoint (in total, per renewal). A longer
@@ -33,6 +51,11 @@ export interface TokenCacheOptions {
   defaultRateLimitWaitMs?: number;
   /** Timeout, retries and backoff of each token request. */
   request?: Pick<TokenRequestOptions, 'timeoutMs' | 'retries' | 'backoff'>;
+  /**
+   * Who else renews tokens with these credentials. Default: this process only. `sharedTokenCache()`
+   * reads it from the environment (`tokenSharingFromEnvironment`).
+   */
+  sharing?: TokenSharing;
 }
 
 /** A token provider bound to one identity, with its state for status displays. */
@@ -52,19 +75,7 @@ const STALE_TOKEN_FLOOR_MS = 10_000;
 /** Identities above this count are pruned of the idle ones (changed passwords leave old ones behind). */
 const PRUNE_ABOVE = 256;
 
-interface CachedToken {
-  value: string;
-  expiresAt: number;
-  /** When it was requested: lifetime = expiresAt - obtainedAt. */
-  obtainedAt: number;
-  issuer?: string;
-}
-
-interface HeldRefreshToken {
-  value: string;
-  expiresAt?: number;
-  obtainedAt: number;
-}
+type CachedToken = TokenRecord;
 
 interface Identity {
   key: string;
@@ -73,9 +84,9 @@ interface Identity {
   /** The most recent Connection for this identity (all carry the same credentials). */
   connection: Connection;
   token?: CachedToken;
-  refresh?: HeldRefreshToken;
+  refresh?: HeldRefresh;
   /** The one renewal under way; every caller that needs a token joins it. */
-  renewal?: Promise<CachedToken>;
+  renewal?: Promise<Renewed>;
   coolDownUntil?: number;
   tokenRequests: number;
   lastTokenAt?: number;
@@ -121,14 +132,16 @@ export class TokenCache {
   private readonly maxRateLimitWaitMs: number;
   private readonly defaultRateLimitWaitMs: number;
   private readonly requestOptions: Pick<TokenRequestOptions, 'timeoutMs' | 'retries' | 'backoff'>;
+  private readonly sharing: TokenSharing;
 
   constructor(options: TokenCacheOptions = {}) {
     this.dispatcher = options.dispatcher;
     this.refreshMarginMs = Math.max(0, options.refreshMarginMs ?? DEFAULT_REFRESH_MARGIN_MS);
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? steadyNow;
     this.maxRateLimitWaitMs = Math.max(0, options.maxRateLimitWaitMs ?? DEFAULT_MAX_RATE_LIMIT_WAIT_MS);
     this.defaultRateLimitWaitMs = options.defaultRateLimitWaitMs ?? DEFAULT_RATE_LIMIT_WAIT_MS;
     this.requestOptions = { ...options.request };
+    this.sharing = options.sharing ?? new ProcessOnly();
   }
 
   /**
@@ -156,9 +169,19 @@ export class TokenCache {
     return this.stateOf(this.identities.get(this.identityKey(connection)), connection);
   }
 
-  /** Forgets every token and cool-down. Renewals under way finish but are not kept. */
+  /** Forgets every token and cool-down of this process. Renewals under way finish but are not kept. */
   clear(): void {
     this.identities.clear();
+  }
+
+  /** How tokens are shared ("shared via Redis at host:port" or "this process only"). */
+  sharingStatus(): TokenSharingStatus {
+    return this.sharing.status();
+  }
+
+  /** Closes the connection to a shared store, if any (tests, and scripts that want to exit). */
+  close(): Promise<void> {
+    return this.sharing.close();
   }
 
   private identityFor(key: string, connection: Connection): Identity {
@@ -190,8 +213,7 @@ export class TokenCache {
     const minValidityMs = options.minValidityMs ?? 0;
     if (cached && this.isUsable(cached, minValidityMs)) return toAccessToken(cached);
     try {
-      // A renewal always yields the freshest token there is, so it is returned without re-checking.
-      return toAccessToken(await raceSignal(this.joinRenewal(identity), options.signal));
+      return toAccessToken(await raceSignal(this.renewedFor(identity, minValidityMs), options.signal));
     } catch (err) {
       // Renewing early is a courtesy: while the endpoint is down or throttling, a token that still
       // outlives the caller's need (and was not rejected meanwhile) keeps flows running.
@@ -204,9 +226,21 @@ export class TokenCache {
     }
   }
 
+  /**
+   * A token fresh from the provider is the freshest there is and is returned as it is. One taken
+   * over from another process served the renewal's first caller; a caller that needs it to live
+   * longer (minValidityMs) renews once more, and that renewal takes its need into account.
+   */
+  private async renewedFor(identity: Identity, minValidityMs: number): Promise<CachedToken> {
+    const first = await this.joinRenewal(identity, minValidityMs);
+    if (first.fresh || this.isUsable(first.token, minValidityMs)) return first.token;
+    return (await this.joinRenewal(identity, minValidityMs)).token;
+  }
+
   private invalidate(identity: Identity, tokenValue: string): void {
     // Only the token that was rejected: a newer one fetched meanwhile by another caller stays.
     if (identity.token?.value === tokenValue) identity.token = undefined;
+    this.sharing.invalidate({ connection: identity.connection, localKey: identity.key }, tokenValue);
   }
 
   private marginFor(lifetimeMs: number): number {
@@ -223,14 +257,15 @@ export class TokenCache {
     return token.expiresAt - this.now() > margin + demand;
   }
 
-  private isRefreshUsable(refresh: HeldRefreshToken): boolean {
+  private isRefreshUsable(refresh: RefreshRecord): boolean {
     if (refresh.expiresAt === undefined) return true;
     return refresh.expiresAt - this.now() > this.marginFor(refresh.expiresAt - refresh.obtainedAt);
   }
 
-  private joinRenewal(identity: Identity): Promise<CachedToken> {
+  private joinRenewal(identity: Identity, minValidityMs: number): Promise<Renewed> {
     if (!identity.renewal) {
-      const renewal: Promise<CachedToken> = this.renew(identity)
+      const renewal: Promise<Renewed> = this.sharing
+        .renew(this.renewalPort(identity, minValidityMs))
         .catch((err: unknown) => {
           identity.lastError = {
             code: isEoError(err) ? err.code : 'EO_NETWORK',
@@ -249,25 +284,68 @@ export class TokenCache {
     return identity.renewal;
   }
 
-  /** One renewal: waits out a cool-down, makes one token request, and repeats only after a 429 (a few times) or an already expired token. */
-  private async renew(identity: Identity): Promise<CachedToken> {
+  /** What the renewal of `identity` offers the token sharing: this cache's rules, and its way of asking the provider. */
+  private renewalPort(identity: Identity, minValidityMs: number): RenewalPort {
+    return {
+      connection: identity.connection,
+      localKey: identity.key,
+      heldRefresh: () => identity.refresh,
+      serves: (token) => this.isUsable(token, minValidityMs),
+      refreshUsable: (refresh) => this.isRefreshUsable(refresh),
+      adopt: (token, refresh) => this.adopt(identity, token, refresh),
+      coolDown: (untilMs) => {
+        identity.coolDownUntil = Math.max(identity.coolDownUntil ?? 0, untilMs);
+      },
+      obtain: (refresh, options) => this.obtain(identity, refresh, options),
+    };
+  }
+
+  /** Takes over a token another process obtained; a newer one held here is never replaced by an older one. */
+  private adopt(identity: Identity, token: TokenRecord, refresh: RefreshRecord | undefined): void {
+    if (!identity.token || identity.token.expiresAt < token.expiresAt) identity.token = { ...token };
+    if (refresh && identity.connection.grant === 'password') identity.refresh = { ...refresh, shared: true };
+    identity.lastTokenAt = this.now();
+    identity.lastError = undefined;
+  }
+
+  /**
+   * One token request from this process: waits out a cool-down, asks with `refresh` when given
+   * (else the connection's grant), and repeats only after a 429 (a few times) or an already
+   * expired token.
+   */
+  private async obtain(
+    identity: Identity,
+    refresh: RefreshRecord | undefined,
+    options: { shared: boolean; onCoolDown?: (untilMs: number) => void },
+  ): Promise<Obtained> {
     let waitedMs = 0;
     let expiredTokens = 0;
     let rateLimited = 0;
+    let offered = refresh;
     for (;;) {
       waitedMs += await this.waitForCoolDown(identity, waitedMs);
       let response: TokenResponse;
       try {
-        response = await this.fetchToken(identity);
+        response = await this.fetchToken(identity, offered, () => {
+          offered = undefined;
+        });
       } catch (err) {
         if (!isEoError(err, 'EO_RATE_LIMITED')) throw err;
         rateLimited += 1;
         this.startCoolDown(identity, err.retryAfterMs, rateLimited);
+        options.onCoolDown?.(identity.coolDownUntil!);
         if (rateLimited >= MAX_RATE_LIMITED_ATTEMPTS) throw err;
         continue;
       }
-      const token = this.keep(identity, response);
-      if (token) return token;
+      const token = this.keep(identity, response, options.shared);
+      if (token) {
+        const rotated = identity.connection.grant === 'password' && response.refreshToken !== undefined;
+        return rotated
+          ? { token, refresh: { value: response.refreshToken!, expiresAt: response.refreshExpiresAt, obtainedAt: response.requestedAt } }
+          : { token };
+      }
+      // The issuer's clock may agree with a corrected wall clock rather than with ours: follow it.
+      resyncSteadyClock();
       // A token that is dead on arrival: once may be a race at the second boundary, twice is a clock problem.
       if (++expiredTokens >= 2) {
         throw new EoError(
@@ -308,20 +386,23 @@ export class TokenCache {
     identity.lastRateLimitAt = now;
   }
 
-  /** The refresh token when it still lives, the grant of the connection otherwise or when the refresh token is refused. */
-  private async fetchToken(identity: Identity): Promise<TokenResponse> {
+  /**
+   * The refresh token when it still lives, the grant of the connection otherwise or when the
+   * refresh token is refused (then `refused` is called, so a retry after a 429 does not offer it again).
+   */
+  private async fetchToken(identity: Identity, refresh: RefreshRecord | undefined, refused: () => void): Promise<TokenResponse> {
     const connection = identity.connection;
-    const held = identity.refresh;
-    if (connection.grant === 'password' && held && this.isRefreshUsable(held)) {
+    if (connection.grant === 'password' && refresh && this.isRefreshUsable(refresh)) {
       try {
-        return await this.send(identity, { type: 'refresh_token', refreshToken: held.value });
+        return await this.send(identity, { type: 'refresh_token', refreshToken: refresh.value });
       } catch (err) {
         // A refused refresh token (ended session, revoked, rotated elsewhere) means: log in again.
         // Outages and 429 are not about the refresh token and go up as they are.
         if (!isEoError(err) || !err.code.startsWith('EO_AUTH_')) throw err;
-        if (identity.refresh === held) identity.refresh = undefined;
+        refused();
+        if (identity.refresh?.value === refresh.value) identity.refresh = undefined;
       }
-    } else if (held && !this.isRefreshUsable(held)) {
+    } else if (identity.refresh && !this.isRefreshUsable(identity.refresh)) {
       identity.refresh = undefined;
     }
     return this.send(identity, { type: connection.grant });
@@ -338,12 +419,12 @@ export class TokenCache {
     });
   }
 
-  /** Stores a response; returns the token, or `undefined` when it is already expired. */
-  private keep(identity: Identity, response: TokenResponse): CachedToken | undefined {
+  /** Stores a response; returns the token, or `undefined` when it is already expired. `shared`: see HeldRefresh. */
+  private keep(identity: Identity, response: TokenResponse, shared: boolean): CachedToken | undefined {
     const now = this.now();
     // Keep the newest refresh token (rotation); a refresh response without one leaves the old one valid.
     if (identity.connection.grant === 'password' && response.refreshToken) {
-      identity.refresh = { value: response.refreshToken, expiresAt: response.refreshExpiresAt, obtainedAt: response.requestedAt };
+      identity.refresh = { value: response.refreshToken, expiresAt: response.refreshExpiresAt, obtainedAt: response.requestedAt, shared };
     }
     if (response.expiresAt <= now) return undefined;
     const token: CachedToken = {
@@ -392,7 +473,7 @@ const SHARED_CACHE_KEY = Symbol.for('eo-nodes.token-cache.v1');
  */
 export function sharedTokenCache(): TokenCache {
   const holder = globalThis as typeof globalThis & { [SHARED_CACHE_KEY]?: TokenCache };
-  return (holder[SHARED_CACHE_KEY] ??= new TokenCache());
+  return (holder[SHARED_CACHE_KEY] ??= new TokenCache({ sharing: tokenSharingFromEnvironment() }));
 }
 
 /**

@@ -10,6 +10,7 @@ import { rename, rm } from 'node:fs/promises';
 import type { Dispatcher } from 'undici';
 import type { BackoffPolicy } from '../http/backoff';
 import { EoError, safeUrl } from '../errors';
+import { explainFileErrors } from './file-errors';
 import { READ_AHEAD_BYTES } from './file-sink';
 import { metaPathOf, partPathOf, readMeta, sizeOf, syncToDisk, withTargetLock, writeMeta, type DownloadMeta } from './download-state';
 import { resolveRequestUrl } from '../http/origin-policy';
@@ -123,9 +124,13 @@ function defaultFilename(url: URL): string {
  *   url: tile.url, filename: tile.filename, onProgress: (p) => node.status(`${p.percent}%`) });
  * r.skipped; // true when the tile on disk is still current
  *
- * @throws EoError EO_PATH_NOT_ALLOWED, EO_DOWNLOAD_INCOMPLETE, and every error of `eoRequest`.
+ * @throws EoError EO_PATH_NOT_ALLOWED, EO_DOWNLOAD_INCOMPLETE, EO_FILE_WRITE_FAILED, and every error of `eoRequest`.
  */
-export async function downloadToFile(options: DownloadOptions): Promise<DownloadResult> {
+export function downloadToFile(options: DownloadOptions): Promise<DownloadResult> {
+  return explainFileErrors(options.directory, () => download(options));
+}
+
+async function download(options: DownloadOptions): Promise<DownloadResult> {
   const url = resolveRequestUrl(options.connection, options.url);
   const filename = options.filename ?? defaultFilename(url);
   const target = resolveInside(options.directory, filename);

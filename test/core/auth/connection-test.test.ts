@@ -31,7 +31,10 @@ describe('a token is issued', () => {
       subject: 'demo-client',
       provider: 'sentinel-hub',
       expiresAt: expect.any(Number),
-      message: expect.stringMatching(new RegExp(`^Sentinel Hub: token for demo-client, valid until ${UTC_MINUTE}$`)),
+      message: expect.stringMatching(
+        new RegExp(`^Sentinel Hub: token for demo-client, valid until ${UTC_MINUTE}\\. Tokens: this process only\\.$`),
+      ),
+      sharing: 'this process only',
     });
     if (!result.ok) throw new Error('unreachable');
     expect(result.expiresAt).toBeGreaterThan(before + 3000_000);
@@ -45,7 +48,9 @@ describe('a token is issued', () => {
     expect(result).toMatchObject({ ok: true, subject: 'demo', provider: 'terrascope' });
     if (!result.ok) throw new Error('unreachable');
     expect(result.refreshExpiresAt).toBeGreaterThan(result.expiresAt);
-    expect(result.message).toMatch(new RegExp(`^Terrascope: token for demo, valid until ${UTC_MINUTE}, refresh until ${UTC_MINUTE}$`));
+    expect(result.message).toMatch(
+      new RegExp(`^Terrascope: token for demo, valid until ${UTC_MINUTE}, refresh until ${UTC_MINUTE}\\. Tokens: this process only\\.$`),
+    );
     expect(JSON.stringify(result)).not.toMatch(JWT);
     expect(JSON.stringify(result)).not.toContain('demo-password');
   });
@@ -82,6 +87,7 @@ describe('no token: why, naming the field, never the secret', () => {
       code: 'EO_TIMEOUT',
       message: 'The token endpoint did not answer within 0.3 s.',
       field: 'tokenUrl',
+      sharing: 'this process only',
     });
     // Generous: the answer comes when the deadline passes, not after the 30 s of a token request.
     expect(Date.now() - started).toBeLessThan(10_000);

@@ -140,7 +140,7 @@ describe('settings', () => {
   test.each([
     [{ bbox: '5,50,4,51' }, 'bbox', /West \(5\) must be less than east \(4\)/],
     [{ bbox: '' }, 'bbox', /empty/],
-    [{ bbox: '[1,2,3' }, 'bbox', /not valid JSON/],
+    [{ bbox: '[1,2,3' }, 'bbox', /not a valid JSON list/],
     [{ collection: ' ' }, 'collection', /collection is empty/],
     [{ maxCloudCover: 120 }, 'maxCloudCover', /from 0 to 100/],
     [{ filter: '{"op":' }, 'filter', /not valid JSON/],

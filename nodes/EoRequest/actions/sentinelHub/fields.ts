@@ -4,7 +4,7 @@
  */
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { CRS84 } from '../../../core';
-import { bboxParameter, dateParameter, jsonParameter } from '../../helpers/inputs';
+import { bboxParameter, dateParameter, geometryParameter } from '../../helpers/inputs';
 import { inputError } from '../../helpers/errors';
 import { showFor } from '../commonFields';
 
@@ -116,16 +116,28 @@ export function readTimeRange(ctx: IExecuteFunctions, itemIndex: number): { from
   return { from, to };
 }
 
+/** The evalscript of Process and Statistics, which must not be empty. */
+export function readEvalscript(ctx: IExecuteFunctions, itemIndex: number): string {
+  const evalscript = String(ctx.getNodeParameter('evalscript', itemIndex) ?? '');
+  if (evalscript.trim() === '') throw inputError(ctx.getNode(), itemIndex, 'Evalscript', 'is empty: paste a version 3 evalscript.');
+  return evalscript;
+}
+
+/** Resolution X and Y (CRS units per pixel), each greater than 0. */
+export function readResolution(ctx: IExecuteFunctions, itemIndex: number): { resx: number; resy: number } {
+  const resx = Number(ctx.getNodeParameter('resx', itemIndex));
+  const resy = Number(ctx.getNodeParameter('resy', itemIndex));
+  if (!(resx > 0)) throw inputError(ctx.getNode(), itemIndex, 'Resolution X', 'must be greater than 0.');
+  if (!(resy > 0)) throw inputError(ctx.getNode(), itemIndex, 'Resolution Y', 'must be greater than 0.');
+  return { resx, resy };
+}
+
 /** Sentinel Hub `input.bounds` from the area fields. */
 export function readBounds(ctx: IExecuteFunctions, itemIndex: number): IDataObject {
   const crs = String(ctx.getNodeParameter('crs', itemIndex, CRS84) || CRS84);
   const areaType = ctx.getNodeParameter('areaType', itemIndex) as string;
   if (areaType === 'geometry') {
-    const geometry = jsonParameter(ctx, 'geometry', 'Geometry', itemIndex);
-    if (!geometry || typeof geometry.type !== 'string' || !Array.isArray(geometry.coordinates)) {
-      throw inputError(ctx.getNode(), itemIndex, 'Geometry', 'must be a GeoJSON geometry with "type" and "coordinates".');
-    }
-    return { geometry, properties: { crs } };
+    return { geometry: geometryParameter(ctx, 'geometry', 'Geometry', itemIndex, crs), properties: { crs } };
   }
   return { bbox: bboxParameter(ctx, 'bbox', 'Bounding Box', itemIndex, crs), properties: { crs } };
 }

@@ -3,9 +3,8 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 import { extensionOf, SENTINEL_HUB_PATHS } from '../../../core';
 import { apiRequest, eoContext } from '../../transport';
 import { positiveInteger } from '../../helpers/inputs';
-import { inputError } from '../../helpers/errors';
 import { binaryFieldProperty, showFor } from '../commonFields';
-import { areaFields, readBounds, readTimeRange, timeFields, TRUE_COLOR_EVALSCRIPT } from './fields';
+import { areaFields, readBounds, readEvalscript, readResolution, readTimeRange, timeFields, TRUE_COLOR_EVALSCRIPT } from './fields';
 
 const show = showFor('sentinelHub', 'process');
 
@@ -121,13 +120,7 @@ export const description: INodeProperties[] = [
 ];
 
 function outputSize(ctx: IExecuteFunctions, itemIndex: number): IDataObject {
-  if (ctx.getNodeParameter('sizeMode', itemIndex) === 'resolution') {
-    const resx = Number(ctx.getNodeParameter('resx', itemIndex));
-    const resy = Number(ctx.getNodeParameter('resy', itemIndex));
-    if (!(resx > 0)) throw inputError(ctx.getNode(), itemIndex, 'Resolution X', 'must be greater than 0.');
-    if (!(resy > 0)) throw inputError(ctx.getNode(), itemIndex, 'Resolution Y', 'must be greater than 0.');
-    return { resx, resy };
-  }
+  if (ctx.getNodeParameter('sizeMode', itemIndex) === 'resolution') return readResolution(ctx, itemIndex);
   return { width: positiveInteger(ctx, 'width', 'Width', itemIndex), height: positiveInteger(ctx, 'height', 'Height', itemIndex) };
 }
 
@@ -135,8 +128,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
   const bounds = readBounds(this, itemIndex);
   const timeRange = readTimeRange(this, itemIndex);
   const dataCollection = String(this.getNodeParameter('dataCollection', itemIndex));
-  const evalscript = String(this.getNodeParameter('evalscript', itemIndex) ?? '');
-  if (evalscript.trim() === '') throw inputError(this.getNode(), itemIndex, 'Evalscript', 'is empty: paste a version 3 evalscript.');
+  const evalscript = readEvalscript(this, itemIndex);
   const format = String(this.getNodeParameter('outputFormat', itemIndex));
   const binaryProperty = String(this.getNodeParameter('binaryPropertyName', itemIndex));
   const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;

@@ -4,7 +4,7 @@ import { SENTINEL_HUB_PATHS } from '../../../core';
 import { apiRequest, eoContext } from '../../transport';
 import { inputError } from '../../helpers/errors';
 import { showFor } from '../commonFields';
-import { areaFields, readBounds, readTimeRange, timeFields } from './fields';
+import { areaFields, readBounds, readEvalscript, readResolution, readTimeRange, timeFields } from './fields';
 
 const show = showFor('sentinelHub', 'statistics');
 
@@ -67,15 +67,10 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
   const interval = String(this.getNodeParameter('aggregationInterval', itemIndex)).trim();
   if (!/^P(\d+[DWMY]|T\d+[HM])$/.test(interval))
     throw inputError(this.getNode(), itemIndex, 'Aggregation Interval', `"${interval}" is not an ISO 8601 period such as P1D or P1M.`);
-  const evalscript = String(this.getNodeParameter('evalscript', itemIndex) ?? '');
-  if (evalscript.trim() === '') throw inputError(this.getNode(), itemIndex, 'Evalscript', 'is empty: paste a version 3 evalscript.');
-  const resx = Number(this.getNodeParameter('resx', itemIndex));
-  const resy = Number(this.getNodeParameter('resy', itemIndex));
-  if (!(resx > 0)) throw inputError(this.getNode(), itemIndex, 'Resolution X', 'must be greater than 0.');
-  if (!(resy > 0)) throw inputError(this.getNode(), itemIndex, 'Resolution Y', 'must be greater than 0.');
+  const evalscript = readEvalscript(this, itemIndex);
   const body = {
     input: { bounds, data: [{ type: String(this.getNodeParameter('dataCollection', itemIndex)) }] },
-    aggregation: { timeRange, aggregationInterval: { of: interval }, evalscript, resx, resy },
+    aggregation: { timeRange, aggregationInterval: { of: interval }, evalscript, ...readResolution(this, itemIndex) },
   };
   const eo = await eoContext(this, 'sentinelHub', itemIndex);
   const res = await apiRequest<IDataObject>(eo, { method: 'POST', url: SENTINEL_HUB_PATHS.statistics, body, responseType: 'json' });

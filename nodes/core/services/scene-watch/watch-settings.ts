@@ -5,7 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 import { EoError } from '../../errors';
-import { validateBBox, type BBox } from '../bounding-box';
+import { readJsonObject } from '../../config/json-object';
+import { parseBBox, type BBox } from '../bounding-box';
+import { parseGeometry } from '../geojson-geometry';
 import { SENTINEL_HUB_PATHS } from '../sentinel-hub-api';
 
 /** Sentinel Hub / CDSE Catalog, or a STAC API's item search (Terrascope). */
@@ -64,37 +66,6 @@ function isBlank(value: unknown): boolean {
   return value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
 }
 
-function parseJsonText(field: string, text: string, what: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw invalid(field, `The ${what} is not valid JSON.`);
-  }
-}
-
-function readBBox(value: unknown): BBox {
-  let list = value;
-  if (typeof value === 'string') {
-    const text = value.trim();
-    if (text === '')
-      throw invalid('bbox', 'The bounding box is empty: write it as west,south,east,north in degrees, e.g. 5.5,0.5,6.5,1.5.');
-    list = text.startsWith('[') ? parseJsonText('bbox', text, 'bounding box') : text.split(/[\s,]+/).map(Number);
-  }
-  return validateBBox(list);
-}
-
-function readGeometry(value: unknown): Record<string, unknown> {
-  const geometry = typeof value === 'string' ? parseJsonText('geometry', value, 'geometry') : value;
-  const g = geometry as { type?: unknown; coordinates?: unknown };
-  if (typeof geometry !== 'object' || geometry === null || typeof g.type !== 'string' || !Array.isArray(g.coordinates)) {
-    throw invalid(
-      'geometry',
-      'The geometry must be a GeoJSON geometry with "type" and "coordinates" (a Polygon or MultiPolygon in WGS84).',
-    );
-  }
-  return geometry as Record<string, unknown>;
-}
-
 function readNumber(field: string, value: unknown, label: string, min: number, max: number): number {
   const n = typeof value === 'number' ? value : Number(String(value).trim());
   if (!Number.isFinite(n) || n < min || n > max)
@@ -106,7 +77,9 @@ function readFilter(value: unknown): string | Record<string, unknown> {
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
   const text = String(value).trim();
   if (!text.startsWith('{')) return text;
-  return parseJsonText('filter', text, 'CQL2 JSON filter') as Record<string, unknown>;
+  const read = readJsonObject(text);
+  if (!read.ok) throw invalid('filter', 'The CQL2 JSON filter is not valid JSON.');
+  return read.value;
 }
 
 /**
@@ -125,9 +98,9 @@ export function checkWatchSettings(input: WatchSettingsInput): WatchSettings {
   let area: WatchSettings['area'];
   if (!isBlank(input.geometry)) {
     if (source === 'stac') throw invalid('geometry', 'A STAC watch takes a bounding box, not a geometry.');
-    area = { intersects: readGeometry(input.geometry) };
+    area = { intersects: parseGeometry(input.geometry) };
   } else {
-    area = { bbox: readBBox(input.bbox) };
+    area = { bbox: parseBBox(input.bbox) };
   }
   const lookbackHours = isBlank(input.lookbackHours)
     ? DEFAULT_LOOKBACK_HOURS

@@ -18,13 +18,8 @@ export interface EoAuthProperties {
   maxConnections?: string;
 }
 
-/** The eo-auth node's credentials (Node-RED's credential store). */
-export interface EoAuthCredentials {
-  clientId?: string;
-  clientSecret?: string;
-  username?: string;
-  password?: string;
-}
+/** The eo-auth node's credentials (Node-RED's credential store), named as the core names them. */
+export type EoAuthCredentials = Pick<ConnectionSettings, 'clientId' | 'clientSecret' | 'username' | 'password'>;
 
 /** The credential names, as registered with Node-RED. */
 export const CREDENTIAL_TYPES = {

@@ -2,12 +2,10 @@
  * Where a request's URL, method, headers, file name and body come from, following Node-RED's
  * core http request node: what the node configures wins, and `msg` fills in what it leaves empty.
  */
-import { EoError, type RequestBody } from '../../../core';
+import { EoError, isRequestMethod, methodSendsBody, readJsonObject, type RequestBody } from '../../../core';
 import type { NodeMessage } from '../red';
 import type { Translate } from '../messages';
 import { isUnchangedResponse, RESPONSE_MARK } from './response-headers';
-
-const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'];
 
 function msgString(msg: NodeMessage, key: string): string | undefined {
   const value = msg[key];
@@ -25,7 +23,7 @@ export function chooseUrl(configured: string, msg: NodeMessage, t: Translate, fa
 export function chooseMethod(configured: string, msg: NodeMessage, t: Translate): string {
   if (configured !== 'use') return configured;
   const method = msgString(msg, 'method')?.toUpperCase();
-  if (!method || !METHODS.includes(method)) throw new EoError('EO_INVALID_CONFIG', t('eo-request.errors.noMethod'), { field: 'method' });
+  if (!method || !isRequestMethod(method)) throw new EoError('EO_INVALID_CONFIG', t('eo-request.errors.noMethod'), { field: 'method' });
   return method;
 }
 
@@ -86,7 +84,7 @@ export function chooseFilename(configured: string, msg: NodeMessage): string | u
 
 /** msg.payload as a request body: nothing for GET and HEAD, numbers and booleans as text. */
 export function requestBody(method: string, payload: unknown): RequestBody | undefined {
-  if (method === 'GET' || method === 'HEAD' || payload === undefined || payload === null) return undefined;
+  if (!methodSendsBody(method) || payload === undefined || payload === null) return undefined;
   if (typeof payload === 'number' || typeof payload === 'boolean') return String(payload);
   return payload as RequestBody;
 }
@@ -97,19 +95,9 @@ export function requestBody(method: string, payload: unknown): RequestBody | und
  * for every message and a translation is a lookup through the runtime's i18n.
  */
 export function jsonPayload(payload: unknown, whatKey: string, t: Translate): Record<string, unknown> {
-  let value = payload;
-  if (typeof value === 'string' && /^\s*\{/.test(value)) {
-    try {
-      value = JSON.parse(value);
-    } catch {
-      // Reported below as "not an object".
-    }
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || Buffer.isBuffer(value)) {
-    const type = value === null ? 'null' : Array.isArray(value) ? 'an array' : Buffer.isBuffer(value) ? 'a Buffer' : typeof value;
-    throw new EoError('EO_INVALID_CONFIG', t('eo-request.errors.badPayload', { what: t(whatKey), type }), { field: 'payload' });
-  }
-  return value as Record<string, unknown>;
+  const read = readJsonObject(payload);
+  if (read.ok) return read.value;
+  throw new EoError('EO_INVALID_CONFIG', t('eo-request.errors.badPayload', { what: t(whatKey), type: read.got }), { field: 'payload' });
 }
 
 /** msg.requestTimeout in milliseconds, like the http request node; undefined for the core default. */

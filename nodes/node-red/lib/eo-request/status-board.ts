@@ -3,7 +3,7 @@
  * idle. Updates are coalesced (at most one every 250 ms) so a burst of messages or a fast download
  * does not flood the editor, and every timer is dropped on close.
  */
-import { formatTokenState, type ConnectionCapState, type DownloadProgress, type TokenState } from '../../../core';
+import { formatTokenState, steadyNow, type ConnectionCapState, type DownloadProgress, type TokenState } from '../../../core';
 import type { Translate } from '../messages';
 import type { NodeStatus } from '../red';
 import { shortError } from '../short-error';
@@ -122,7 +122,8 @@ export class StatusBoard {
     if (this.lastError) return { fill: 'red', shape: 'ring', text: this.lastError };
     const state = this.options.tokenState();
     if (!state) return { fill: 'grey', shape: 'ring', text: t('eo-request.status.noConnection') };
-    const valid = state.expiresAt !== undefined && state.expiresAt > Date.now();
+    // Expiry times are on the token cache's clock, which does not follow wall-clock steps.
+    const valid = state.expiresAt !== undefined && state.expiresAt > steadyNow();
     return { fill: valid ? 'green' : 'grey', shape: valid ? 'dot' : 'ring', text: formatTokenState(state) };
   }
 }
