@@ -219,7 +219,7 @@ test('with Continue On Fail, a folder outside the allowed one (or a link out of 
   expect(refused).toHaveLength(2);
   for (const item of refused) {
     expect(String(item.json.error)).toMatch(/^Folder: n8n does not allow writing to /);
-    expect(String(item.json.error)).toContain(`N8N_RESTRICT_FILE_ACCESS_TO is "${home.files}"`);
+    expect(String(item.json.error)).toContain(`workflows may write only inside N8N_RESTRICT_FILE_ACCESS_TO ("${home.files}")`);
   }
   expect(String(refused[1].json.error)).toContain(`"${linked}" (${outside})`);
   expect(await readdir(outside)).toEqual([]);

@@ -13,14 +13,13 @@ import { inputError, toNodeError } from '../helpers/errors';
 import type { EoContext } from './connection';
 
 /** The label of the folder field, as the node shows it. */
-export const FOLDER_FIELD = 'Folder';
+const FOLDER_FIELD = 'Folder';
 
-/** What the node says n8n lets workflows write to: the variable's value, or n8n's default. */
+/** Where n8n lets workflows write: the variable's value, or what n8n 2.x allows without it. */
 function allowedRoots(): string {
   const configured = (process.env.N8N_RESTRICT_FILE_ACCESS_TO ?? '').trim();
-  return configured
-    ? `N8N_RESTRICT_FILE_ACCESS_TO is "${configured}"`
-    : 'N8N_RESTRICT_FILE_ACCESS_TO is not set, so n8n allows ~/.n8n-files';
+  const roots = configured ? `N8N_RESTRICT_FILE_ACCESS_TO ("${configured}")` : 'N8N_RESTRICT_FILE_ACCESS_TO (not set: ~/.n8n-files)';
+  return `workflows may write only inside ${roots}, and never in n8n's own folder`;
 }
 
 /**
