@@ -242,6 +242,16 @@ test('Catalog, Statistics, STAC search, downloads and custom calls work inside n
   expect(expectedTiles.map((tiles) => tiles.length)).toEqual([2, 1]);
   expect(perArea.map((item) => item.json.tile)).toEqual(expectedTiles.flat());
   expect(perArea.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 0 }, { item: 1 }]);
+  // Metadata only: the tile's URL under `url`; `path` is kept for a file on disk.
+  expect(perArea.map((item) => item.json.url)).toEqual(
+    expectedTiles.flat().map((tile) =>
+      worldCoverPath(
+        WORLDCOVER_EDITIONS.find((e) => e.year === 2021)!,
+        tile,
+      ),
+    ),
+  );
+  expect(perArea.every((item) => item.json.path === undefined)).toBe(true);
 
   // Eight EO nodes, two credentials, two token requests (metadata only needs none).
   expect(emu.counters().tokenRequests).toMatchObject({ client_credentials: 1, password: 1, total: 2 });

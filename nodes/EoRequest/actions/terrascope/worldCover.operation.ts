@@ -51,7 +51,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
     tile: tile.tile,
     year,
     fileName: tile.filename,
-    path: tile.url,
+    url: tile.url,
     bounds: tile.bounds,
   });
   if (this.getNodeParameter('output', itemIndex) === 'metadata') return tiles.map((tile) => ({ json: metadata(tile) }));
@@ -68,8 +68,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
       try {
         if (folder !== undefined) {
           const download = await downloadToFolder(this, itemIndex, { ...eo, signal }, tile.url, folder, tile.filename);
-          // `path` is the file on disk here; the tile's URL stays under `url`.
-          return { json: { ...metadata(tile), url: tile.url, ...folderFileJson(download) } };
+          return { json: { ...metadata(tile), ...folderFileJson(download) } };
         }
         const { binary, download } = await downloadBinary(this, { ...eo, signal }, tile.url, tile.filename);
         return { json: { ...metadata(tile), bytes: download.bytes, etag: download.etag ?? null }, binary: { [binaryProperty]: binary } };
