@@ -6,42 +6,35 @@
  * with the emulator's body, then deleted.
  */
 import { rm } from 'node:fs/promises';
-import { N8N_VERSION, N8nHome, startN8n, type N8nServer } from '../test/support/n8n-process';
+import { callWebhook, N8N_VERSION, N8nHome, startN8n, type N8nServer } from '../test/support/n8n-process';
 import type { BenchContext, BenchRow, BenchSection, BenchSectionRunner } from './report';
 import { childPids, describeProcess, idleRss, mib, rssOf, watchPeakRss } from './support/downloads-memory';
 import { matchesSyntheticBody, startEmulatorProcess } from './support/downloads-emulator';
 import { trackFolder } from './support/processes';
-import { WEBHOOK_PATH, WORKFLOW_ID, downloadWorkflow, storedBinaries, terrascopeCredential } from './support/n8n-download-workflow';
+import { WEBHOOK_PATH, WORKFLOW_ID, downloadWorkflow, terrascopeCredential } from './support/n8n-download-workflow';
 
 const MIB = 1024 * 1024;
 const GOAL_MIB = 128;
 
-/** Calls the benchmark webhook; waits out the 404s before n8n has registered it. */
-async function callWebhook(server: N8nServer, bytes: number): Promise<{ ok: boolean; body: Record<string, unknown> | string }> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const res = await fetch(`${server.url}/webhook/${WEBHOOK_PATH}?size=${bytes}`, { method: 'POST' });
-    const text = await res.text();
-    if (res.status === 404 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 250));
-      continue;
-    }
-    let body: Record<string, unknown> | string = text;
-    try {
-      body = JSON.parse(text) as Record<string, unknown>;
-    } catch {
-      // Not JSON: keep the text for the error message.
-    }
-    return { ok: res.ok, body };
+/** Calls the benchmark webhook (waiting out the 404s before n8n has registered it). */
+async function download(server: N8nServer, bytes: number): Promise<{ ok: boolean; body: Record<string, unknown> | string }> {
+  const res = await callWebhook(server, `${WEBHOOK_PATH}?size=${bytes}`, { method: 'POST' });
+  const text = await res.text();
+  let body: Record<string, unknown> | string = text;
+  try {
+    body = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    // Not JSON: keep the text for the error message.
   }
+  return { ok: res.ok, body };
 }
 
 /** Runs one download and checks what n8n stored; the stored file is deleted afterwards. */
 async function downloadAndVerify(home: N8nHome, server: N8nServer, bytes: number): Promise<{ ok: boolean; why?: string }> {
-  const answer = await callWebhook(server, bytes);
+  const answer = await download(server, bytes);
   const reported = typeof answer.body === 'object' ? answer.body.bytes : undefined;
   if (!answer.ok || reported !== bytes) return { ok: false, why: `the webhook answered ${JSON.stringify(answer.body).slice(0, 300)}` };
-  const stored = await storedBinaries(home.folder, bytes);
+  const stored = await home.storedBinaries(bytes);
   if (stored.length !== 1) return { ok: false, why: `${stored.length} files of ${bytes} bytes in n8n's binary store, 1 expected` };
   const check = await matchesSyntheticBody(stored[0], bytes);
   await rm(stored[0], { force: true });

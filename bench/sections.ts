@@ -1,4 +1,5 @@
 /** The sections `npm run bench` runs, in this order (`--only <name,...>` picks some). */
+import { runBulk } from './bulk';
 import { runDownloads } from './downloads';
 import { runN8nDownload } from './n8n-download';
 import { runOverhead } from './overhead';
@@ -12,4 +13,5 @@ export const SECTIONS: { name: string; run: BenchSectionRunner }[] = [
   { name: 'downloads', run: runDownloads },
   { name: 'n8n', run: runN8nDownload },
   { name: 'scale-out', run: runScaleOut },
+  { name: 'bulk', run: runBulk },
 ];

@@ -18,16 +18,19 @@ function descriptionOf(field: CredentialField): string {
 
 /** One n8n property for a core field. */
 export function fieldToProperty(field: CredentialField): INodeProperties {
+  const numeric = field.type === 'number';
   const property: INodeProperties = {
     displayName: field.label,
     name: field.name,
     type: field.type === 'password' ? 'string' : field.type,
-    default: field.default ?? '',
+    default: numeric ? Number(field.default) : (field.default ?? ''),
     description: descriptionOf(field),
     required: field.required,
   };
   if (field.secret || field.type === 'password') property.typeOptions = { password: true };
-  if (field.placeholder) property.placeholder = field.placeholder;
+  if (numeric && field.range) property.typeOptions = { minValue: field.range.min, maxValue: field.range.max, numberPrecision: 0 };
+  // A number field always holds a value (its default): a placeholder would never show.
+  if (field.placeholder && !numeric) property.placeholder = field.placeholder;
   const options = optionsOf(field);
   if (options) property.options = options;
   return property;

@@ -96,6 +96,24 @@ export function httpRequestNode(
   };
 }
 
+/** Node-RED's own file node, writing msg.payload to the path in msg.filename (folders created, file replaced). */
+export function fileNode(id: string, wires: string[][] = [[]]): FlowNode {
+  return {
+    id,
+    type: 'file',
+    name: 'write',
+    filename: 'filename',
+    filenameType: 'msg',
+    appendNewline: false,
+    createDir: true,
+    overwriteFile: 'true',
+    encoding: 'none',
+    x: 500,
+    y: 80,
+    wires,
+  };
+}
+
 export function functionNode(id: string, func: string, wires: string[][]): FlowNode {
   return { id, type: 'function', name: '', func, outputs: wires.length, x: 300, y: 80, wires };
 }

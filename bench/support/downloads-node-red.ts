@@ -10,6 +10,7 @@ import type { FlowNode } from '../../test/support/flows';
 import type { NodeRedProcess } from '../../test/support/node-red-process';
 import { DEMO_USER } from '../../test/emulator/state';
 import type { EmulatorEndpoints } from '../../test/emulator/types';
+import { fileNode } from './bench-nodes';
 
 /** The route both flows listen on. */
 export const DOWNLOAD_ROUTE = '/bench/download';
@@ -104,18 +105,7 @@ export function coreDownloadFlow(endpoints: EmulatorEndpoints, token: string, di
     credentials: { user: '', password: token },
     wires: [],
   };
-  const file: FlowNode = {
-    id: `${tab}-file`,
-    type: 'file',
-    name: 'write',
-    filename: 'filename',
-    filenameType: 'msg',
-    appendNewline: false,
-    createDir: true,
-    overwriteFile: 'true',
-    encoding: 'none',
-    wires: [],
-  };
+  const file = fileNode(`${tab}-file`, []);
   request.wires = [[file.id]];
   const setup = [
     `msg.url = ${JSON.stringify(endpoints.terrascope.baseUrl)} + msg.payload.url;`,

@@ -1,10 +1,8 @@
 /**
- * The n8n side of the download benchmark: a published workflow, Webhook → EO Request (Terrascope
- * "Download File"), whose webhook answers when the file is in n8n's binary store; the Terrascope
- * credential it uses; and where n8n (filesystem binary mode) keeps the stored bytes.
+ * The n8n side of the download benchmarks: published workflows, Webhook → EO Request, whose
+ * webhook answers when the EO Request node is done (its files in n8n's binary store), and the
+ * Terrascope credential they use.
  */
-import { readdir, stat } from 'node:fs/promises';
-import path from 'node:path';
 import { EO_REQUEST_TYPE, TERRASCOPE_CREDENTIAL } from '../../test/support/n8n-process';
 import { DEMO_USER } from '../../test/emulator/state';
 import type { EmulatorEndpoints } from '../../test/emulator/types';
@@ -26,11 +24,21 @@ export function terrascopeCredential(endpoints: EmulatorEndpoints): object {
   };
 }
 
-/** POST /webhook/eo-bench-download?size=<bytes> downloads /download/synthetic/<bytes>.bin into binary field `data`. */
-export function downloadWorkflow(): object {
+/**
+ * A workflow a benchmark starts over HTTP: Webhook (`method` /webhook/`path`) → one EO Request
+ * node with `parameters` and the Terrascope credential; the webhook answers with the first
+ * item's JSON once the EO Request node is done.
+ */
+export function webhookWorkflow(
+  id: string,
+  name: string,
+  path: string,
+  method: 'GET' | 'POST',
+  parameters: Record<string, unknown>,
+): object {
   return {
-    id: WORKFLOW_ID,
-    name: 'Download benchmark',
+    id,
+    name,
     active: false,
     settings: { executionOrder: 'v1' },
     nodes: [
@@ -40,39 +48,30 @@ export function downloadWorkflow(): object {
         type: 'n8n-nodes-base.webhook',
         typeVersion: 2,
         position: [0, 0],
-        webhookId: '6b1c2d3e-1111-4a5b-8c9d-b00000000001',
-        parameters: { httpMethod: 'POST', path: WEBHOOK_PATH, responseMode: 'lastNode', responseData: 'firstEntryJson', options: {} },
+        webhookId: `6b1c2d3e-1111-4a5b-8c9d-${Buffer.from(id).toString('hex').padStart(12, '0').slice(-12)}`,
+        parameters: { httpMethod: method, path, responseMode: 'lastNode', responseData: 'firstEntryJson', options: {} },
       },
       {
         id: '7c0e0000-0000-4000-8000-b00000000002',
-        name: 'Download',
+        name: 'EO Request',
         type: EO_REQUEST_TYPE,
         typeVersion: 1,
         position: [220, 0],
         credentials: { terrascopeApi: TERRASCOPE_CREDENTIAL },
-        parameters: {
-          resource: 'terrascope',
-          operation: 'download',
-          url: '=/download/synthetic/{{ $json.query.size }}.bin',
-          fileName: '',
-          binaryPropertyName: 'data',
-        },
+        parameters,
       },
     ],
-    connections: { Webhook: { main: [[{ node: 'Download', type: 'main', index: 0 }]] } },
+    connections: { Webhook: { main: [[{ node: 'EO Request', type: 'main', index: 0 }]] } },
   };
 }
 
-/** Every file under n8n's binary store (`<user folder>/.n8n/storage`) of exactly `bytes` bytes. */
-export async function storedBinaries(userFolder: string, bytes: number): Promise<string[]> {
-  const found: string[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) await walk(full);
-      else if (entry.isFile() && (await stat(full)).size === bytes) found.push(full);
-    }
-  };
-  await walk(path.join(userFolder, '.n8n', 'storage'));
-  return found;
+/** POST /webhook/eo-bench-download?size=<bytes> downloads /download/synthetic/<bytes>.bin into binary field `data`. */
+export function downloadWorkflow(): object {
+  return webhookWorkflow(WORKFLOW_ID, 'Download benchmark', WEBHOOK_PATH, 'POST', {
+    resource: 'terrascope',
+    operation: 'download',
+    url: '=/download/synthetic/{{ $json.query.size }}.bin',
+    fileName: '',
+    binaryPropertyName: 'data',
+  });
 }

@@ -31,6 +31,8 @@ export type EoErrorCode =
   | 'EO_DOWNLOAD_INCOMPLETE'
   /** A file name or path would leave the folder it must stay in. */
   | 'EO_PATH_NOT_ALLOWED'
+  /** The folder cannot take the file: disk full, read-only, no permission, missing (field `directory`). */
+  | 'EO_FILE_WRITE_FAILED'
   /** A configuration value is missing or malformed. */
   | 'EO_INVALID_CONFIG';
 

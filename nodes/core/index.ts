@@ -8,6 +8,7 @@
  * const res = await eoRequest({ connection, tokens, url: '/catalogue/products?collection=...' });
  */
 export { EoError, isEoError, safeUrl, type EoErrorCode, type EoErrorDetails } from './errors';
+export { steadyNow } from './clock';
 export * from './config/providers';
 export * from './config/connection';
 export { readJsonObject, type JsonObjectReading } from './config/json-object';
@@ -29,6 +30,15 @@ export type { TokenSharing, TokenSharingStatus } from './auth/shared/renewal-por
 export { catalogSearchAll, type CatalogSearchAllOptions, type CatalogSearchAllResult } from './services/catalog-search';
 export { downloadToFile, type DownloadOptions, type DownloadResult } from './files/download';
 export type { DownloadProgress } from './files/progress';
+export { mapDownloads, type MapDownloadsOptions } from './files/map-downloads';
+export {
+  ConnectionCap,
+  ConnectionCaps,
+  sharedConnectionCaps,
+  type ConnectionCapState,
+  type ConnectionSlot,
+  type SlotPriority,
+} from './http/connection-cap';
 export {
   worldCoverTiles,
   worldCoverTileAt,
@@ -42,6 +52,7 @@ export {
 export { parseBBox, validateBBox, isGeographicCrs, CRS84, type BBox, type BBoxOptions } from './services/bounding-box';
 export { parseGeometry, type GeoJsonGeometry } from './services/geojson-geometry';
 export { saveResponseToFile, type SaveResponseOptions, type SaveResponseResult } from './files/save-response';
+export { fileWriteError, isFileWriteFailure } from './files/file-errors';
 export { readTokenClaims, type TokenClaims } from './auth/jwt-claims';
 export { isHeaderName, isHeaderValue } from './http/request-headers';
 export { SENTINEL_HUB_PATHS, isReadOnlySentinelHubPost } from './services/sentinel-hub-api';

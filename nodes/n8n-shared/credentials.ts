@@ -19,6 +19,11 @@ function text(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
+/** A number field: n8n stores a number; credentials saved before the field existed have none. */
+function count(value: unknown): number | string | undefined {
+  return typeof value === 'number' || typeof value === 'string' ? value : undefined;
+}
+
 /** Maps a stored credential of type `sentinelHubApi` or `terrascopeApi` onto the core's settings. */
 export function settingsFromCredentials(type: string, data: ICredentialDataDecryptedObject): ConnectionSettings {
   const provider = type === CREDENTIAL_TYPE.terrascope ? 'terrascope' : (text(data.environment) ?? 'sentinel-hub');
@@ -33,6 +38,7 @@ export function settingsFromCredentials(type: string, data: ICredentialDataDecry
     username: text(data.username),
     password: text(data.password),
     extraOrigins: text(data.extraOrigins),
+    maxConnections: count(data.maxConnections),
   };
 }
 

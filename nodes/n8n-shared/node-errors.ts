@@ -22,10 +22,11 @@ export const CREDENTIAL_FIELD_LABELS: FieldLabels = {
   provider: 'Environment (credentials)',
   grant: 'Grant (credentials)',
   clientAuth: 'Send client credentials (credentials)',
+  maxConnections: 'Download connections (credentials)',
 };
 
 /** Core codes that mean "change your input or settings", not "the provider failed". */
-const INPUT_CODES = new Set(['EO_INVALID_CONFIG', 'EO_PATH_NOT_ALLOWED', 'EO_ORIGIN_NOT_ALLOWED']);
+const INPUT_CODES = new Set(['EO_INVALID_CONFIG', 'EO_PATH_NOT_ALLOWED', 'EO_ORIGIN_NOT_ALLOWED', 'EO_FILE_WRITE_FAILED']);
 
 function isNodeError(err: unknown): err is NodeOperationError | NodeApiError {
   return err instanceof NodeOperationError || err instanceof NodeApiError;

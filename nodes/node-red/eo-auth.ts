@@ -31,7 +31,7 @@ import catalogue from './locales/en-US/eo-auth.json';
 
 type EoAuthNode = RedNode & EoAuthHandle & { problem?: EoError; tokenEndpoint: string };
 
-const SETTING_NAMES = ['provider', 'tokenUrl', 'baseUrl', 'grant', 'clientAuth', 'extraOrigins'] as const;
+const SETTING_NAMES = ['provider', 'tokenUrl', 'baseUrl', 'grant', 'clientAuth', 'extraOrigins', 'maxConnections'] as const;
 
 /** Only the string fields of an untrusted request body. */
 function pickStrings<K extends string>(source: unknown, names: readonly K[]): Partial<Record<K, string>> {

@@ -6,7 +6,7 @@
  * cancels whatever is still running so a redeploy leaves nothing behind.
  */
 import path from 'node:path';
-import { EoError, type Connection, type TokenProvider } from '../core';
+import { EoError, sharedConnectionCaps, type Connection, type TokenProvider } from '../core';
 import { isEoAuthHandle, type EoAuthHandle } from './lib/auth-handle';
 import { registerEditorEndpoints } from './lib/eo-request/editor-endpoints';
 import { runWithNodeArea } from './lib/eo-request/node-area';
@@ -43,6 +43,7 @@ export = function eoRequest(RED: NodeRedApi): void {
       show: (status) => node.status(status),
       t,
       tokenState: () => (auth && !auth.problem ? auth.tokens().state() : undefined),
+      connectionState: () => (auth && !auth.problem ? sharedConnectionCaps().state(auth.connection()) : undefined),
       problem,
     });
     const thumbnail = thumbnailSender(RED, node, props);

@@ -21,6 +21,7 @@ const ALL_FIELDS: CredentialFieldName[] = [
   'grant',
   'clientAuth',
   'extraOrigins',
+  'maxConnections',
   'clientId',
   'clientSecret',
   'username',

@@ -4,6 +4,7 @@
  * (or EMULATOR_PORT / EMULATOR_SECOND_PORT). Prints every endpoint and stays up until SIGINT/SIGTERM.
  */
 import { DEMO_CLIENT, DEMO_USER, startEmulator } from './server';
+import type { EmulatorConfig } from './types';
 
 function argValue(args: string[], name: string): string | undefined {
   const i = args.findIndex((a) => a === name || a.startsWith(`${name}=`));
@@ -21,17 +22,31 @@ function portOf(value: string | undefined, fallback: number, what: string): numb
   return n;
 }
 
+/** `--config '{"latencyMs":40}'`: knobs to start with (the same as POST /__emulator/config). */
+function configOf(value: string | undefined): Partial<EmulatorConfig> {
+  if (value === undefined || value === '') return {};
+  try {
+    const parsed = JSON.parse(value) as unknown;
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Partial<EmulatorConfig>;
+  } catch {
+    // Reported below.
+  }
+  process.stderr.write(`invalid --config: expected a JSON object, e.g. '{"latencyMs":40}'\n`);
+  process.exit(2);
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args.includes('--help') || args.includes('-h')) {
     process.stdout.write(
-      'usage: cli.js [--port 8480] [--second-port 8481]   (env: EMULATOR_PORT, EMULATOR_SECOND_PORT; 0 = any free port)\n',
+      'usage: cli.js [--port 8480] [--second-port 8481] [--config \'{"latencyMs":40}\']   (env: EMULATOR_PORT, EMULATOR_SECOND_PORT, EMULATOR_CONFIG; 0 = any free port)\n',
     );
     return;
   }
   const port = portOf(argValue(args, '--port') ?? process.env.EMULATOR_PORT, 8480, 'port');
   const secondPort = portOf(argValue(args, '--second-port') ?? process.env.EMULATOR_SECOND_PORT, port === 0 ? 0 : port + 1, 'second port');
-  const emulator = await startEmulator({ port, secondPort });
+  const config = configOf(argValue(args, '--config') ?? process.env.EMULATOR_CONFIG);
+  const emulator = await startEmulator({ ...config, port, secondPort });
   const e = emulator.endpoints;
   const lines = [
     'EO provider emulator (Sentinel Hub, CDSE, Terrascope) on 127.0.0.1',

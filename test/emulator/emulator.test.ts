@@ -779,6 +779,7 @@ describe('HTTP controls and speed', () => {
       tokenStatus: { 200: 1 },
       apiStatus: { 200: 1, 500: 1 },
       apiRequests: 2,
+      downloads: { admitted: {}, peakConcurrent: {}, refused: {} },
     });
     expect((await ctl('GET', 'log')).json()).toHaveLength(3);
     const { refresh_token } = await passwordTokens();

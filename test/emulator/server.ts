@@ -18,6 +18,7 @@ import { handleStatistics } from './routes/statistics';
 import { handleOpenSearch, handleStac } from './routes/terracatalogue';
 import { handleRealm, isRealmPath, parseForm, redactForm, tokenPathRealm } from './routes/token';
 import { handleTokenInfo } from './routes/tokeninfo';
+import { networkDelay, shapeSocket } from './network';
 import { applyConfig, EmulatorState, type FullConfig } from './state';
 import type { Emulator, EmulatorEndpoints, FaultScript, RequestLogEntry, StartOptions } from './types';
 
@@ -96,6 +97,7 @@ async function dispatch(
   state.pushLog(entry);
   recordStatus(state, res, entry, isToken);
 
+  await networkDelay(state, req);
   const script = takeFault(state, origin, `${method} ${path}`);
   if (script) {
     entry.fault = true;
@@ -137,6 +139,7 @@ export async function startEmulator(options: StartOptions = {}): Promise<Emulato
         else res.destroy();
       });
     });
+    server.on('connection', (socket) => shapeSocket(state, socket));
     servers.push(server);
     return server;
   };

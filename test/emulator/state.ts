@@ -60,6 +60,11 @@ export function defaultConfig(): FullConfig {
     downloadRealms: ['terrascope'],
     logLimit: 20000,
     recordIssuedTokens: process.env.EO_EMULATOR_RECORD_TOKENS === '1',
+    latencyMs: 0,
+    connectionBytesPerSecond: 0,
+    linkBytesPerSecond: 0,
+    downloadsPerAccount: 0,
+    downloadCapRetryAfterS: 1,
   };
 }
 
@@ -81,6 +86,7 @@ export function emptyCounters(): EmulatorCounters {
     tokenStatus: {},
     apiStatus: {},
     apiRequests: 0,
+    downloads: { admitted: {}, peakConcurrent: {}, refused: {} },
   };
 }
 

@@ -58,6 +58,22 @@ export interface EmulatorConfig {
   statisticsIntervalErrors: Record<string, 'BAD_REQUEST' | 'EXECUTION_ERROR' | 'TIMEOUT'>;
   clients: EmulatorClient[];
   users: EmulatorUser[];
+  /**
+   * Round-trip time added before every answer, ms; a connection's first request pays it twice
+   * (its TCP handshake). Default 0.
+   */
+  latencyMs: number;
+  /** Bytes per second each connection may send (a server's or a route's per-flow limit); 0 = unlimited (default). */
+  connectionBytesPerSecond: number;
+  /** Bytes per second all connections share (the client's link); 0 = unlimited (default). */
+  linkBytesPerSecond: number;
+  /**
+   * Downloads (`GET /download/…`) one account may run at once, as CDSE allows 4; one more is
+   * answered 429 with `Retry-After: downloadCapRetryAfterS`. 0 = no cap (default).
+   */
+  downloadsPerAccount: number;
+  /** Retry-After, in seconds, of a download refused by `downloadsPerAccount`. Default 1. */
+  downloadCapRetryAfterS: number;
 }
 
 /** A scripted misbehaviour for requests that match. Faults are checked in the order added. */
@@ -109,6 +125,18 @@ export interface EmulatorCounters {
   apiStatus: Record<string, number>;
   /** Non-token requests that reached the server. */
   apiRequests: number;
+  /** Downloads per account (username, or client id): what the per-account cap saw. */
+  downloads: DownloadCounters;
+}
+
+/** Per account (username, or client id for a client-credentials token). */
+export interface DownloadCounters {
+  /** Downloads admitted. */
+  admitted: Record<string, number>;
+  /** The most downloads the account ran at once. */
+  peakConcurrent: Record<string, number>;
+  /** Downloads answered 429 because the account was at `downloadsPerAccount`. */
+  refused: Record<string, number>;
 }
 
 /** Every token issued while the record was on (`recordIssuedTokens`), oldest first. */

@@ -6,6 +6,7 @@
 import { DEMO_CLIENT, DEMO_USER, startEmulator } from '../emulator/server';
 import type { Emulator } from '../emulator/types';
 import {
+  callWebhook,
   emulatorCredentials,
   N8nHome,
   N8nRest,
@@ -44,23 +45,9 @@ afterAll(async () => {
 
 beforeEach(() => emu.reset());
 
-/**
- * n8n registers the webhooks of published workflows a moment after it reports ready. A 404 in
- * that window runs nothing (no execution, no request to the emulator), so it is waited out.
- */
-async function callWebhook(path: string, timeoutMs = 30_000): Promise<Response> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await fetch(`${server.url}/webhook/${path}`);
-    if (res.status !== 404 || Date.now() > deadline) return res;
-    await res.arrayBuffer();
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
 test('two executions in one n8n process share one token', async () => {
   for (let call = 0; call < 2; call++) {
-    const res = await callWebhook('eo-process');
+    const res = await callWebhook(server, 'eo-process');
     expect(res.status).toBe(200);
     const body = (await res.json()) as Record<string, unknown>;
     expect(body).toMatchObject({ format: 'image/png', width: 8, height: 8 });

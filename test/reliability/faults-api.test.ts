@@ -1,9 +1,10 @@
 /**
- * API faults, end to end: a real Node-RED with the packed package calling the emulator's
- * Process API, Terrascope downloads, WorldCover tiles and STAC while they misbehave. Tokens are
- * fetched once before the scenarios, so every token request a scenario causes is counted. For
- * each: the outcome, token requests, API requests, what is on disk (never a file that looks
- * complete when it is not; a resumed file byte-identical), and the runtime's health.
+ * API faults, end to end: a real Node-RED with the packed package (Node-RED 5 on Node 24, then
+ * Node-RED 4.1 on Node 20) calling the emulator's Process API, Terrascope downloads, WorldCover
+ * tiles and STAC while they misbehave. Tokens are fetched once before the scenarios, so every
+ * token request a scenario causes is counted. For each: the outcome, token requests, API requests,
+ * what is on disk (never a file that looks complete when it is not; a resumed file
+ * byte-identical), and the runtime's health.
  *
  * The https → http redirect needs an https origin: a loopback TLS front with a self-signed
  * certificate (support/tls-front.ts) that Node-RED trusts through NODE_EXTRA_CA_CERTS.
@@ -14,7 +15,9 @@ import path from 'node:path';
 import { tempDir } from '../support/paths';
 import { bodyBytes, COMMON_UNAUTHORIZED_BODY, rateLimitFault, syntheticSource } from '../emulator/server';
 import type { Emulator } from '../emulator/types';
-import { artifactDir, rememberSecrets } from './hygiene';
+import { rememberSecrets } from './hygiene';
+import { describeOnEachRuntime } from './support/runtimes';
+import type { NodeRedRuntime } from '../support/node-red-process';
 import { PROCESS_REQUEST, runtimeHealthy } from './support/fault-checks';
 import {
   FAULT_TEST_TIMEOUT_MS,
@@ -40,9 +43,7 @@ import { loopbackCertificate, startTlsFront, type LoopbackCertificate, type TlsF
 
 jest.setTimeout(FAULT_TEST_TIMEOUT_MS);
 
-const ARTIFACTS = artifactDir('faults-api');
 const GROUP = 'API';
-const ENGINE = 'Node-RED';
 
 /** Four WorldCover tiles (the box crosses two tile borders). */
 const WORLDCOVER_BBOX = '2.9,50.9,3.1,51.1';
@@ -56,82 +57,67 @@ rememberSecrets([client.clientSecret], 'client secret');
 rememberSecrets([user.password, tlsUser.password], 'password');
 
 let bed: FaultBed;
-let certificate: LoopbackCertificate;
+let certificate: LoopbackCertificate | undefined;
 let front: TlsFront | undefined;
 /** Holds the test certificate and its key: not an artefact (a key is nothing to publish). */
 const tlsDir = tempDir('eo-faults-tls');
 
-beforeAll(
-  async () => {
-    certificate = await loopbackCertificate(tlsDir);
-    bed = await FaultBed.start({
-      env: { NODE_EXTRA_CA_CERTS: certificate.certFile },
-      setup: async (emulator: Emulator, files: string) => {
-        emulator.configure({ clients: [client], users: [user, tlsUser], worldCoverTileBytes: TILE_BYTES });
-        front = await startTlsFront(certificate, emulator.url);
-        const e = emulator.endpoints;
-        const auths: FaultBedAuth[] = [
-          {
-            id: 'auth-sh',
-            provider: 'sentinel-hub',
-            tokenUrl: e.sentinelHub.tokenUrl,
-            baseUrl: e.sentinelHub.baseUrl,
-            credentials: client,
-          },
-          { id: 'auth-ts', provider: 'terrascope', tokenUrl: e.terrascope.tokenUrl, baseUrl: e.terrascope.baseUrl, credentials: user },
-          { id: 'auth-tls', provider: 'terrascope', tokenUrl: e.terrascope.tokenUrl, baseUrl: front.url, credentials: tlsUser },
-        ];
-        const targets: FaultBedTarget[] = [
-          { id: 'req-process', auth: 'auth-sh', props: { operation: 'process', accept: 'image/png', output: 'buffer' } },
-          {
-            id: 'req-process-file',
-            auth: 'auth-sh',
-            props: { operation: 'process', accept: 'image/png', output: 'file', directory: path.join(files, 'process') },
-          },
-          {
-            id: 'req-batch',
-            auth: 'auth-sh',
-            props: { operation: 'request', method: 'POST', url: '/api/v2/batch/process', output: 'json' },
-          },
-          { id: 'req-download', auth: 'auth-ts', props: { operation: 'download', directory: path.join(files, 'dl') } },
-          {
-            id: 'req-worldcover',
-            auth: 'auth-ts',
-            props: { operation: 'worldcover', bbox: WORLDCOVER_BBOX, year: '2021', directory: path.join(files, 'wc'), overwrite: 'always' },
-          },
-          { id: 'req-stac', auth: 'auth-ts', props: { operation: 'request', method: 'GET', output: 'json' } },
-          { id: 'req-tls', auth: 'auth-tls', props: { operation: 'download', directory: path.join(files, 'tls') } },
-        ];
-        return { auths, targets };
-      },
-    });
-    // Tokens first, so the scenarios below count only the token requests their faults cause.
-    const warm = [
-      await bed.run('req-process', { payload: PROCESS_REQUEST }),
-      await bed.run('req-download', { url: '/download/synthetic/1024.bin', filename: 'warm.bin' }),
-      await bed.run('req-tls', { url: '/download/synthetic/1024.bin', filename: 'warm.bin' }),
-    ];
-    for (const r of warm) if (r.errors.length) throw new Error(`warm-up failed: ${outcomeText(r)}`);
-  },
-  240_000 + 3 * RUN_TIMEOUT_MS,
-);
+/** Starts the emulator, its TLS front and Node-RED on `runtime`, and fetches the tokens. */
+async function startBed(runtime: NodeRedRuntime): Promise<FaultBed> {
+  const cert = (certificate ??= await loopbackCertificate(tlsDir));
+  const started = await FaultBed.start({
+    runtime,
+    env: { NODE_EXTRA_CA_CERTS: cert.certFile },
+    setup: async (emulator: Emulator, files: string) => {
+      emulator.configure({ clients: [client], users: [user, tlsUser], worldCoverTileBytes: TILE_BYTES });
+      front = await startTlsFront(cert, emulator.url);
+      const e = emulator.endpoints;
+      const auths: FaultBedAuth[] = [
+        {
+          id: 'auth-sh',
+          provider: 'sentinel-hub',
+          tokenUrl: e.sentinelHub.tokenUrl,
+          baseUrl: e.sentinelHub.baseUrl,
+          credentials: client,
+        },
+        { id: 'auth-ts', provider: 'terrascope', tokenUrl: e.terrascope.tokenUrl, baseUrl: e.terrascope.baseUrl, credentials: user },
+        { id: 'auth-tls', provider: 'terrascope', tokenUrl: e.terrascope.tokenUrl, baseUrl: front.url, credentials: tlsUser },
+      ];
+      const targets: FaultBedTarget[] = [
+        { id: 'req-process', auth: 'auth-sh', props: { operation: 'process', accept: 'image/png', output: 'buffer' } },
+        {
+          id: 'req-process-file',
+          auth: 'auth-sh',
+          props: { operation: 'process', accept: 'image/png', output: 'file', directory: path.join(files, 'process') },
+        },
+        {
+          id: 'req-batch',
+          auth: 'auth-sh',
+          props: { operation: 'request', method: 'POST', url: '/api/v2/batch/process', output: 'json' },
+        },
+        { id: 'req-download', auth: 'auth-ts', props: { operation: 'download', directory: path.join(files, 'dl') } },
+        {
+          id: 'req-worldcover',
+          auth: 'auth-ts',
+          props: { operation: 'worldcover', bbox: WORLDCOVER_BBOX, year: '2021', directory: path.join(files, 'wc'), overwrite: 'always' },
+        },
+        { id: 'req-stac', auth: 'auth-ts', props: { operation: 'request', method: 'GET', output: 'json' } },
+        { id: 'req-tls', auth: 'auth-tls', props: { operation: 'download', directory: path.join(files, 'tls') } },
+      ];
+      return { auths, targets };
+    },
+  });
+  // Tokens first, so the scenarios below count only the token requests their faults cause.
+  const warm = [
+    await started.run('req-process', { payload: PROCESS_REQUEST }),
+    await started.run('req-download', { url: '/download/synthetic/1024.bin', filename: 'warm.bin' }),
+    await started.run('req-tls', { url: '/download/synthetic/1024.bin', filename: 'warm.bin' }),
+  ];
+  for (const r of warm) if (r.errors.length) throw new Error(`warm-up failed: ${outcomeText(r)}`);
+  return started;
+}
 
-afterAll(async () => {
-  await front?.close();
-  fs.rmSync(tlsDir, { recursive: true, force: true });
-  if (!bed) return;
-  bed.saveArtifacts(ARTIFACTS);
-  await bed.stop();
-}, 60_000);
-
-beforeEach(() => {
-  bed.emulator.clearFaults();
-  bed.startScenario();
-});
-
-afterEach(() => {
-  bed?.reportUnfinished();
-});
+afterAll(() => fs.rmSync(tlsDir, { recursive: true, force: true }));
 
 interface Measured {
   run: FaultBedRun;
@@ -164,7 +150,22 @@ function identical(file: string, size: number): boolean {
 }
 const dlFiles = (prefix: string): string[] => bed.filesIn('dl').filter((f) => f.startsWith(prefix));
 
-describe('API faults (Node-RED)', () => {
+describeOnEachRuntime(
+  'API faults',
+  {
+    artifacts: 'faults-api',
+    start: startBed,
+    use: (started) => (bed = started),
+    beforeStop: async () => {
+      await front?.close();
+      front = undefined;
+    },
+    startTimeoutMs: 240_000 + 3 * RUN_TIMEOUT_MS,
+  },
+  apiScenarios,
+);
+
+function apiScenarios(engine: string): void {
   it('401 in the middle of a flow (tile 2 of 4): one new token, all tiles complete', async () => {
     bed.emulator.fault({
       route: '^GET /download/',
@@ -180,7 +181,7 @@ describe('API faults (Node-RED)', () => {
     const downloads = apiRequests(bed.emulator, m.mark, /^GET \/download\//);
     const s = new Scenario(
       GROUP,
-      ENGINE,
+      engine,
       '401 in the middle of a flow (WorldCover tile 2 of 4)',
       '4 tiles complete; 1 token request (refresh); the 401 call replayed once',
     )
@@ -206,7 +207,7 @@ describe('API faults (Node-RED)', () => {
     const calls = apiRequests(bed.emulator, m.mark, /^POST \/api\/v1\/process$/);
     const s = new Scenario(
       GROUP,
-      ENGINE,
+      engine,
       '401 on every call',
       'Catch: EO_HTTP_STATUS 401 with a hint; 1 token request; 2 calls (one replay)',
     )
@@ -229,7 +230,7 @@ describe('API faults (Node-RED)', () => {
     const m = await measure('req-process', { payload: PROCESS_REQUEST });
     const calls = apiRequests(bed.emulator, m.mark, /^POST \/api\/v1\/process$/);
     const gap = calls.length >= 2 ? calls[1].time - calls[0].time : NaN;
-    const s = new Scenario(GROUP, ENGINE, `429, Retry-After: ${waitMs} (ms)`, `waits ≥ ${waitMs} ms, 2 calls, result; 0 token requests`)
+    const s = new Scenario(GROUP, engine, `429, Retry-After: ${waitMs} (ms)`, `waits ≥ ${waitMs} ms, 2 calls, result; 0 token requests`)
       .observe(outcomeText(m.run))
       .observe(`${calls.length} calls, 2nd after ${gap} ms; token requests ${grantsText(m.tokens)}`)
       .check('result', ok(m.run))
@@ -246,7 +247,7 @@ describe('API faults (Node-RED)', () => {
     const calls = apiRequests(bed.emulator, m.mark, /^POST \/api\/v1\/process$/);
     const s = new Scenario(
       GROUP,
-      ENGINE,
+      engine,
       '429, Retry-After: 120000 (ms)',
       'Catch: EO_RATE_LIMITED naming the wait; 1 call; 0 token requests',
     )
@@ -269,7 +270,7 @@ describe('API faults (Node-RED)', () => {
     });
     const m = await measure('req-process', { payload: PROCESS_REQUEST });
     const calls = apiRequests(bed.emulator, m.mark, /^POST \/api\/v1\/process$/);
-    const s = new Scenario(GROUP, ENGINE, '503 twice (Process)', 'result after 3 calls; 0 token requests')
+    const s = new Scenario(GROUP, engine, '503 twice (Process)', 'result after 3 calls; 0 token requests')
       .observe(outcomeText(m.run))
       .observe(`${calls.length} calls; token requests ${grantsText(m.tokens)}`)
       .check('result', ok(m.run))
@@ -286,7 +287,7 @@ describe('API faults (Node-RED)', () => {
     const left = dlFiles('e500');
     const s = new Scenario(
       GROUP,
-      ENGINE,
+      engine,
       '500 on every attempt (download)',
       'Catch: EO_HTTP_STATUS 500 "still failed after 3 retries"; 4 calls; no file',
     )
@@ -310,7 +311,7 @@ describe('API faults (Node-RED)', () => {
     });
     const m = await measure('req-batch', { payload: { processRequest: PROCESS_REQUEST, tilingGrid: { id: 1, resolution: 10 } } });
     const calls = apiRequests(bed.emulator, m.mark, /^POST \/api\/v2\/batch\/process$/);
-    const s = new Scenario(GROUP, ENGINE, '502 on batch creation (POST)', 'Catch: EO_HTTP_STATUS 502 "not retried"; 1 call')
+    const s = new Scenario(GROUP, engine, '502 on batch creation (POST)', 'Catch: EO_HTTP_STATUS 502 "not retried"; 1 call')
       .observe(outcomeText(m.run))
       .observe(`${calls.length} calls; token requests ${grantsText(m.tokens)}`)
       .check('Catch got EO_HTTP_STATUS', errorCode(m.run) === 'EO_HTTP_STATUS')
@@ -330,7 +331,7 @@ describe('API faults (Node-RED)', () => {
     const same = identical(path.join(bed.files, 'dl', 'reset-once.bin'), size);
     const s = new Scenario(
       GROUP,
-      ENGINE,
+      engine,
       'connection reset at 50 % (once)',
       'resumed with Range; complete, byte-identical; 0 token requests',
     )
@@ -360,7 +361,7 @@ describe('API faults (Node-RED)', () => {
     const same = identical(path.join(bed.files, 'dl', 'reset-always.bin'), size);
     const s = new Scenario(
       GROUP,
-      ENGINE,
+      engine,
       'connection reset on every attempt',
       'Catch: EO_DOWNLOAD_INCOMPLETE; only .part (+ .meta.json), no file; next run resumes (1 Range call), byte-identical',
     )
@@ -385,7 +386,7 @@ describe('API faults (Node-RED)', () => {
     const m = await measure('req-download', { url: `/download/synthetic/${size}.bin`, filename: 'short.bin' });
     const calls = apiRequests(bed.emulator, m.mark, /^GET \/download\//);
     const same = identical(path.join(bed.files, 'dl', 'short.bin'), size);
-    const s = new Scenario(GROUP, ENGINE, 'body shorter than Content-Length (download)', 'resumed with Range; complete, byte-identical')
+    const s = new Scenario(GROUP, engine, 'body shorter than Content-Length (download)', 'resumed with Range; complete, byte-identical')
       .observe(outcomeText(m.run))
       .observe(
         `${calls.length} calls, 2nd Range ${String(calls[1]?.headers.range ?? 'none')}; byte-identical ${same}; files: ${dlFiles('short').join(', ')}`,
@@ -407,7 +408,7 @@ describe('API faults (Node-RED)', () => {
     const after = bed.filesIn('process');
     const s = new Scenario(
       GROUP,
-      ENGINE,
+      engine,
       'body shorter than Content-Length (Process → file)',
       'Catch: EO_DOWNLOAD_INCOMPLETE; no file, no .part; next run writes the file',
     )
@@ -429,7 +430,7 @@ describe('API faults (Node-RED)', () => {
     const full = (m.run.outputs[0]?.bufferLength ?? 0) > 200;
     const s = new Scenario(
       GROUP,
-      ENGINE,
+      engine,
       'body shorter than Content-Length (Process → buffer)',
       'retried (read-only POST); full result; 2 calls',
     )
@@ -450,7 +451,7 @@ describe('API faults (Node-RED)', () => {
     const tokenSent = second.some((e) => e.headers.authorization !== undefined);
     const s = new Scenario(
       GROUP,
-      ENGINE,
+      engine,
       '302 to another origin (public STAC)',
       'result from the other origin; Authorization not sent there',
     )
@@ -472,7 +473,7 @@ describe('API faults (Node-RED)', () => {
     const second = apiRequests(bed.emulator, m.mark, /^POST \/api\/v1\/process$/).filter((e) => e.origin === 'second');
     const s = new Scenario(
       GROUP,
-      ENGINE,
+      engine,
       '307 to another origin (Process)',
       'Catch: EO_HTTP_STATUS 401 "redirected to … never receives the access token"; no token sent there',
     )
@@ -497,7 +498,7 @@ describe('API faults (Node-RED)', () => {
     const again = await measure('req-tls', { url: '/download/synthetic/2048.bin', filename: 'secure.bin' });
     const s = new Scenario(
       GROUP,
-      ENGINE,
+      engine,
       'redirect https → http (download)',
       'Catch: EO_INSECURE_REDIRECT; the http URL never asked; no file; then OK over https',
     )
@@ -514,4 +515,4 @@ describe('API faults (Node-RED)', () => {
     await healthy(s);
     s.finish();
   });
-});
+}

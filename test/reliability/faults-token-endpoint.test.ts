@@ -1,6 +1,7 @@
 /**
- * Token endpoint faults, end to end: a real Node-RED with the packed package, EO Request nodes
- * calling the emulator while its token endpoint misbehaves. Every scenario has its own OAuth
+ * Token endpoint faults, end to end: a real Node-RED with the packed package (Node-RED 5 on Node 24,
+ * then Node-RED 4.1 on Node 20), EO Request nodes calling the emulator while its token endpoint
+ * misbehaves. Every scenario has its own OAuth
  * client (or Terrascope user), so the process-wide token cache starts empty for it and the token
  * requests it caused can be counted apart. For each: the outcome (result, or a Catch message
  * that names the cause), the token requests, recovery once the fault is gone, and the runtime's
@@ -9,7 +10,8 @@
 import { randomBytes } from 'node:crypto';
 import { rateLimitFault } from '../emulator/server';
 import type { Emulator, EmulatorClient, EmulatorConfig, EmulatorUser, FaultScript } from '../emulator/types';
-import { artifactDir, rememberSecrets } from './hygiene';
+import { rememberSecrets } from './hygiene';
+import { describeOnEachRuntime } from './support/runtimes';
 import { BLAMES_CREDENTIALS, PROCESS_REQUEST, runtimeHealthy } from './support/fault-checks';
 import { FAULT_TEST_TIMEOUT_MS, FaultBed, type FaultBedAuth, type FaultBedRun, type FaultBedTarget } from './support/fault-bed';
 import {
@@ -26,9 +28,7 @@ import {
 
 jest.setTimeout(FAULT_TEST_TIMEOUT_MS);
 
-const ARTIFACTS = artifactDir('faults-token-endpoint');
 const GROUP = 'Token endpoint';
-const ENGINE = 'Node-RED';
 const SH_TOKEN_ROUTE = '^POST /oauth/token$';
 
 /** Sentinel Hub identities (one OAuth client each) and Terrascope users of this file. */
@@ -105,16 +105,6 @@ function setup(emulator: Emulator, files: string): { auths: FaultBedAuth[]; targ
   return { auths, targets };
 }
 
-beforeAll(async () => {
-  bed = await FaultBed.start({ setup });
-}, 240_000);
-
-afterAll(async () => {
-  if (!bed) return;
-  bed.saveArtifacts(ARTIFACTS);
-  await bed.stop();
-}, 60_000);
-
 /** Sends one Process request through scenario `k`'s node and counts its token requests. */
 async function callProcess(
   k: ShKey,
@@ -138,22 +128,19 @@ function succeeded(r: FaultBedRun): boolean {
   return r.errors.length === 0 && r.outputs.length === 1 && r.outputs[0].statusCode === 200 && (r.outputs[0].bufferLength ?? 0) > 0;
 }
 
-beforeEach(() => {
-  bed.emulator.clearFaults();
-  bed.startScenario();
-});
+describeOnEachRuntime(
+  'token endpoint faults',
+  { artifacts: 'faults-token-endpoint', start: (runtime) => FaultBed.start({ setup, runtime }), use: (started) => (bed = started) },
+  tokenEndpointScenarios,
+);
 
-afterEach(() => {
-  bed?.reportUnfinished();
-});
-
-describe('token endpoint faults (Node-RED)', () => {
+function tokenEndpointScenarios(engine: string): void {
   it('429 with a Retry-After in milliseconds: waits that long, then one more request', async () => {
     const waitMs = 1500;
     bed.emulator.fault(rateLimitFault(SH_TOKEN_ROUTE, waitMs, { times: 1 }));
     const { run: r, tokens } = await callProcess('ratelimit');
     const gap = tokens.entries.length >= 2 ? tokens.entries[1].time - tokens.entries[0].time : NaN;
-    const s = new Scenario(GROUP, ENGINE, `429, Retry-After: ${waitMs} (ms)`, `waits ≥ ${waitMs} ms, 2nd token request succeeds; result`)
+    const s = new Scenario(GROUP, engine, `429, Retry-After: ${waitMs} (ms)`, `waits ≥ ${waitMs} ms, 2nd token request succeeds; result`)
       .observe(outcomeText(r))
       .observe(`token requests ${grantsText(tokens)}, 2nd after ${gap} ms`)
       .check('result', succeeded(r))
@@ -191,7 +178,7 @@ describe('token endpoint faults (Node-RED)', () => {
       const message = errorMessage(r);
       const s = new Scenario(
         GROUP,
-        ENGINE,
+        engine,
         label,
         'Catch: EO_TOKEN_ENDPOINT_UNAVAILABLE naming the status, not the credentials; 4 token requests (1 + 3 retries); then OK',
       )
@@ -212,7 +199,7 @@ describe('token endpoint faults (Node-RED)', () => {
   it('503 twice, then a token: retried, result', async () => {
     bed.emulator.fault({ route: SH_TOKEN_ROUTE, status: 503, body: 'Service Unavailable', times: 2 });
     const { run: r, tokens } = await callProcess('flaky503');
-    const s = new Scenario(GROUP, ENGINE, '503 twice, then OK', 'result after 3 token requests')
+    const s = new Scenario(GROUP, engine, '503 twice, then OK', 'result after 3 token requests')
       .observe(outcomeText(r))
       .observe(`token requests ${grantsText(tokens)}`)
       .check('result', succeeded(r))
@@ -225,7 +212,7 @@ describe('token endpoint faults (Node-RED)', () => {
     bed.emulator.fault({ route: SH_TOKEN_ROUTE, hang: true, times: 1 });
     const { run: r, tokens } = await callProcess('hang', 90_000);
     const gap = tokens.entries.length >= 2 ? tokens.entries[1].time - tokens.entries[0].time : NaN;
-    const s = new Scenario(GROUP, ENGINE, 'hangs past the timeout (once)', 'gives up after 30 s, 2nd token request succeeds; result')
+    const s = new Scenario(GROUP, engine, 'hangs past the timeout (once)', 'gives up after 30 s, 2nd token request succeeds; result')
       .observe(outcomeText(r))
       .observe(`token requests ${grantsText(tokens)}, 2nd after ${(gap / 1000).toFixed(1)} s`)
       .check('result', succeeded(r))
@@ -253,7 +240,7 @@ describe('token endpoint faults (Node-RED)', () => {
     bed.emulator.fault({ route: SH_TOKEN_ROUTE, ...script });
     const { run: r, tokens } = await callProcess(key);
     const message = errorMessage(r);
-    const s = new Scenario(GROUP, ENGINE, label, 'Catch: EO_NOT_A_TOKEN_ENDPOINT naming Token URL; 1 token request; then OK')
+    const s = new Scenario(GROUP, engine, label, 'Catch: EO_NOT_A_TOKEN_ENDPOINT naming Token URL; 1 token request; then OK')
       .observe(outcomeText(r))
       .observe(`token requests ${grantsText(tokens)}`)
       .check('Catch got EO_NOT_A_TOKEN_ENDPOINT', errorCode(r) === 'EO_NOT_A_TOKEN_ENDPOINT')
@@ -275,7 +262,7 @@ describe('token endpoint faults (Node-RED)', () => {
     try {
       const first = await callProcess(key);
       const second = await callProcess(key);
-      const s = new Scenario(GROUP, ENGINE, label, 'two results, 1 token request (lifetime from expires_in)')
+      const s = new Scenario(GROUP, engine, label, 'two results, 1 token request (lifetime from expires_in)')
         .observe(`${outcomeText(first.run)}, then ${outcomeText(second.run)}`)
         .observe(`token requests ${first.tokens.total} + ${second.tokens.total}`)
         .check('both results', succeeded(first.run) && succeeded(second.run))
@@ -298,7 +285,7 @@ describe('token endpoint faults (Node-RED)', () => {
     }
     const s = new Scenario(
       GROUP,
-      ENGINE,
+      engine,
       'already expired token (clock 2 h behind)',
       'Catch: EO_AUTH_REJECTED "already expired", hint about the clock; 2 token requests; then OK',
     )
@@ -330,7 +317,7 @@ describe('token endpoint faults (Node-RED)', () => {
       const message = errorMessage(r);
       const s = new Scenario(
         GROUP,
-        ENGINE,
+        engine,
         `${status} ${error}`,
         `Catch: EO_AUTH_INVALID_CLIENT "rejected the client id or secret" (field ${field}); 1 token request; then OK`,
       )
@@ -368,7 +355,7 @@ describe('token endpoint faults (Node-RED)', () => {
       const files = bed.filesIn('refresh').filter((f) => !f.endsWith('.meta.json'));
       const s = new Scenario(
         GROUP,
-        ENGINE,
+        engine,
         'Terrascope invalid_grant on refresh',
         'refresh refused → password grant → result (refresh 1, password 1)',
       )
@@ -404,7 +391,7 @@ describe('token endpoint faults (Node-RED)', () => {
     const files = bed.filesIn('password').filter((f) => !f.endsWith('.meta.json'));
     const s = new Scenario(
       GROUP,
-      ENGINE,
+      engine,
       'Terrascope invalid_grant on password',
       'Catch: EO_AUTH_INVALID_GRANT "rejected the username or password" (field password); 1 token request; no file; then OK',
     )
@@ -420,4 +407,4 @@ describe('token endpoint faults (Node-RED)', () => {
     await runtimeHealthy(bed, s);
     s.finish();
   });
-});
+}

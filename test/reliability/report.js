@@ -18,8 +18,19 @@ const SIZE_VARIABLES = ['EO_SOAK_SECONDS', 'EO_FUZZ_COUNT'];
 const WIDTH = 100;
 
 /**
- * @typedef {{ group: string, engine: string, scenario: string, expected: string, observed: string, pass: boolean }} ScenarioRow
+ * A `skipped` row could not run on this machine (e.g. no mount allowed); it is neither a pass nor a failure.
+ * @typedef {{ group: string, engine: string, scenario: string, expected: string, observed: string, pass: boolean, skipped?: string }} ScenarioRow
  */
+
+/** @param {ScenarioRow} r */
+function verdictOf(r) {
+  return r.skipped ? 'skipped' : r.pass ? 'yes' : '**NO**';
+}
+
+/** @param {ScenarioRow[]} rows */
+function countOf(rows) {
+  return { failed: rows.filter((r) => !r.pass && !r.skipped).length, skipped: rows.filter((r) => r.skipped).length };
+}
 
 /**
  * The full table: area, engine, scenario, expected, observed, ok.
@@ -30,7 +41,7 @@ function renderTable(rows) {
   const lines = ['| area | engine | scenario | expected | observed | ok |', '|---|---|---|---|---|---|'];
   for (const r of rows) {
     const cells = [r.group, r.engine, r.scenario, r.expected, r.observed].map(tableCell);
-    lines.push(`| ${cells.join(' | ')} | ${r.pass ? 'yes' : '**NO**'} |`);
+    lines.push(`| ${cells.join(' | ')} | ${verdictOf(r)} |`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -78,14 +89,14 @@ function wrapped(first, text, indent) {
  * @returns {string}
  */
 function renderSummary(rows, run) {
-  const failed = rows.filter((r) => !r.pass).length;
-  const verdict = failed === 0 ? 'all as expected' : `${failed} not as expected`;
+  const { failed, skipped } = countOf(rows);
+  const verdict = (failed === 0 ? 'all as expected' : `${failed} not as expected`) + (skipped ? `, ${skipped} skipped` : '');
   const out = [`Latest full run (${run.date}): ${rows.length} scenarios, ${verdict}.`];
   const groups = [...new Set(rows.map((r) => r.group))];
   for (const group of groups) {
     out.push('', `### ${escapeText(group)}`, '');
     for (const r of rows.filter((row) => row.group === group)) {
-      const mark = r.pass ? 'as expected' : '**not as expected**';
+      const mark = r.skipped ? `skipped (${escapeText(r.skipped)})` : r.pass ? 'as expected' : '**not as expected**';
       out.push(wrapped('- ', `**${escapeText(r.scenario)}** (${escapeText(r.engine)}): ${mark}`, '  '));
       out.push(wrapped('  - expected: ', escapeText(r.expected), '    '));
       out.push(wrapped('  - observed: ', escapeText(r.observed), '    '));
@@ -122,4 +133,4 @@ function publishVerdict({ env, suiteFiles, results }) {
   return { publish: true };
 }
 
-module.exports = { DOCS_PAGE, DOCS_BLOCK, PUBLISH_FLAG, renderTable, renderSummary, publishVerdict };
+module.exports = { DOCS_PAGE, DOCS_BLOCK, PUBLISH_FLAG, renderTable, renderSummary, publishVerdict, countOf };

@@ -5,7 +5,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { writeMarkedBlock } = require('../support/markdown');
-const { DOCS_BLOCK, DOCS_PAGE, publishVerdict, renderSummary, renderTable } = require('./report');
+const { DOCS_BLOCK, DOCS_PAGE, countOf, publishVerdict, renderSummary, renderTable } = require('./report');
 
 const DIR = path.resolve(__dirname, '../../test-artifacts/reliability');
 const FILE = path.join(DIR, 'scenarios.jsonl');
@@ -47,8 +47,9 @@ class ReliabilityReporter {
     const summary = renderSummary(rows, { date: new Date().toISOString().slice(0, 10) });
     fs.writeFileSync(path.join(DIR, 'table.md'), table);
     fs.writeFileSync(path.join(DIR, 'summary.md'), summary);
-    const failed = rows.filter((r) => !r.pass).length;
-    process.stdout.write(`\nReliability and security: ${rows.length} scenarios, ${failed} not as expected\n\n${table}\n`);
+    const { failed, skipped } = countOf(rows);
+    const skippedNote = skipped ? `, ${skipped} skipped (could not run here)` : '';
+    process.stdout.write(`\nReliability and security: ${rows.length} scenarios, ${failed} not as expected${skippedNote}\n\n${table}\n`);
     const suiteFiles = fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.ts'));
     const verdict = publishVerdict({ env: process.env, suiteFiles, results });
     const page = path.relative(process.cwd(), DOCS_PAGE);

@@ -20,6 +20,11 @@ export interface ScenarioRow {
   observed: string;
   /** Whether observed met expected; the test also asserts it. */
   pass: boolean;
+  /**
+   * Why the scenario could not run on this machine (e.g. no right to mount a file system): the
+   * row then says "skipped", never "yes".
+   */
+  skipped?: string;
 }
 
 /** Appends one row; the reporter reads them all at the end of the run. */

@@ -1,7 +1,9 @@
 /**
  * What the core tests share: the emulator for a test file, connections to its demo accounts,
- * requests that fail fast, sample request bodies, and error assertions.
+ * requests that fail fast, sample request bodies, error assertions, and file checksums.
  */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { TokenCache } from '../../nodes/core/auth/token-cache';
 import type { BackoffPolicy } from '../../nodes/core/http/backoff';
 import { resolveConnection, type Connection, type ConnectionSettings } from '../../nodes/core/config/connection';
@@ -97,4 +99,15 @@ export function thrownEoError(fn: () => unknown, code: string): EoError {
   }
   expect(isEoError(thrown) && thrown.code).toBe(code);
   return thrown as EoError;
+}
+
+/** The SHA-256 of a file, read as a stream (downloads of hundreds of MiB compare by it). */
+export function sha256File(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    createReadStream(file)
+      .on('data', (c) => hash.update(c))
+      .on('end', () => resolve(hash.digest('hex')))
+      .on('error', reject);
+  });
 }

@@ -5,7 +5,7 @@
  * `n8n-workflow` comes from the host n8n. Driven through n8n's own CLI and REST API.
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtemp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -65,6 +65,8 @@ export function emulatorCredentials(emu: Emulator, over: { clientSecret?: string
 /** What a CLI command printed. */
 export interface CliResult {
   code: number | null;
+  /** The signal that ended the process, when one did (then `code` is null). */
+  signal?: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
@@ -193,9 +195,9 @@ export class N8nHome {
         clearTimeout(timer);
         fail(err);
       });
-      child.on('close', (code) => {
+      child.on('close', (code, signal) => {
         clearTimeout(timer);
-        done({ code, stdout, stderr });
+        done({ code, signal, stdout, stderr });
       });
     });
   }
@@ -250,6 +252,20 @@ export class N8nHome {
     return (await readdir(join(this.files, sub)).catch(() => [] as string[])).sort();
   }
 
+  /** Every file in n8n's binary store (filesystem mode, `.n8n/storage`) of exactly `bytes` bytes. */
+  async storedBinaries(bytes: number): Promise<string[]> {
+    const found: string[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+        const full = join(dir, entry.name);
+        if (entry.isDirectory()) await walk(full);
+        else if (entry.isFile() && (await stat(full)).size === bytes) found.push(full);
+      }
+    };
+    await walk(join(this.folder, '.n8n', 'storage'));
+    return found;
+  }
+
   async remove(): Promise<void> {
     await rm(this.folder, { recursive: true, force: true });
   }
@@ -283,14 +299,18 @@ export interface StartN8nOptions {
   timeoutMs?: number;
   /** Where n8n's own output is copied as it comes (the demo's log file). */
   echo?: NodeJS.WritableStream;
+  /** Options for Node itself, before n8n's own (e.g. `--expose-gc`, `--require <probe>`); not passed on to n8n's child processes. */
+  nodeArgs?: string[];
+  /** More environment for n8n (execution data settings, ...). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Starts `n8n start` on 127.0.0.1 and waits until it is ready. */
 export async function startN8n(home: N8nHome, options: StartN8nOptions = {}): Promise<N8nServer> {
   const port = options.port ?? (await freePort());
   const timeoutMs = options.timeoutMs ?? 90_000;
-  const child = spawn(node24(), [N8N_BIN, 'start'], {
-    env: { ...home.env, N8N_PORT: String(port), N8N_LISTEN_ADDRESS: '127.0.0.1', N8N_SECURE_COOKIE: 'false' },
+  const child = spawn(node24(), [...(options.nodeArgs ?? []), N8N_BIN, 'start'], {
+    env: { ...home.env, ...options.env, N8N_PORT: String(port), N8N_LISTEN_ADDRESS: '127.0.0.1', N8N_SECURE_COOKIE: 'false' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -324,6 +344,20 @@ export async function startN8n(home: N8nHome, options: StartN8nOptions = {}): Pr
     await new Promise((r) => setTimeout(r, 250));
   }
   return { url, pid: child.pid!, output: () => output, stop };
+}
+
+/**
+ * Calls `/webhook/<path>` of a published workflow. n8n registers those webhooks a moment after it
+ * reports ready, and a 404 in that window runs nothing, so it is waited out (up to `timeoutMs`).
+ */
+export async function callWebhook(server: N8nServer, path: string, init: RequestInit = {}, timeoutMs = 30_000): Promise<Response> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await fetch(`${server.url}/webhook/${path}`, init);
+    if (res.status !== 404 || Date.now() > deadline) return res;
+    await res.arrayBuffer();
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
 
 /** A logged-in REST session: n8n ties the auth cookie to a `browser-id` header. */

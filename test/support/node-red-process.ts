@@ -3,7 +3,7 @@
  * then `npm install <tarball>` into a fresh user directory. Used by the end-to-end tests, the
  * editor tests and `npm run demo`, so the demo a newcomer runs is the setup the tests prove.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -31,6 +31,33 @@ export function nodeRed5Runtime(): NodeRedRuntime {
   const major = Number(process.versions.node.split('.')[0]);
   const bundled = path.join(repoRoot, 'node_modules', '.bin', 'node');
   return { module: 'node-red', nodeBin: major >= 22 || !fs.existsSync(bundled) ? process.execPath : bundled };
+}
+
+/**
+ * Node-RED 4.1 on Node 20: the Node in HOST_NODE (npm test sets it to the Node that runs npm), or
+ * else the first Node 20 on PATH outside this repository's node_modules (where Node 24 is).
+ */
+export function nodeRed4Runtime(): NodeRedRuntime {
+  const bundled = path.join(repoRoot, 'node_modules');
+  const onPath = (process.env.PATH ?? '')
+    .split(path.delimiter)
+    .filter((dir) => dir && !path.resolve(dir).startsWith(bundled))
+    .map((dir) => path.join(dir, 'node'));
+  for (const candidate of [process.env.HOST_NODE, ...onPath]) {
+    if (!candidate || !fs.existsSync(candidate)) continue;
+    const version = spawnSync(candidate, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout?.trim() ?? '';
+    if (version.split('.')[0] === '20') return { module: 'node-red4', nodeBin: candidate };
+  }
+  throw new Error('Node-RED 4.1 runs on Node 20, and none was found: set HOST_NODE to a Node 20 binary.');
+}
+
+/** "Node-RED 5.0.7 (Node 24)": which runtime a test or a table row is about. */
+export function runtimeLabel(runtime: NodeRedRuntime): string {
+  const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'node_modules', runtime.module, 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  const node = spawnSync(runtime.nodeBin, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout?.trim() ?? '?';
+  return `Node-RED ${manifest.version} (Node ${node.split('.')[0]})`;
 }
 
 export async function installPackage(userDir: string, tarball: string, nodeBin: string = process.execPath): Promise<void> {
@@ -75,6 +102,11 @@ export interface StartNodeRedOptions {
   nodeArgs?: string[];
   /** More members of the settings object, as JavaScript source (e.g. a functionGlobalContext). */
   extraSettings?: string[];
+  /**
+   * Run as this user instead of the test's (needs root): the user directory is handed to it first.
+   * For what root is never refused, such as writing into a folder without permission.
+   */
+  user?: { uid: number; gid: number };
 }
 
 /** A user of the editor and Admin API when adminAuth is on. */
@@ -178,6 +210,12 @@ export class NodeRedProcess {
     }
   }
 
+  /** Kills the runtime at once (SIGKILL: no shutdown of any kind, as the OOM killer or a power cut) and waits until it is gone. */
+  async kill(): Promise<void> {
+    if (this.running) this.child.kill('SIGKILL');
+    await this.exited;
+  }
+
   /** Stops the runtime (SIGTERM, then SIGKILL after 10 s); safe to call twice. */
   async stop(): Promise<void> {
     if (!this.running) return;
@@ -218,6 +256,12 @@ function writeSettings(userDir: string, credentialSecret: string, adminUsers?: A
   return file;
 }
 
+/** Hands `dir` and everything in it to `user`. */
+function chownTree(dir: string, user: { uid: number; gid: number }): void {
+  fs.chownSync(dir, user.uid, user.gid);
+  for (const entry of fs.readdirSync(dir, { recursive: true, encoding: 'utf8' })) fs.lchownSync(path.join(dir, entry), user.uid, user.gid);
+}
+
 /**
  * Starts Node-RED on 127.0.0.1 with `userDir` and waits until its Admin API answers.
  * The caller must `stop()` it (the tests do so in afterAll, whatever the outcome).
@@ -248,10 +292,12 @@ export async function startNodeRed(options: StartNodeRedOptions): Promise<NodeRe
     '-D',
     'editorTheme.palette.catalogues=[]',
   ];
+  if (options.user) chownTree(options.userDir, options.user);
   const child = spawn(runtime.nodeBin, args, {
     cwd: options.cwd ?? options.userDir,
     env: { ...process.env, NODE_OPTIONS: '', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.user ?? {}),
   });
   const red = new NodeRedProcess(child, `http://127.0.0.1:${port}`, options.userDir, options.echo);
   const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);

@@ -34,6 +34,8 @@ export interface StackOptions {
   env?: NodeJS.ProcessEnv;
   /** More members of Node-RED's settings object (e.g. a contextStorage), as JavaScript source. */
   extraSettings?: string[];
+  /** Run Node-RED as this user (see StartNodeRedOptions.user). */
+  user?: { uid: number; gid: number };
 }
 
 /** A running emulator + Node-RED with the examples deployed. */
@@ -85,6 +87,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       echo: options.echo,
       env: options.env,
       extraSettings: options.extraSettings,
+      user: options.user,
     });
     const target = emulatorTarget(emulator);
     let flows: FlowNode[] = options.deployExamples === false ? [] : examplesForEmulator(target);

@@ -1,9 +1,11 @@
 /**
  * Runs the chosen operation for every input item. Each item succeeds or fails on its own: with
  * "Continue On Fail" a failed item becomes `{ error }` and the others go on; otherwise the first
- * failure stops the node with an n8n error naming the item.
+ * failure stops the node with an n8n error naming the item. Items that each download a file run
+ * several at once (within the account's connection cap), and still come out in the input's order.
  */
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { mapDownloads } from '../../core';
 import type { EoResource } from '../transport';
 import { errorJson, inputError, toNodeError } from '../helpers/errors';
 import * as sentinelHub from './sentinelHub';
@@ -23,22 +25,55 @@ function operationFor(ctx: IExecuteFunctions, itemIndex: number): Operation {
   return found;
 }
 
-/** The node's `execute`: every output item is paired with the input item it came from. */
+/** What one item came to: its output items, or its error when "Continue On Fail" keeps going. */
+type ItemOutcome = { results: INodeExecutionData[] } | { error: ReturnType<typeof toNodeError> };
+
+/** Runs item `itemIndex`; throws only when the node must stop (no "Continue On Fail"). */
+async function runItem(ctx: IExecuteFunctions, itemIndex: number, signal?: AbortSignal): Promise<ItemOutcome> {
+  try {
+    return { results: await operationFor(ctx, itemIndex).execute.call(ctx, itemIndex, signal) };
+  } catch (error) {
+    const nodeError = toNodeError(ctx.getNode(), error, itemIndex);
+    if (ctx.continueOnFail()) return { error: nodeError };
+    throw nodeError;
+  }
+}
+
+/**
+ * How many items may run at once: several when every item is an operation that allows it (a
+ * download: its connections are capped per account in the core), else one after the other.
+ */
+async function concurrentItems(ctx: IExecuteFunctions, count: number): Promise<Operation | undefined> {
+  if (count < 2) return undefined;
+  let operation: Operation;
+  try {
+    operation = operationFor(ctx, 0);
+    for (let i = 1; i < count; i++) if (operationFor(ctx, i) !== operation) return undefined;
+  } catch {
+    return undefined;
+  }
+  return operation.connectionOf ? operation : undefined;
+}
+
+/** The node's `execute`: every output item is paired with the input item it came from, in the input's order. */
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
   const items = this.getInputData();
-  const returnData: INodeExecutionData[] = [];
-  for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-    try {
-      const results = await operationFor(this, itemIndex).execute.call(this, itemIndex);
-      for (const result of results) returnData.push({ ...result, pairedItem: { item: itemIndex } });
-    } catch (error) {
-      const nodeError = toNodeError(this.getNode(), error, itemIndex);
-      if (this.continueOnFail()) {
-        returnData.push({ json: errorJson(nodeError), pairedItem: { item: itemIndex } });
-        continue;
-      }
-      throw nodeError;
-    }
+  let outcomes: ItemOutcome[];
+  const concurrent = await concurrentItems(this, items.length);
+  const connection = concurrent ? await concurrent.connectionOf!.call(this, 0).catch(() => undefined) : undefined;
+  if (connection) {
+    const indexes = items.map((_, i) => i);
+    outcomes = await mapDownloads(indexes, { connection, signal: this.getExecutionCancelSignal?.() }, (itemIndex, _i, signal) =>
+      runItem(this, itemIndex, signal),
+    );
+  } else {
+    outcomes = [];
+    for (let itemIndex = 0; itemIndex < items.length; itemIndex++) outcomes.push(await runItem(this, itemIndex));
   }
+  const returnData: INodeExecutionData[] = [];
+  outcomes.forEach((outcome, itemIndex) => {
+    if ('error' in outcome) returnData.push({ json: errorJson(outcome.error), pairedItem: { item: itemIndex } });
+    else for (const result of outcome.results) returnData.push({ ...result, pairedItem: { item: itemIndex } });
+  });
   return [returnData];
 }

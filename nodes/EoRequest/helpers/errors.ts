@@ -14,6 +14,7 @@ const FIELD_LABELS: FieldLabels = {
   filename: 'File Name',
   headers: 'Headers (JSON)',
   ...CREDENTIAL_FIELD_LABELS,
+  directory: 'Folder',
 };
 
 /** The n8n error for `err`, raised while working on item `itemIndex`. */

@@ -3,21 +3,24 @@
  * origin scoping, redirects, retries). Operations never build HTTP requests themselves.
  */
 import { createReadStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { IBinaryData, IExecuteFunctions } from 'n8n-workflow';
 import {
   catalogSearchAll,
   downloadToFile,
   eoRequest,
   mediaTypeOf,
+  fileWriteError,
+  isEoError,
+  isFileWriteFailure,
   type CatalogSearchAllResult,
   type DownloadResult,
   type EoRequestOptions,
   type EoResponse,
 } from '../../core';
 import type { EoContext } from './connection';
+import { makeDownloadFolder } from './temp-folder';
 
 export { eoContext, type EoContext, type EoResource } from './connection';
 
@@ -50,7 +53,9 @@ export interface DownloadedBinary {
  * sits whole in memory), and the temporary copy is removed whatever happens.
  */
 export async function downloadBinary(ctx: IExecuteFunctions, eo: EoContext, url: string, fileName: string): Promise<DownloadedBinary> {
-  const folder = await mkdtemp(join(tmpdir(), 'eo-n8n-'));
+  const folder = await makeDownloadFolder().catch((err: unknown) => {
+    throw inTemporaryFolder(err);
+  });
   try {
     // The folder goes away below, so nothing partial may be promised for a later run.
     const download = await downloadToFile({
@@ -63,7 +68,21 @@ export async function downloadBinary(ctx: IExecuteFunctions, eo: EoContext, url:
     });
     const binary = await ctx.helpers.prepareBinaryData(createReadStream(download.path), fileName, mediaTypeOf(fileName));
     return { binary, download };
+  } catch (err) {
+    throw inTemporaryFolder(err);
   } finally {
     await rm(folder, { recursive: true, force: true });
   }
+}
+
+/**
+ * A full, read-only or forbidden temporary folder, said in n8n's terms: the user chose no folder
+ * here, so the message names the temporary folder n8n runs with, and the fix is TMPDIR.
+ */
+function inTemporaryFolder(err: unknown): unknown {
+  const cause = isEoError(err, 'EO_FILE_WRITE_FAILED') ? err.cause : err;
+  if (!isFileWriteFailure(cause)) return err;
+  return fileWriteError(cause, tmpdir(), {
+    hint: 'n8n keeps each download in its temporary folder until the file is complete: make room there, or start n8n with TMPDIR set to a folder on a larger, writable disk.',
+  });
 }

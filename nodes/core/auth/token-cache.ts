@@ -11,6 +11,7 @@
  */
 import type { Dispatcher } from 'undici';
 import { backoffDelay, sleep } from '../http/backoff';
+import { resyncSteadyClock, steadyNow } from '../clock';
 import { EoError, formatSeconds as seconds, isEoError } from '../errors';
 import { requestToken, type TokenGrant, type TokenRequestOptions, type TokenResponse } from './token-request';
 import type { Connection } from '../config/connection';
@@ -39,7 +40,7 @@ export interface TokenCacheOptions {
    * lifetime, so short-lived tokens are still used for half their life.
    */
   refreshMarginMs?: number;
-  /** Clock. Default `Date.now`. */
+  /** Clock. Default `steadyNow` (clock.ts): a wall-clock step does not change how long a token is used. */
   now?: () => number;
   /**
    * The longest a caller waits out a 429 from the token endpoint (in total, per renewal). A longer
@@ -136,7 +137,7 @@ export class TokenCache {
   constructor(options: TokenCacheOptions = {}) {
     this.dispatcher = options.dispatcher;
     this.refreshMarginMs = Math.max(0, options.refreshMarginMs ?? DEFAULT_REFRESH_MARGIN_MS);
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? steadyNow;
     this.maxRateLimitWaitMs = Math.max(0, options.maxRateLimitWaitMs ?? DEFAULT_MAX_RATE_LIMIT_WAIT_MS);
     this.defaultRateLimitWaitMs = options.defaultRateLimitWaitMs ?? DEFAULT_RATE_LIMIT_WAIT_MS;
     this.requestOptions = { ...options.request };
@@ -343,6 +344,8 @@ export class TokenCache {
           ? { token, refresh: { value: response.refreshToken!, expiresAt: response.refreshExpiresAt, obtainedAt: response.requestedAt } }
           : { token };
       }
+      // The issuer's clock may agree with a corrected wall clock rather than with ours: follow it.
+      resyncSteadyClock();
       // A token that is dead on arrival: once may be a race at the second boundary, twice is a clock problem.
       if (++expiredTokens >= 2) {
         throw new EoError(

@@ -1,4 +1,5 @@
 /** What a status display may know about one identity's tokens: times and counters, no secrets. */
+import { steadyNow } from '../clock';
 import type { EoErrorCode } from '../errors';
 import type { GrantType, ProviderId } from '../config/providers';
 
@@ -43,7 +44,7 @@ function duration(ms: number): string {
  * @example
  * formatTokenState(cache.state(connection)); // "access 4m12s · refresh 52m"
  */
-export function formatTokenState(state: TokenState, now: number = Date.now()): string {
+export function formatTokenState(state: TokenState, now: number = steadyNow()): string {
   const parts: string[] = [];
   if (state.coolDownUntil !== undefined && state.coolDownUntil > now) parts.push(`rate limited ${duration(state.coolDownUntil - now)}`);
   if (state.expiresAt !== undefined && state.expiresAt > now) parts.push(`access ${duration(state.expiresAt - now)}`);

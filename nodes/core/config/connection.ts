@@ -4,6 +4,7 @@
  */
 import { EoError } from '../errors';
 import {
+  MAX_CONNECTIONS_LIMIT,
   PROVIDER_IDS,
   PROVIDERS,
   isProviderId,
@@ -26,6 +27,8 @@ export interface ConnectionSettings {
   password?: string;
   /** Comma or whitespace separated, or a list. */
   extraOrigins?: string | string[];
+  /** Downloads at once for this account in this process; empty for the provider default. */
+  maxConnections?: number | string;
 }
 
 /** A validated connection: every URL parsed, every default applied. */
@@ -45,6 +48,8 @@ export interface Connection {
   password?: string;
   retryAfterUnit: RetryAfterUnit;
   issuerRealm?: string;
+  /** Downloads this identity runs at once in this process (see `sharedConnectionCaps`). */
+  maxConnections: number;
 }
 
 function fieldError(field: string, message: string): EoError {
@@ -83,6 +88,20 @@ function parseOrigins(value: string | string[] | undefined): string[] {
     .map((entry) => entry.trim())
     .filter((entry) => entry.length > 0)
     .map((entry) => parseHttpUrl('extraOrigins', 'Extra allowed origin', entry).origin);
+}
+
+/** The download cap a user set, or the provider's when empty. */
+function parseMaxConnections(value: number | string | undefined, fallback: number): number {
+  const text = typeof value === 'number' ? String(value) : (value ?? '').trim();
+  if (text === '') return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_CONNECTIONS_LIMIT) {
+    throw fieldError(
+      'maxConnections',
+      `Download connections must be a whole number from 1 to ${MAX_CONNECTIONS_LIMIT} (got "${text.slice(0, 20)}"); leave it empty for the provider's ${fallback}.`,
+    );
+  }
+  return n;
 }
 
 function trimmed(value: string | undefined): string | undefined {
@@ -129,6 +148,7 @@ export function resolveConnection(settings: ConnectionSettings): Connection {
     clientId: '',
     retryAfterUnit: def.retryAfterUnit,
     issuerRealm: def.issuerRealm,
+    maxConnections: parseMaxConnections(settings.maxConnections, def.maxConnections),
   };
 
   if (grant === 'client_credentials') {

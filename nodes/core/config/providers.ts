@@ -11,19 +11,30 @@ export type ClientAuthMethod = 'body' | 'basic';
 export type RetryAfterUnit = 'ms' | 's';
 
 export type CredentialFieldName =
-  'tokenUrl' | 'baseUrl' | 'grant' | 'clientAuth' | 'clientId' | 'clientSecret' | 'username' | 'password' | 'extraOrigins';
+  | 'tokenUrl'
+  | 'baseUrl'
+  | 'grant'
+  | 'clientAuth'
+  | 'clientId'
+  | 'clientSecret'
+  | 'username'
+  | 'password'
+  | 'extraOrigins'
+  | 'maxConnections';
 
 export interface CredentialField {
   name: CredentialFieldName;
   label: string;
   description: string;
-  type: 'string' | 'password' | 'options';
+  type: 'string' | 'password' | 'options' | 'number';
   /** Secrets live only in the engines' credential stores. */
   secret: boolean;
   required: boolean;
   default?: string;
   placeholder?: string;
   options?: { value: string; label: string }[];
+  /** For `number` fields: the smallest and largest value accepted. */
+  range?: { min: number; max: number };
 }
 
 export interface ProviderDefinition {
@@ -40,6 +51,12 @@ export interface ProviderDefinition {
   baseUrl: string;
   /** Further origins that receive the bearer token (downloads, catalogues). */
   extraOrigins: string[];
+  /**
+   * Downloads one account runs at once (shared by every node and flow of the process). CDSE
+   * documents 4 concurrent download connections per account; the others publish no limit, and
+   * 4 keeps a bulk download polite while filling a typical link.
+   */
+  maxConnections: number;
   /** The OAuth client id sent with the password grant (Terrascope: `public`). */
   passwordClientId?: string;
   retryAfterUnit: RetryAfterUnit;
@@ -127,6 +144,29 @@ function tokenUrlField(defaultUrl: string, options?: { value: string; label: str
     options,
   };
 }
+/** The most download connections a setting may ask for: beyond this a provider only refuses them. */
+export const MAX_CONNECTIONS_LIMIT = 32;
+
+/** The per-account download cap, with the provider's default as placeholder. */
+function maxConnectionsField(defaultCap: number): CredentialField {
+  return {
+    name: 'maxConnections',
+    label: 'Download connections',
+    description:
+      'At most this many downloads at once for this account, shared by every node, flow and execution in this process ' +
+      '(CDSE allows 4 per account). With several processes on one account, divide the allowance between them.',
+    type: 'number',
+    secret: false,
+    required: false,
+    default: String(defaultCap),
+    placeholder: String(defaultCap),
+    range: { min: 1, max: MAX_CONNECTIONS_LIMIT },
+  };
+}
+
+/** CDSE's documented cap (eu-cdse/documentation, Quotas); the default for the others too. */
+const DEFAULT_MAX_CONNECTIONS = 4;
+
 const extraOriginsField: CredentialField = {
   name: 'extraOrigins',
   label: 'Extra allowed origins',
@@ -148,6 +188,7 @@ export const PROVIDERS: Record<ProviderId, ProviderDefinition> = {
     alternativeTokenUrls: [{ url: SENTINEL_HUB_REALM_TOKEN_URL, label: 'Keycloak realm "main"' }],
     baseUrl: SENTINEL_HUB_BASE_URL,
     extraOrigins: [],
+    maxConnections: DEFAULT_MAX_CONNECTIONS,
     retryAfterUnit: 'ms',
     issuerRealm: '/auth/realms/main',
     credentialsHelp: 'Create an OAuth client in the Sentinel Hub dashboard under User settings → OAuth clients.',
@@ -161,6 +202,7 @@ export const PROVIDERS: Record<ProviderId, ProviderDefinition> = {
       baseUrlField(SENTINEL_HUB_BASE_URL),
       clientAuthField,
       extraOriginsField,
+      maxConnectionsField(DEFAULT_MAX_CONNECTIONS),
     ],
   },
   cdse: {
@@ -172,6 +214,7 @@ export const PROVIDERS: Record<ProviderId, ProviderDefinition> = {
     alternativeTokenUrls: [],
     baseUrl: CDSE_BASE_URL,
     extraOrigins: [],
+    maxConnections: DEFAULT_MAX_CONNECTIONS,
     retryAfterUnit: 'ms',
     issuerRealm: '/auth/realms/CDSE',
     credentialsHelp:
@@ -183,6 +226,7 @@ export const PROVIDERS: Record<ProviderId, ProviderDefinition> = {
       baseUrlField(CDSE_BASE_URL),
       clientAuthField,
       extraOriginsField,
+      maxConnectionsField(DEFAULT_MAX_CONNECTIONS),
     ],
   },
   terrascope: {
@@ -194,11 +238,19 @@ export const PROVIDERS: Record<ProviderId, ProviderDefinition> = {
     alternativeTokenUrls: [],
     baseUrl: TERRASCOPE_BASE_URL,
     extraOrigins: ['https://stac.terrascope.be'],
+    maxConnections: DEFAULT_MAX_CONNECTIONS,
     passwordClientId: 'public',
     retryAfterUnit: 's',
     issuerRealm: '/auth/realms/terrascope',
     credentialsHelp: 'Register for a free Terrascope account at terrascope.be.',
-    fields: [usernameField, passwordField, tokenUrlField(TERRASCOPE_TOKEN_URL), baseUrlField(TERRASCOPE_BASE_URL), extraOriginsField],
+    fields: [
+      usernameField,
+      passwordField,
+      tokenUrlField(TERRASCOPE_TOKEN_URL),
+      baseUrlField(TERRASCOPE_BASE_URL),
+      extraOriginsField,
+      maxConnectionsField(DEFAULT_MAX_CONNECTIONS),
+    ],
   },
   custom: {
     id: 'custom',
@@ -209,6 +261,7 @@ export const PROVIDERS: Record<ProviderId, ProviderDefinition> = {
     alternativeTokenUrls: [],
     baseUrl: '',
     extraOrigins: [],
+    maxConnections: DEFAULT_MAX_CONNECTIONS,
     passwordClientId: 'public',
     retryAfterUnit: 's',
     credentialsHelp: 'Ask the provider for the token URL and your credentials.',
@@ -234,6 +287,7 @@ export const PROVIDERS: Record<ProviderId, ProviderDefinition> = {
       { ...passwordField, required: false, description: 'Password (password grant).' },
       clientAuthField,
       extraOriginsField,
+      maxConnectionsField(DEFAULT_MAX_CONNECTIONS),
     ],
   },
 };

@@ -5,6 +5,7 @@
  * two versions of a file are never spliced together.
  */
 import { open, readFile, stat, writeFile } from 'node:fs/promises';
+import type { Segment } from './segment-plan';
 
 /** The sidecar's content. */
 export interface DownloadMeta {
@@ -16,6 +17,11 @@ export interface DownloadMeta {
   size?: number;
   /** True once `<file>` holds the complete, verified body; false while `<file>.part` is filled. */
   complete: boolean;
+  /**
+   * While the `.part` is filled over several connections: its byte ranges and how much of each is
+   * on disk (see segment-plan.ts). Absent when it is filled from the start, one byte after the other.
+   */
+  segments?: Segment[];
 }
 
 /** Where the sidecar of `target` lives. */

@@ -36,9 +36,18 @@ export const READ_AHEAD_BYTES = 1024 * 1024;
 
 /** Options of {@link createFileSink}. */
 export interface FileSinkOptions {
-  /** `w` starts the file over, `a` continues it. */
-  flags: 'w' | 'a';
+  /** `w` starts the file over, `a` continues it, `r+` writes into it from `start` (a segment). */
+  flags: 'w' | 'a' | 'r+';
   highWaterMark: number;
+  /** With `r+`: the byte offset the first chunk goes to. */
+  start?: number;
+  /** Called with each chunk's size once it is written (for a segment's progress record). */
+  onWritten?: (bytes: number) => void;
+  /**
+   * `false`: no background flushes to disk. For a temporary file that is read back at once and
+   * removed: making it survive a crash only costs disk time. Default true.
+   */
+  durable?: boolean;
 }
 
 /**
@@ -57,7 +66,8 @@ type Done = (error?: Error | null) => void;
  * released (see {@link releaseChunk}) once written. Only for chunks nobody reads after writing them.
  */
 export function createFileSink(path: string, options: FileSinkOptions): WriteStream {
-  const out = createWriteStream(path, options);
+  const { onWritten, durable = true, ...streamOptions } = options;
+  const out = createWriteStream(path, streamOptions);
   const write = out._write;
   const writev = out._writev;
   const destroy = out._destroy;
@@ -66,7 +76,7 @@ export function createFileSink(path: string, options: FileSinkOptions): WriteStr
   const written = (bytes: number): void => {
     unflushed += bytes;
     const fd = (out as unknown as { fd: number | null }).fd;
-    if (unflushed < FLUSH_EVERY_BYTES || flushing || typeof fd !== 'number') return;
+    if (!durable || unflushed < FLUSH_EVERY_BYTES || flushing || typeof fd !== 'number') return;
     unflushed = 0;
     // An error here is not lost: the final sync before the rename reports it.
     flushing = new Promise<void>((resolve) => fdatasync(fd, () => resolve())).then(() => {
@@ -74,7 +84,9 @@ export function createFileSink(path: string, options: FileSinkOptions): WriteStr
     });
   };
   const onDisk = (chunk: unknown): void => {
-    written(chunk instanceof Uint8Array ? chunk.byteLength : 0);
+    const bytes = chunk instanceof Uint8Array ? chunk.byteLength : 0;
+    written(bytes);
+    onWritten?.(bytes);
     releaseChunk(chunk);
   };
   // Node's own writes (partial writes retried, position kept) stay in charge; only their callback is wrapped.

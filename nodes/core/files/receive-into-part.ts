@@ -11,13 +11,16 @@ import type { throttledProgress } from './progress';
 import { discardBody } from '../http/response-body';
 import { headerValue } from '../http/response-headers';
 import type { PolicyResponse } from '../http/send-authorized';
+import type { SegmentedResult } from './segmented-download';
 
 /** What one response did to the `.part` file. */
 export type Received =
   | { kind: 'unchanged'; status: number }
   | { kind: 'unsatisfiable'; total?: number }
   | { kind: 'restart' }
-  | { kind: 'body'; status: number; total?: number; etag?: string; lastModified?: string; clean: boolean };
+  | { kind: 'body'; status: number; total?: number; etag?: string; lastModified?: string; clean: boolean }
+  /** Taken over as the first of several parallel ranges (segmented-download.ts). */
+  | { kind: 'segmented'; status: number; total: number; etag?: string; lastModified?: string; run: SegmentedResult };
 
 function parseContentRange(value: string | undefined): { start?: number; total?: number } | undefined {
   const m = /^bytes\s+(?:(\d+)-\d+|\*)\/(\d+|\*)$/i.exec(value?.trim() ?? '');
@@ -39,6 +42,23 @@ export interface ReceiveContext {
   progress: ReturnType<typeof throttledProgress>;
   onHeaders: (meta: DownloadMeta) => Promise<void>;
   metaUrl: string;
+  /** `false` for a temporary file: nothing is flushed to disk early (see `FileSinkOptions.durable`). */
+  durable?: boolean;
+  /**
+   * Offered every body before it is streamed: takes it over as the first of several parallel
+   * ranges when the file is large and the server takes ranges, else undefined.
+   */
+  split?: (res: PolicyResponse, body: BodyFacts) => Promise<Received> | undefined;
+}
+
+/** What a body's headers say, for the decision to split it. */
+export interface BodyFacts {
+  status: number;
+  /** The offset its first byte goes to. */
+  start: number;
+  total?: number;
+  etag?: string;
+  lastModified?: string;
 }
 
 /**
@@ -95,6 +115,8 @@ export async function receiveIntoPart(res: PolicyResponse, ctx: ReceiveContext):
     res.body.destroy();
     return { kind: 'unchanged', status };
   }
+  const split = ctx.split?.(res, { status, start, total, etag, lastModified });
+  if (split) return split;
   ctx.progress.update(start, total);
   const counter = byteCounter(start, (bytes) => ctx.progress.update(bytes, total));
   // The body is piped, not passed to pipeline: pipeline would destroy the file stream on a source
@@ -107,9 +129,13 @@ export async function receiveIntoPart(res: PolicyResponse, ctx: ReceiveContext):
   // Reading starts before the sidecar is written: undici drops buffered bytes when the
   // connection ends early, and a short body must still leave its bytes in the .part file.
   // Disk errors (ENOSPC, EACCES) and aborts propagate; a cut connection is what resume is for.
-  const writing = pipeline(counter, createFileSink(ctx.part, { flags: start === 0 ? 'w' : 'a', highWaterMark: READ_AHEAD_BYTES }), {
-    signal: ctx.signal,
-  });
+  const writing = pipeline(
+    counter,
+    createFileSink(ctx.part, { flags: start === 0 ? 'w' : 'a', highWaterMark: READ_AHEAD_BYTES, durable: ctx.durable }),
+    {
+      signal: ctx.signal,
+    },
+  );
   // Marked as handled now: it may fail (abort) while the sidecar is still being written. When
   // the file side fails, the body is no longer read and must let go of its connection.
   writing.catch(() => res.body.destroy());

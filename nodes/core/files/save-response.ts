@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { EoError, isEoError, safeUrl } from '../errors';
 import { byteCounter } from './byte-counter';
+import { explainFileErrors, isFileWriteFailure } from './file-errors';
 import { createFileSink, READ_AHEAD_BYTES } from './file-sink';
 import { metaPathOf, partPathOf, syncToDisk, withTargetLock } from './download-state';
 import { throttledProgress, type DownloadProgress } from './progress';
@@ -47,9 +48,13 @@ export interface SaveResponseResult {
  * const r = await saveResponseToFile({ connection, tokens, method: 'POST', url: '/api/v1/process',
  *   body: processRequest, headers: { accept: 'image/tiff' }, directory: '/data', filename: 'ndvi.tif' });
  * r.processingUnits; // what the request cost
- * @throws EoError EO_PATH_NOT_ALLOWED, EO_DOWNLOAD_INCOMPLETE, and every error of `eoRequest`.
+ * @throws EoError EO_PATH_NOT_ALLOWED, EO_DOWNLOAD_INCOMPLETE, EO_FILE_WRITE_FAILED, and every error of `eoRequest`.
  */
-export async function saveResponseToFile(options: SaveResponseOptions): Promise<SaveResponseResult> {
+export function saveResponseToFile(options: SaveResponseOptions): Promise<SaveResponseResult> {
+  return explainFileErrors(options.directory, () => saveResponse(options));
+}
+
+async function saveResponse(options: SaveResponseOptions): Promise<SaveResponseResult> {
   const { directory, filename, onProgress, ...request } = options;
   const target = resolveInside(directory, filename);
   await prepareTargetFolder(directory, target, filename);
@@ -85,7 +90,8 @@ export async function saveResponseToFile(options: SaveResponseOptions): Promise<
       // created) the file: remove it only after the stream has let go of it.
       if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
       await rm(part, { force: true });
-      if (request.signal?.aborted || isEoError(err)) throw err;
+      // A full or read-only disk is not an answer that broke off: saveResponseToFile names the folder.
+      if (request.signal?.aborted || isEoError(err) || isFileWriteFailure(err)) throw err;
       throw new EoError(
         'EO_DOWNLOAD_INCOMPLETE',
         `The answer of ${safeUrl(res.url)} broke off after ${bytes} bytes; the file was not created.`,

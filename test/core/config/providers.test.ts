@@ -41,10 +41,25 @@ describe('provider list', () => {
     expect(PROVIDERS.terrascope.tokenUrl).toBe('https://sso.terrascope.be/auth/realms/terrascope/protocol/openid-connect/token');
     expect(PROVIDERS.terrascope.passwordClientId).toBe('public');
     expect(PROVIDERS['sentinel-hub'].retryAfterUnit).toBe('ms');
+    // CDSE Quotas: 4 concurrent download connections per account.
+    expect(PROVIDERS.cdse.maxConnections).toBe(4);
   });
 });
 
 describe('resolveConnection', () => {
+  test('download connections: the provider default when empty, a setting from 1 to 32, anything else names the field', () => {
+    const base = { provider: 'cdse', clientId: 'id', clientSecret: 'x' };
+    expect(resolveConnection(base).maxConnections).toBe(PROVIDERS.cdse.maxConnections);
+    expect(resolveConnection({ ...base, maxConnections: ' ' }).maxConnections).toBe(4);
+    expect(resolveConnection({ ...base, maxConnections: '2' }).maxConnections).toBe(2);
+    expect(resolveConnection({ ...base, maxConnections: 8 }).maxConnections).toBe(8);
+    for (const bad of ['0', '33', '2.5', 'four', -1]) {
+      const err = configError(() => resolveConnection({ ...base, maxConnections: bad }));
+      expect(err.field).toBe('maxConnections');
+      expect(err.message).toMatch(/whole number from 1 to 32/);
+    }
+  });
+
   test('Sentinel Hub with only client id and secret gets the documented endpoints', () => {
     const c = resolveConnection({ provider: 'sentinel-hub', clientId: ' abc ', clientSecret: 's3cret' });
     expect(c).toMatchObject({

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
@@ -12,7 +12,7 @@ import { downloadToFile, type DownloadOptions } from '../../../nodes/core/files/
 import type { DownloadProgress } from '../../../nodes/core/files/progress';
 import type { Connection } from '../../../nodes/core/config/connection';
 import { TokenCache } from '../../../nodes/core/auth/token-cache';
-import { emulatorConnection, expectEoError, FAST_BACKOFF } from '../../support/fixtures';
+import { emulatorConnection, expectEoError, FAST_BACKOFF, sha256File } from '../../support/fixtures';
 import { repoRoot } from '../../support/paths';
 import { worldCoverTiles } from '../../../nodes/core/services/worldcover';
 
@@ -50,16 +50,6 @@ function options(extra: Partial<DownloadOptions> & { directory: string }): Downl
   return { connection, tokens: new TokenCache().provider(connection), url: TILE.url, backoff: FAST_BACKOFF, ...extra };
 }
 
-function sha256(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(file)
-      .on('data', (c) => hash.update(c))
-      .on('end', () => resolve(hash.digest('hex')))
-      .on('error', reject);
-  });
-}
-
 const downloads = (): RequestLogEntry[] => emu.log().filter((e) => e.path.startsWith('/download/') || e.path.startsWith('/mirror/'));
 
 describe('downloadToFile', () => {
@@ -72,7 +62,7 @@ describe('downloadToFile', () => {
     expect(readFileSync(r.path).subarray(0, 4).toString('hex')).toBe('49492a00');
     expect(existsSync(`${r.path}.part`)).toBe(false);
     expect(downloads()[0].headers.authorization).toMatch(/^Bearer /);
-    expect(await sha256(r.path)).toBe(cleanSha);
+    expect(await sha256File(r.path)).toBe(cleanSha);
   });
 
   it('resumes a download reset at half with Range and If-Range, byte-identical', async () => {
@@ -83,7 +73,7 @@ describe('downloadToFile', () => {
     expect(r.resumed).toBe(1);
     expect(r.statusCode).toBe(206);
     expect(r.bytes).toBe(emu.config.worldCoverTileBytes);
-    expect(await sha256(r.path)).toBe(cleanSha);
+    expect(await sha256File(r.path)).toBe(cleanSha);
     const [first, second] = downloads();
     expect(first.headers.range).toBeUndefined();
     expect(second.headers.range).toMatch(/^bytes=\d+-$/);
@@ -100,7 +90,7 @@ describe('downloadToFile', () => {
     const directory = freshDir();
     emu.fault({ route: '^GET /download/', shortBodyBytes: 200_000, times: 1 });
     const ok = await downloadToFile(options({ directory }));
-    expect(await sha256(ok.path)).toBe(cleanSha);
+    expect(await sha256File(ok.path)).toBe(cleanSha);
     // undici drops bytes it had buffered but not yet handed over when a connection ends early,
     // so the second request continues from what reached the disk (usually with Range).
     const [cut, rest] = downloads();
@@ -125,7 +115,7 @@ describe('downloadToFile', () => {
     expect(later.resumed).toBe(1);
     expect(downloads()[0].headers.range).toBe(`bytes=${kept}-`);
     expect(downloads()[0].status).toBe(206);
-    expect(await sha256(later.path)).toBe(cleanSha);
+    expect(await sha256File(later.path)).toBe(cleanSha);
     expect(existsSync(`${final}.part`)).toBe(false);
   });
 
@@ -148,7 +138,7 @@ describe('downloadToFile', () => {
     const again = await downloadToFile(options({ directory, keepPartial: false }));
     expect(downloads()[0].headers.range).toBeUndefined();
     expect(again.resumed).toBe(0);
-    expect(await sha256(again.path)).toBe(cleanSha);
+    expect(await sha256File(again.path)).toBe(cleanSha);
     expect(readdirSync(directory).sort()).toEqual([TILE.filename, `${TILE.filename}.meta.json`]);
   });
 
@@ -171,7 +161,7 @@ describe('downloadToFile', () => {
       times: 1,
     });
     const r = await downloadToFile(options({ directory }));
-    expect(await sha256(r.path)).toBe(cleanSha);
+    expect(await sha256File(r.path)).toBe(cleanSha);
     const [ranged, full] = downloads();
     expect(ranged.headers.range).toBe(`bytes=${kept}-`);
     expect(full.headers.range).toBeUndefined();
@@ -190,7 +180,7 @@ describe('downloadToFile', () => {
       times: 1,
     });
     const r = await downloadToFile(options({ directory }));
-    expect(await sha256(r.path)).toBe(cleanSha);
+    expect(await sha256File(r.path)).toBe(cleanSha);
     const [cut, again] = downloads();
     expect(cut.fault).toBe(true);
     expect(again.headers.range).toBeUndefined();
@@ -250,7 +240,7 @@ describe('downloadToFile', () => {
 
     const nested = await downloadToFile(options({ directory, filename: 'tiles/2020/N00E006.tif' }));
     expect(nested.path).toBe(path.join(directory, 'tiles', '2020', 'N00E006.tif'));
-    expect(await sha256(nested.path)).toBe(cleanSha);
+    expect(await sha256File(nested.path)).toBe(cleanSha);
   });
 
   it("refuses a name that is another file's working file (.part, .meta.json), so two downloads cannot overwrite each other's", async () => {
@@ -305,7 +295,7 @@ describe('downloadToFile', () => {
     const directory = freshDir();
     emu.fault({ route: '^GET /download/', status: 401, times: 1 });
     const r = await downloadToFile(options({ directory }));
-    expect(await sha256(r.path)).toBe(cleanSha);
+    expect(await sha256File(r.path)).toBe(cleanSha);
     expect(r.attempts).toBe(2);
     expect(emu.counters().tokenRequests.total).toBeGreaterThanOrEqual(2);
   });

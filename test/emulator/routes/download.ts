@@ -8,6 +8,7 @@ import type { Ctx } from '../context';
 import { requireDownloadAuth } from '../auth';
 import { streamBody, type BodySource } from '../bodies';
 import { sendEmpty, sendJson } from '../http';
+import { admitDownload } from '../network';
 import { syntheticSource, worldCoverSource } from '../sources';
 import { parseWorldCoverPath } from '../worldcover';
 import { sceneAssetSource } from '../scenes';
@@ -56,6 +57,7 @@ export async function handleDownload(ctx: Ctx): Promise<void> {
     return sendJson(res, 405, { error: 'Method not allowed' }, { allow: 'GET, HEAD' });
   }
   if (!(await requireDownloadAuth(ctx))) return;
+  if (req.method === 'GET' && !admitDownload(ctx)) return;
   const path = ctx.url.pathname;
   const src = downloadSource(ctx, path);
   if (!src) return sendJson(res, 404, { error: 'Not Found', message: `No such file: ${path}` });

@@ -6,13 +6,16 @@
  * target and what the Catch node saw, as recorded by the test collector (test/support/flows.ts).
  * A test file calls startScenario() in beforeEach (runtime trouble is then looked for in that
  * scenario's output only) and reportUnfinished() in afterEach (Node-RED's output is printed when
- * jest's timeout ended a test that was still waiting).
+ * jest's timeout ended a test that was still waiting). The bed runs Node-RED 5 on this Node unless
+ * given another runtime (Node-RED 4.1 on Node 20), and can kill Node-RED and start it again on
+ * the same user directory, as a crash and a restart would.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { clearCollected, collected, withCollectors, type Collected, type FlowNode } from '../../support/flows';
 import { tempDir } from '../../support/paths';
 import { startStack, type Stack } from '../../support/node-red-stack';
+import { startNodeRed, type NodeRedProcess, type NodeRedRuntime } from '../../support/node-red-process';
 import type { Emulator } from '../../emulator/types';
 import type { EmulatedProvider } from '../../support/emulated-providers';
 import { keepEmulatorRecord, keepNodeRedRecord } from '../hygiene';
@@ -24,6 +27,18 @@ export interface FaultBedAuth {
   tokenUrl: string;
   baseUrl: string;
   credentials: { clientId?: string; clientSecret?: string; username?: string; password?: string };
+}
+
+/** An EO Auth node for a Sentinel Hub OAuth client, pointed at the emulator (the legacy /oauth/token path). */
+export function sentinelHubAuth(emulator: Emulator, client: { clientId: string; clientSecret: string }, id = 'auth-sh'): FaultBedAuth {
+  const e = emulator.endpoints.sentinelHub;
+  return { id, provider: 'sentinel-hub', tokenUrl: e.tokenUrl, baseUrl: e.baseUrl, credentials: { ...client } };
+}
+
+/** An EO Auth node for a Terrascope user (password grant), pointed at the emulator. */
+export function terrascopeAuth(emulator: Emulator, user: { username: string; password: string }, id = 'auth-ts'): FaultBedAuth {
+  const e = emulator.endpoints.terrascope;
+  return { id, provider: 'terrascope', tokenUrl: e.tokenUrl, baseUrl: e.baseUrl, credentials: { ...user } };
 }
 
 /** An EO Request node, with its flows.json properties (operation, url, output, directory, ...). */
@@ -156,12 +171,20 @@ export class FaultBed {
   /** The run() still waiting for its result, if any. */
   private pending: { target: string; since: number; abandoned: boolean } | undefined;
 
+  /** The Node-RED now running (a new one after restart()). */
+  private red: NodeRedProcess;
+  /** What the Node-RED processes before the current one printed (they crashed or were restarted). */
+  private earlierOutput = '';
+
   private constructor(
     readonly stack: Stack,
     readonly workDir: string,
     /** Where downloads go (the EO Request nodes' folder). */
     readonly files: string,
-  ) {}
+    private readonly restartWith: { runtime?: NodeRedRuntime; env?: NodeJS.ProcessEnv; user?: { uid: number; gid: number } },
+  ) {
+    this.red = stack.nodeRed;
+  }
 
   /**
    * Starts emulator + Node-RED and deploys the tab. `setup` receives the emulator before the
@@ -169,6 +192,10 @@ export class FaultBed {
    */
   static async start(options: {
     env?: NodeJS.ProcessEnv;
+    /** Default: Node-RED 5 on this process's Node. */
+    runtime?: NodeRedRuntime;
+    /** Run Node-RED as this user (needs root); the work folder is opened to it. */
+    user?: { uid: number; gid: number };
     setup: (
       emulator: Emulator,
       files: string,
@@ -177,12 +204,14 @@ export class FaultBed {
     const workDir = tempDir('eo-faults');
     const files = path.join(workDir, 'files');
     fs.mkdirSync(files, { recursive: true });
+    // A temporary folder is private to its maker; another user must be able to reach the user directory in it.
+    if (options.user) fs.chmodSync(workDir, 0o755);
     let stack: Stack | undefined;
     try {
-      stack = await startStack({ workDir, deployExamples: false, env: options.env });
+      stack = await startStack({ workDir, deployExamples: false, env: options.env, runtime: options.runtime, user: options.user });
       const { auths, targets } = await options.setup(stack.emulator, files);
       await stack.nodeRed.deploy(faultBedFlows(auths, targets));
-      return new FaultBed(stack, workDir, files);
+      return new FaultBed(stack, workDir, files, { runtime: options.runtime, env: options.env, user: options.user });
     } catch (err) {
       // What Node-RED printed is the clue to a failed start; the folder must not outlive it.
       const said = stack ? `\nNode-RED said:\n${tail(stack.nodeRed.output())}` : '';
@@ -196,12 +225,17 @@ export class FaultBed {
     return this.stack.emulator;
   }
 
+  /** Where the current Node-RED listens. */
+  get url(): string {
+    return this.red.url;
+  }
+
   /**
    * Sends `msg` to `target` and waits until it has sent `count` messages or the Catch node has
    * seen an error, then a little longer, so a second (unexpected) message would be seen too.
    */
   async run(target: string, msg: Record<string, unknown> = {}, options: { count?: number; timeoutMs?: number } = {}): Promise<FaultBedRun> {
-    const red = this.stack.nodeRed;
+    const red = this.red;
     const count = options.count ?? 1;
     const pending = { target, since: Date.now(), abandoned: false };
     this.pending = pending;
@@ -237,7 +271,7 @@ export class FaultBed {
    * this scenario, so an unhandled rejection is blamed on the scenario that caused it alone.
    */
   startScenario(): void {
-    this.scenarioStart = this.stack.nodeRed.output().length;
+    this.scenarioStart = this.red.output().length;
   }
 
   /**
@@ -251,13 +285,13 @@ export class FaultBed {
     this.pending = undefined;
     const waited = ((Date.now() - pending.since) / 1000).toFixed(0);
     console.error(
-      `${pending.target}: the test ended while still waiting for a result (${waited} s); Node-RED said:\n${tail(this.stack.nodeRed.output())}`,
+      `${pending.target}: the test ended while still waiting for a result (${waited} s); Node-RED said:\n${tail(this.red.output())}`,
     );
   }
 
   /** True when the process runs and its Admin API answers. */
   async alive(): Promise<boolean> {
-    const red = this.stack.nodeRed;
+    const red = this.red;
     if (!red.running) return false;
     try {
       await red.flows();
@@ -269,7 +303,7 @@ export class FaultBed {
 
   /** Lines Node-RED printed since startScenario() that report an unhandled rejection or uncaught exception. */
   runtimeTrouble(): string[] {
-    return this.stack.nodeRed
+    return this.red
       .output()
       .slice(this.scenarioStart)
       .split('\n')
@@ -288,13 +322,40 @@ export class FaultBed {
    * (flows_cred.json is the credential store and stays behind) and the emulator's record.
    */
   saveArtifacts(dir: string): void {
-    keepNodeRedRecord(this.stack.nodeRed, dir);
+    keepNodeRedRecord({ output: () => this.earlierOutput + this.red.output(), userDir: this.stack.userDir }, dir);
     fs.writeFileSync(path.join(dir, 'collected-messages.json'), JSON.stringify(this.seen, null, 1));
     keepEmulatorRecord(this.emulator, dir);
   }
 
+  /**
+   * Posts `msg` to `target` and returns as soon as Node-RED has taken it, without waiting for the
+   * outcome (for a crash in the middle of the work).
+   */
+  async send(target: string, msg: Record<string, unknown> = {}): Promise<void> {
+    await clearCollected(this.red);
+    await this.red.whenStarted(() => this.red.request('POST', RUN_ROUTE, { target, msg }));
+  }
+
+  /** Kills Node-RED with SIGKILL, in the middle of whatever it does. */
+  async crash(): Promise<void> {
+    await this.red.kill();
+  }
+
+  /**
+   * Starts Node-RED again on the same user directory (flows.json, flows_cred.json), runtime,
+   * environment and user, as a service manager does after a crash, and waits for its flows.
+   */
+  async restart(): Promise<void> {
+    await this.red.stop();
+    this.earlierOutput += this.red.output();
+    this.red = await startNodeRed({ userDir: this.stack.userDir, ...this.restartWith });
+    this.scenarioStart = 0;
+    await this.red.whenStarted(() => collected(this.red));
+  }
+
   async stop(): Promise<void> {
-    await this.stack.stop();
+    await this.red.stop();
+    await this.stack.emulator.close();
     fs.rmSync(this.workDir, { recursive: true, force: true });
   }
 }

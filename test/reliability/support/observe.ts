@@ -123,6 +123,19 @@ export class Scenario {
     return this;
   }
 
+  /** Records the row as not run here, saying why (e.g. mounting is not allowed); it counts as neither pass nor failure. */
+  skip(reason: string): void {
+    recordScenario({
+      group: this.group,
+      engine: this.engine,
+      scenario: this.scenario,
+      expected: this.expected,
+      observed: `skipped: ${reason}`,
+      pass: false,
+      skipped: reason,
+    });
+  }
+
   /**
    * Records the row; throws listing the checks that failed (so the test fails with them). The
    * observed facts quote messages, so a leaked secret is replaced by its kind before the row is

@@ -1,6 +1,6 @@
 /** Terrascope file download: one file per item, streamed into n8n's binary store. */
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import { safeUrl } from '../../../core';
+import { safeUrl, type Connection } from '../../../core';
 import { downloadBinary, eoContext } from '../../transport';
 import { inputError } from '../../helpers/errors';
 import { binaryFieldProperty, showFor } from '../commonFields';
@@ -41,13 +41,19 @@ export function fileNameOf(url: string): string {
   }
 }
 
-export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
+/** Items download at once, within the connection cap of their credentials. */
+export async function connectionOf(this: IExecuteFunctions, itemIndex: number): Promise<Connection> {
+  return (await eoContext(this, 'terrascope', itemIndex)).connection;
+}
+
+export async function execute(this: IExecuteFunctions, itemIndex: number, signal?: AbortSignal): Promise<INodeExecutionData[]> {
   const url = String(this.getNodeParameter('url', itemIndex, '')).trim();
   if (url === '') throw inputError(this.getNode(), itemIndex, 'URL', 'is empty: enter the path or URL of the file to download.');
   const fileName = String(this.getNodeParameter('fileName', itemIndex, '')).trim() || fileNameOf(url);
   if (fileName === '') throw inputError(this.getNode(), itemIndex, 'File Name', 'is needed because the URL ends with "/".');
   const eo = await eoContext(this, 'terrascope', itemIndex);
-  const { binary, download } = await downloadBinary(this, eo, url, fileName);
+  const stop = signal && eo.signal ? AbortSignal.any([signal, eo.signal]) : (signal ?? eo.signal);
+  const { binary, download } = await downloadBinary(this, { ...eo, signal: stop }, url, fileName);
   return [
     {
       json: {

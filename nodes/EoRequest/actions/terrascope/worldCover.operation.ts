@@ -1,6 +1,6 @@
 /** ESA WorldCover tiles for a bounding box and year: one item per tile, as a file or metadata only. */
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import { isMissingWorldCoverTile, worldCoverTiles, worldCoverYear } from '../../../core';
+import { isMissingWorldCoverTile, mapDownloads, worldCoverTiles, worldCoverYear, type WorldCoverTile } from '../../../core';
 import { downloadBinary, eoContext } from '../../transport';
 import { bboxParameter } from '../../helpers/inputs';
 import { toNodeError } from '../../helpers/errors';
@@ -68,16 +68,19 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
   const skipMissing = this.getNodeParameter('skipMissing', itemIndex, true) as boolean;
   const binaryProperty = String(this.getNodeParameter('binaryPropertyName', itemIndex));
   const eo = await eoContext(this, 'terrascope', itemIndex);
-  const out: INodeExecutionData[] = [];
-  // One tile after the other: tiles are large, and the provider prefers few parallel downloads.
-  for (const tile of tiles) {
-    try {
-      const { binary, download } = await downloadBinary(this, eo, tile.url, tile.filename);
-      out.push({ json: { ...metadata(tile), bytes: download.bytes, etag: download.etag ?? null }, binary: { [binaryProperty]: binary } });
-    } catch (err) {
-      if (skipMissing && isMissingWorldCoverTile(err)) continue;
-      throw toNodeError(this.getNode(), err, itemIndex);
-    }
-  }
-  return out;
+  // Several tiles at once within the account's connection cap; the items keep the tiles' order.
+  const downloaded = await mapDownloads<WorldCoverTile, INodeExecutionData | undefined>(
+    tiles,
+    { connection: eo.connection, signal: eo.signal },
+    async (tile, _index, signal) => {
+      try {
+        const { binary, download } = await downloadBinary(this, { ...eo, signal }, tile.url, tile.filename);
+        return { json: { ...metadata(tile), bytes: download.bytes, etag: download.etag ?? null }, binary: { [binaryProperty]: binary } };
+      } catch (err) {
+        if (skipMissing && isMissingWorldCoverTile(err)) return undefined;
+        throw toNodeError(this.getNode(), err, itemIndex);
+      }
+    },
+  );
+  return downloaded.filter((item): item is INodeExecutionData => item !== undefined);
 }

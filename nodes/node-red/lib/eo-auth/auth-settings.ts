@@ -14,6 +14,8 @@ export interface EoAuthProperties {
   grant?: string;
   clientAuth?: string;
   extraOrigins?: string;
+  /** Downloads at once for this account; empty for the provider default. */
+  maxConnections?: string;
 }
 
 /** The eo-auth node's credentials (Node-RED's credential store), named as the core names them. */
@@ -46,6 +48,7 @@ export function connectionSettings(props: EoAuthProperties, credentials: EoAuthC
     grant: props.grant,
     clientAuth: props.clientAuth,
     extraOrigins: props.extraOrigins,
+    maxConnections: typeof props.maxConnections === 'number' ? String(props.maxConnections) : props.maxConnections,
     clientId: credentials.clientId,
     clientSecret: credentials.clientSecret,
     username: credentials.username,

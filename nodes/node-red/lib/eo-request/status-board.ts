@@ -3,7 +3,7 @@
  * idle. Updates are coalesced (at most one every 250 ms) so a burst of messages or a fast download
  * does not flood the editor, and every timer is dropped on close.
  */
-import { formatTokenState, type DownloadProgress, type TokenState } from '../../../core';
+import { formatTokenState, steadyNow, type ConnectionCapState, type DownloadProgress, type TokenState } from '../../../core';
 import type { Translate } from '../messages';
 import type { NodeStatus } from '../red';
 import { shortError } from '../short-error';
@@ -21,6 +21,8 @@ export interface StatusBoardOptions {
   t: Translate;
   /** The token state of the node's identity; undefined when the connection is unusable. */
   tokenState(): TokenState | undefined;
+  /** The account's download connections, shown while the server has made them fewer than the setting. */
+  connectionState?(): ConnectionCapState | undefined;
   /** A configuration problem that makes every message fail, shown instead of anything else. */
   problem?: { field?: string };
 }
@@ -110,14 +112,18 @@ export class StatusBoard {
     if (this.inFlight > 0) {
       const count = this.inFlight === 1 ? t('eo-request.status.request') : t('eo-request.status.requests', { count: this.inFlight });
       const latest = [...this.progress.values()].pop();
+      const cap = this.options.connectionState?.();
+      // The provider refused connections: say that downloads run on fewer than the setting for now.
+      const fewer = cap && cap.limit < cap.max ? ` · ${t('eo-request.status.connections', { limit: cap.limit, max: cap.max })}` : '';
       // Bytes arriving are good news (green, as for a finished download); a request still waiting is blue, as in Node-RED's http request node.
-      if (latest) return { fill: 'green', shape: 'dot', text: this.inFlight > 1 ? `${latest} · ${count}` : latest };
-      return { fill: 'blue', shape: 'dot', text: count };
+      if (latest) return { fill: 'green', shape: 'dot', text: `${this.inFlight > 1 ? `${latest} · ${count}` : latest}${fewer}` };
+      return { fill: 'blue', shape: 'dot', text: `${count}${fewer}` };
     }
     if (this.lastError) return { fill: 'red', shape: 'ring', text: this.lastError };
     const state = this.options.tokenState();
     if (!state) return { fill: 'grey', shape: 'ring', text: t('eo-request.status.noConnection') };
-    const valid = state.expiresAt !== undefined && state.expiresAt > Date.now();
+    // Expiry times are on the token cache's clock, which does not follow wall-clock steps.
+    const valid = state.expiresAt !== undefined && state.expiresAt > steadyNow();
     return { fill: valid ? 'green' : 'grey', shape: valid ? 'dot' : 'ring', text: formatTokenState(state) };
   }
 }

@@ -12,6 +12,8 @@ export interface EoReport {
   path?: string;
   skipped?: boolean;
   resumed?: number;
+  /** Times the server refused the download for too many connections (429) and it was waited out. */
+  refusals?: number;
   pages?: number;
   next?: number | string;
   tokenRefreshes?: number;

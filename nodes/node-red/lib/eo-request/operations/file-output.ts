@@ -38,6 +38,7 @@ export async function requestToFile(ctx: OperationContext, req: FileRequest): Pr
     });
     const eo: EoReport = { attempts: r.attempts, bytes: r.bytes, path: r.path, skipped: r.skipped };
     if (r.resumed > 0) eo.resumed = r.resumed;
+    if (r.refusals > 0) eo.refusals = r.refusals;
     return { ...ctx.msg, payload: r.path, filename: r.path, statusCode: r.statusCode, eo };
   }
   const r = await saveResponseToFile({

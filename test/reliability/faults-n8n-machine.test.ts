@@ -1,0 +1,240 @@
+/**
+ * The machine failing under a real n8n 2.41 (`n8n execute`): the process killed with SIGKILL in
+ * the middle of a binary download, and its temporary folder (TMPDIR) full or read-only. n8n has no
+ * "download to folder" yet: a download passes through a private folder under TMPDIR and reaches
+ * n8n's binary store only once complete. So the questions are whether anything partial is ever
+ * presented as a result, whether the killed run's temporary folder is cleaned up by the next run
+ * (and a live process's never is), and whether a full or read-only TMPDIR is reported on the item
+ * naming the folder and the fix.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startEmulator } from '../emulator/server';
+import type { Emulator } from '../emulator/types';
+import { listFiles } from '../support/node-red-stack';
+import { EO_REQUEST_TYPE, N8N_VERSION, N8nHome, nodeOutput, type ExecutionResult } from '../support/n8n-process';
+import { artifactDir, keepEmulatorRecord, rememberSecrets } from './hygiene';
+import { sha256File, syntheticSha256, waitUntil } from './support/disk-watch';
+import { mountRefusal, mountTmpfs, remountReadOnly, unmount } from './support/mounts';
+import { excerpt, Scenario } from './support/observe';
+
+jest.setTimeout(240_000);
+
+const ENGINE = `n8n ${N8N_VERSION}`;
+const ARTIFACTS = artifactDir('faults-n8n-machine');
+const MIB = 1024 * 1024;
+const BIG = 128 * MIB;
+const FILE_BYTES = 6 * MIB;
+const DISK_BYTES = 8 * MIB;
+
+const user = { username: 'n8n-machine-user', password: `n8n-machine-password-${randomBytes(6).toString('hex')}` };
+rememberSecrets([user.password], 'password');
+const CREDENTIAL = { id: 'eoMachineTs', name: 'Terrascope (machine faults)' };
+const HOST = os.hostname().replace(/[^A-Za-z0-9.-]/g, '_');
+const MOUNT_REFUSAL = mountRefusal();
+
+let emu: Emulator;
+let home: N8nHome;
+const mounts: string[] = [];
+
+/** Start → one Terrascope download of `size` bytes into the binary field "data". */
+function downloadWorkflow(id: string, size: number, continueOnFail: boolean): object {
+  return {
+    id,
+    name: `Download ${size} bytes`,
+    active: false,
+    settings: { executionOrder: 'v1' },
+    nodes: [
+      { id: randomUUID(), name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+      {
+        id: randomUUID(),
+        name: 'Download',
+        type: EO_REQUEST_TYPE,
+        typeVersion: 1,
+        position: [200, 0],
+        parameters: { resource: 'terrascope', operation: 'download', url: `/download/synthetic/${size}.bin`, binaryPropertyName: 'data' },
+        credentials: { terrascopeApi: CREDENTIAL },
+        ...(continueOnFail ? { onError: 'continueRegularOutput' } : {}),
+      },
+    ],
+    connections: { Start: { main: [[{ node: 'Download', type: 'main', index: 0 }]] } },
+  };
+}
+
+beforeAll(async () => {
+  emu = await startEmulator({ users: [user] });
+  home = await N8nHome.create();
+  await home.importCredentials([
+    {
+      ...CREDENTIAL,
+      type: 'terrascopeApi',
+      data: { ...user, tokenUrl: emu.endpoints.terrascope.tokenUrl, baseUrl: emu.endpoints.terrascope.baseUrl },
+    },
+  ]);
+  await home.importWorkflows([downloadWorkflow('eoMachineBig', BIG, false), downloadWorkflow('eoMachineDisk', FILE_BYTES, true)]);
+}, 240_000);
+
+afterAll(async () => {
+  for (const dir of mounts) unmount(dir);
+  if (emu) {
+    keepEmulatorRecord(emu, ARTIFACTS);
+    await emu.close();
+  }
+  await home?.remove();
+});
+
+/** Runs a workflow with its own TMPDIR and keeps what n8n printed and returned. */
+async function execute(id: string, tmp: string, label: string): Promise<ExecutionResult> {
+  const result = await home.execute(id, { TMPDIR: tmp });
+  fs.writeFileSync(path.join(ARTIFACTS, `${label}.stdout.log`), result.stdout);
+  fs.writeFileSync(path.join(ARTIFACTS, `${label}.stderr.log`), result.stderr);
+  if (result.run) fs.writeFileSync(path.join(ARTIFACTS, `${label}.execution.json`), JSON.stringify(result.run, null, 1));
+  return result;
+}
+
+/** Lines in which n8n reports an unhandled rejection or uncaught exception. */
+const trouble = (r: ExecutionResult): string[] =>
+  `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => /Unhandled|uncaught exception/i.test(l));
+/** Temporary download folders in `tmp`. */
+const downloadFolders = (tmp: string): string[] => fs.readdirSync(tmp).filter((f) => f.startsWith('eo-n8n-dl-'));
+/** Files in n8n's binary store (filesystem mode). */
+const storedBinaries = (): string[] => listFiles(path.join(home.folder, '.n8n', 'storage'));
+
+/** The id of a process that has ended. */
+function deadPid(): number {
+  return Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+}
+
+describe(`machine faults (${ENGINE})`, () => {
+  it('killed (SIGKILL) during a 128 MiB binary download: nothing partial presented, and the next run removes the killed run’s temporary folder, never a live one', async () => {
+    const tmp = path.join(home.folder, 'tmp-kill');
+    fs.mkdirSync(tmp);
+    // A folder of a live process on this host (another n8n worker, say) and one of another host.
+    const live: ChildProcess = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 120_000)'], { stdio: 'ignore' });
+    const planted = [`eo-n8n-dl-${live.pid}@${HOST}-Live01`, `eo-n8n-dl-${deadPid()}@another-host-Else01`];
+    for (const name of planted) fs.mkdirSync(path.join(tmp, name));
+    const storedBefore = storedBinaries();
+    try {
+      let child: ChildProcess | undefined;
+      home.onSpawn = (spawned) => (child = spawned);
+      const killedRun = execute('eoMachineBig', tmp, 'killed');
+      const killedFolder = () => downloadFolders(tmp).find((f) => !planted.includes(f));
+      const partOf = (folder: string | undefined) => (folder ? path.join(tmp, folder, 'download.bin.part') : '');
+      await waitUntil(
+        () => (fs.existsSync(partOf(killedFolder())) ? fs.statSync(partOf(killedFolder())).size >= BIG / 2 : false),
+        'the download is half done',
+        120_000,
+      );
+      child?.kill('SIGKILL');
+      const killed = await killedRun;
+      home.onSpawn = undefined;
+      const leftFolder = killedFolder();
+      const leftBytes = fs.existsSync(partOf(leftFolder)) ? fs.statSync(partOf(leftFolder)).size : 0;
+      const storedAfterKill = storedBinaries().filter((f) => !storedBefore.includes(f));
+
+      const again = await execute('eoMachineBig', tmp, 'after-kill');
+      const item = nodeOutput(again, 'Download')[0];
+      const binary = item?.binary?.data as { id?: string } | undefined;
+      const file = binary?.id ? home.binaryPath(binary.id) : '';
+      const identical = file !== '' && fs.existsSync(file) && (await sha256File(file)) === syntheticSha256(BIG);
+      const foldersAfter = downloadFolders(tmp);
+      const s = new Scenario(
+        'Crash',
+        ENGINE,
+        'n8n killed (SIGKILL) at half of a 128 MiB binary download, then the workflow run again',
+        'the killed run presents nothing (no output, no binary stored); its temporary folder is removed by the next run, a live process’s folder and another host’s are kept; the next run’s binary is byte-identical',
+      )
+        .observe(
+          `killed: ${killed.code === null ? 'ended by the signal' : `exit ${killed.code}`}, ${nodeOutput(killed, 'Download').length} items, ${storedAfterKill.length} binaries stored; left ${leftFolder ?? 'no folder'} with ${(leftBytes / MIB).toFixed(0)} MiB`,
+        )
+        .observe(
+          `next run: exit ${again.code}, ${item?.json.bytes ?? 0} bytes, ${identical ? 'byte-identical' : 'NOT identical'}; folders after: ${foldersAfter.join(', ') || 'none'}`,
+        )
+        .check('the kill left its folder with a .part', leftFolder !== undefined && leftBytes >= BIG / 2)
+        .check('the killed run presented nothing', killed.run === undefined && storedAfterKill.length === 0)
+        .check('the next run completes, byte-identical', again.code === 0 && item?.json.bytes === BIG && identical)
+        .check('the killed run’s folder removed', leftFolder !== undefined && !foldersAfter.includes(leftFolder))
+        .check(
+          'the live process’s and the other host’s folders kept, none of the next run’s left',
+          foldersAfter.sort().join(',') === [...planted].sort().join(','),
+        )
+        .observe(`${trouble(again).length} unhandled`)
+        .check('no unhandled rejection / uncaught exception', trouble(again).length === 0);
+      s.finish();
+    } finally {
+      home.onSpawn = undefined;
+      live.kill('SIGKILL');
+    }
+  });
+
+  const withMount = MOUNT_REFUSAL ? it.skip : it;
+  const FULL = {
+    scenario: `TMPDIR on a full disk (${DISK_BYTES / MIB} MiB tmpfs, 4 MiB taken, ${FILE_BYTES / MIB} MiB file), Continue On Fail on`,
+    expected:
+      'item error naming the temporary folder, "full (ENOSPC…)", description: TMPDIR; no binary; no temporary folder left; workflow goes on (exit 0); space freed → the next run delivers the file',
+  };
+  const READ_ONLY = {
+    scenario: 'TMPDIR on a read-only file system, Continue On Fail on',
+    expected: 'item error naming the temporary folder, "read-only file system (EROFS)", description: TMPDIR; no binary; exit 0',
+  };
+  if (MOUNT_REFUSAL) {
+    beforeAll(() => {
+      for (const row of [FULL, READ_ONLY]) new Scenario('Disk', ENGINE, row.scenario, row.expected).skip(MOUNT_REFUSAL);
+    });
+  }
+
+  withMount(
+    'TMPDIR full: an item error naming the folder and TMPDIR, nothing left behind; once space is freed the next run delivers',
+    async () => {
+      const tmp = path.join(home.folder, 'tmp-full');
+      mountTmpfs(tmp, DISK_BYTES);
+      mounts.push(tmp);
+      fs.writeFileSync(path.join(tmp, 'filler.bin'), Buffer.alloc(4 * MIB, 0xaa));
+      const full = await execute('eoMachineDisk', tmp, 'disk-full');
+      const out = nodeOutput(full, 'Download')[0];
+      const error = String(out?.json.error ?? '');
+      const left = downloadFolders(tmp);
+      fs.rmSync(path.join(tmp, 'filler.bin'));
+      const again = await execute('eoMachineDisk', tmp, 'disk-freed');
+      const delivered = nodeOutput(again, 'Download')[0];
+      const binary = delivered?.binary?.data as { id?: string } | undefined;
+      const identical = binary?.id !== undefined && (await sha256File(home.binaryPath(binary.id))) === syntheticSha256(FILE_BYTES);
+      const s = new Scenario('Disk', ENGINE, FULL.scenario, FULL.expected)
+        .observe(
+          `item error "${excerpt(error)}"; description "${excerpt(String(out?.json.description ?? ''), 120)}"; binary ${out?.binary ? 'present' : 'none'}; folders left ${left.length}; exit ${full.code}`,
+        )
+        .observe(`space freed: ${delivered?.json.bytes ?? 'no'} bytes, ${identical ? 'byte-identical' : 'NOT identical'}`)
+        .check('the error names the temporary folder and ENOSPC', error.includes(tmp) && /is full \(ENOSPC/.test(error))
+        .check('the description points at TMPDIR', /TMPDIR/.test(String(out?.json.description)))
+        .check(
+          'no binary, no folder left, workflow went on',
+          out !== undefined && out.binary === undefined && left.length === 0 && full.code === 0,
+        )
+        .check('the next run delivers the file, byte-identical', again.code === 0 && identical)
+        .observe(`${trouble(full).length + trouble(again).length} unhandled`)
+        .check('no unhandled rejection / uncaught exception', trouble(full).length + trouble(again).length === 0);
+      s.finish();
+    },
+  );
+
+  withMount('TMPDIR read-only: an item error naming the folder, read-only file system', async () => {
+    const tmp = path.join(home.folder, 'tmp-ro');
+    mountTmpfs(tmp, MIB);
+    mounts.push(tmp);
+    remountReadOnly(tmp);
+    const result = await execute('eoMachineDisk', tmp, 'read-only');
+    const out = nodeOutput(result, 'Download')[0];
+    const error = String(out?.json.error ?? '');
+    const s = new Scenario('Disk', ENGINE, READ_ONLY.scenario, READ_ONLY.expected)
+      .observe(`item error "${excerpt(error)}"; binary ${out?.binary ? 'present' : 'none'}; exit ${result.code ?? result.signal}`)
+      .check('the error names the temporary folder and EROFS', error.includes(tmp) && /read-only file system \(EROFS\)/.test(error))
+      .check('the description points at TMPDIR', /TMPDIR/.test(String(out?.json.description)))
+      .check('no binary, workflow went on', out !== undefined && out.binary === undefined && result.code === 0)
+      .observe(`${trouble(result).length} unhandled`)
+      .check('no unhandled rejection / uncaught exception', trouble(result).length === 0);
+    s.finish();
+  });
+});
