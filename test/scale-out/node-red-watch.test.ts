@@ -111,6 +111,8 @@ test('two Node-RED copies of one eo-watch flow on one Redis send each scene once
   const dump = JSON.stringify(await redis.entries());
   expect(dump).toMatch(/eo-nodes:v1:watch:\{[A-Za-z0-9_-]{22}\}:[A-Za-z0-9_-]{22}/);
   expect(emu.scenes().filter((s) => dump.includes(s.id))).toEqual([]);
+  // One connection per process, for its tokens and its watch alike.
+  expect(await redis.clientsNamed('eo-nodes')).toBe(group.length);
 });
 
 /** What each copy sent after the snapshot `before`. */
@@ -139,10 +141,7 @@ test('Redis killed: both copies keep polling without an error, each from its own
   expect(down.caught).toEqual([]);
 
   await redis.restart(); // empty, as a restart without persistence leaves it
-  await until('both copies back on Redis', async () => {
-    const clients = String(await redis.command('CLIENT', 'LIST'));
-    return (clients.match(/name=eo-nodes /g) ?? []).length >= group.length || undefined;
-  });
+  await until('both copies back on Redis', async () => (await redis.clientsNamed('eo-nodes')) >= group.length || undefined);
   const back = emu.publishScene({ acquired: Date.now() + 1, cloudCover: 4 });
   await pollBothNow();
   await settle(down.sent.flat().length + 1);

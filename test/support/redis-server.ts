@@ -124,6 +124,12 @@ export class RedisServer {
     return client;
   }
 
+  /** How many clients connected under the connection name `name` (`CLIENT SETNAME`; the package's is `eo-nodes`). */
+  async clientsNamed(name: string): Promise<number> {
+    const list = String(await this.command('CLIENT', 'LIST'));
+    return list.split('\n').filter((line) => line.includes(` name=${name} `)).length;
+  }
+
   /** Runs one command with a short-lived client. */
   async command(name: string, ...args: (string | number)[]): Promise<unknown> {
     const client = this.client();

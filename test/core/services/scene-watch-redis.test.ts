@@ -234,9 +234,8 @@ test('what Redis holds: digests for names, an updated time per scene, expiring w
 async function waitForClients(count: number): Promise<void> {
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const list = String(await redis.command('CLIENT', 'LIST'));
-    if ((list.match(/name=eo-nodes /g) ?? []).length >= count) return;
-    if (Date.now() > deadline) throw new Error(`fewer than ${count} eo-nodes connections after 10 s:\n${list}`);
+    if ((await redis.clientsNamed('eo-nodes')) >= count) return;
+    if (Date.now() > deadline) throw new Error(`fewer than ${count} eo-nodes connections after 10 s`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
