@@ -180,10 +180,13 @@ export class RedisServer {
     await this.end('SIGTERM');
   }
 
-  /** Starts it again on the same port, empty (what a restart without persistence gives). */
-  async restart(): Promise<void> {
+  /**
+   * Starts it again on the same port, empty (what a restart without persistence gives), or with
+   * what the last SAVE wrote (`keep: 'saved'`, what a restart with persistence gives).
+   */
+  async restart(options: { keep?: 'saved' } = {}): Promise<void> {
     if (this.running) await this.stop();
-    fs.rmSync(path.join(this.dir, 'dump.rdb'), { force: true });
+    if (options.keep !== 'saved') fs.rmSync(path.join(this.dir, 'dump.rdb'), { force: true });
     this.out = '';
     await this.launch();
   }

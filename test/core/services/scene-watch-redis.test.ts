@@ -154,6 +154,31 @@ test('a copy stopped while its claim is in flight gives the scenes back: another
   expect(tally).toMatchObject({ published: 3, republished: 1, emitted: 4, doubled: 0, missed: 0 });
 });
 
+test('a copy stopped while claiming, with Redis gone before it could give the scenes back, gives them back before its next claim', async () => {
+  const [a, b] = [copy(), copy()];
+  const scene = emu.publishScene({ acquired: minutesAgo(30), cloudCover: 3 });
+  const redeploy = new AbortController();
+  const stoppedAsRedisGoes: EmissionClaims = {
+    claim: async (...args): Promise<ClaimedVersion[]> => {
+      const won = await a.claims.claim(...args);
+      redeploy.abort(new Error('The node was stopped (redeploy).'));
+      // Redis goes away with the claim saved: the release cannot reach it.
+      await redis.command('SAVE');
+      await redis.kill();
+      return won;
+    },
+    release: (watch, claimed) => a.claims.release(watch, claimed),
+  };
+  await expect(a.poll({ signal: redeploy.signal, claims: stoppedAsRedisGoes })).rejects.toThrow('redeploy');
+  await redis.restart({ keep: 'saved' }); // with the claim still held
+  // Another copy finds the scene claimed, and remembers it; the stopped copy's next poll (the
+  // redeployed node's) gives it back first, then wins it.
+  expect((await b.poll()).scenes).toEqual([]);
+  await waitForClients(2);
+  expect((await a.poll()).scenes.map((s) => s.id)).toEqual([scene.id]);
+  expect(tallyScenes(emu.scenes(), emittedBy([a, b]))).toMatchObject({ published: 1, emitted: 1, doubled: 0, missed: 0 });
+});
+
 test('Redis down: no poll fails, each copy goes on from its own cursor and says so once; back, sharing resumes', async () => {
   const [a, b] = [copy(), copy()];
   emu.publishScene({ acquired: minutesAgo(50), cloudCover: 3 });

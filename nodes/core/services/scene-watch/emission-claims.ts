@@ -41,7 +41,8 @@ export interface EmissionClaims {
   /**
    * Gives back versions that `claim` won but that will not be emitted after all (the poll was
    * stopped between the claim and the emission): each scene goes back to the version it replaced,
-   * unless a newer one was claimed meanwhile. A store that cannot be reached rejects.
+   * unless a newer one was claimed meanwhile. A store that cannot be reached rejects, and gives
+   * them back before the watch's next claim instead.
    */
   release(watch: string, claimed: readonly ClaimedVersion[]): Promise<void>;
 }

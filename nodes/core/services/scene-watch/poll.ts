@@ -201,7 +201,7 @@ export async function pollScenes(options: ScenePollOptions): Promise<ScenePollRe
     if (won) {
       if (request.signal?.aborted) {
         // Stopped while claiming: nobody will emit these unless they are given back. A release
-        // that fails too leaves them claimed until they leave the window (logged as an outage).
+        // that fails too is tried again before this watch's next claim (the redeployed node's).
         await claims.release(key, won).catch(() => undefined);
         request.signal.throwIfAborted();
       }

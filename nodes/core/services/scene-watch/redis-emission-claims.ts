@@ -104,6 +104,13 @@ function slices<T>(list: readonly T[]): T[][] {
  * const won = await claims.claim(watchKey(settings, node.id), [{ id, updated }], keepUntil);
  */
 export class RedisEmissionClaims implements EmissionClaims {
+  /**
+   * Releases that Redis did not take (it failed while a stopped poll gave its claims back), per
+   * watch: retried before that watch's next claim, which in Node-RED is the redeployed node's
+   * first poll. Without this the scenes would stay claimed and nobody would emit them.
+   */
+  private readonly unreleased = new Map<string, ClaimedVersion[]>();
+
   constructor(
     private readonly redis: RedisConnection,
     private readonly now: () => number = Date.now,
@@ -118,6 +125,12 @@ export class RedisEmissionClaims implements EmissionClaims {
 
   async claim(watch: string, versions: readonly SceneVersion[], keepUntil: number): Promise<ClaimedVersion[]> {
     this.check();
+    const unreleased = this.unreleased.get(watch);
+    if (unreleased) {
+      this.unreleased.delete(watch);
+      // Failing again, the release keeps them for the next claim, and this claim fails like any other.
+      await this.release(watch, unreleased);
+    }
     const ttl = Math.max(0, Math.ceil(keepUntil - this.now())) + CLAIM_MARGIN_MS;
     const won: ClaimedVersion[] = [];
     for (const slice of slices(versions)) {
@@ -133,11 +146,17 @@ export class RedisEmissionClaims implements EmissionClaims {
   }
 
   async release(watch: string, claimed: readonly ClaimedVersion[]): Promise<void> {
-    this.check();
-    for (const slice of slices(claimed)) {
-      const keys = slice.map((c) => RedisEmissionClaims.keyOf(watch, c.id));
-      const args = slice.flatMap((c) => [stored(c.updated), c.replaced === undefined ? '-' : stored(c.replaced)]);
-      await this.eval(RELEASE, keys, args);
+    try {
+      this.check();
+      for (const slice of slices(claimed)) {
+        const keys = slice.map((c) => RedisEmissionClaims.keyOf(watch, c.id));
+        const args = slice.flatMap((c) => [stored(c.updated), c.replaced === undefined ? '-' : stored(c.replaced)]);
+        await this.eval(RELEASE, keys, args);
+      }
+    } catch (err) {
+      // Giving back twice is harmless: only a claim still at the version claimed goes back.
+      this.unreleased.set(watch, [...(this.unreleased.get(watch) ?? []), ...claimed]);
+      throw err;
     }
   }
 
