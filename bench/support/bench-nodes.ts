@@ -1,5 +1,5 @@
 /** Node-RED nodes the benchmark flows are made of: our eo-auth/eo-request, and the core http request node. */
-import type { FlowNode } from '../../test/support/flows';
+import { eoRequestNode as editorEoRequestNode, type FlowNode } from '../../test/support/flows';
 
 /** A client the emulator accepts, and where its tokens come from. */
 export interface BenchAccount {
@@ -30,28 +30,8 @@ export function eoRequestNode(
   auth: string,
   call: { operation: 'request'; path: string } | { operation: 'process'; accept: string },
 ): FlowNode {
-  return {
-    id,
-    type: 'eo-request',
-    name: '',
-    auth,
-    operation: call.operation,
-    method: 'GET',
-    url: call.operation === 'request' ? call.path : '',
-    headers: [],
-    accept: call.operation === 'process' ? call.accept : 'image/tiff',
-    output: 'auto',
-    directory: '',
-    filename: '',
-    overwrite: 'if-changed',
-    catalogLimit: 100,
-    catalogSplit: false,
-    year: '',
-    bbox: '',
-    x: 400,
-    y: 80,
-    wires: [[]],
-  };
+  const props = call.operation === 'request' ? { url: call.path } : { accept: call.accept };
+  return editorEoRequestNode(id, '', { x: 400, y: 80 }, { auth, operation: call.operation, ...props });
 }
 
 /**

@@ -7,7 +7,7 @@
  * Each EO Request flow has its own EO Auth (`maxConnections`) and emulator account, so the caps and
  * the emulator's counters of two flows never mix. A Catch node answers 500 with the error.
  */
-import type { FlowNode } from '../../test/support/flows';
+import { eoRequestNode, type FlowNode } from '../../test/support/flows';
 import type { EmulatorEndpoints } from '../../test/emulator/types';
 import { fileNode, functionNode, httpRequestNode } from './bench-nodes';
 
@@ -48,23 +48,8 @@ function authNode(id: string, endpoints: EmulatorEndpoints, account: BulkAccount
 }
 
 function request(tab: string, auth: string, operation: 'worldcover' | 'download', directory: string, wires: string[][]): FlowNode {
-  return {
-    id: `${tab}-request`,
-    type: 'eo-request',
-    ...at(tab, 1),
-    name: operation,
-    auth,
-    operation,
-    method: 'GET',
-    url: '',
-    headers: [],
-    directory,
-    filename: '',
-    overwrite: 'always',
-    year: 2021,
-    bbox: '',
-    wires,
-  };
+  const { z, x, y } = at(tab, 1);
+  return eoRequestNode(`${tab}-request`, z, { x, y }, { name: operation, auth, operation, directory, overwrite: 'always' }, wires);
 }
 
 function frame(tab: string, label: string, route: string): FlowNode[] {

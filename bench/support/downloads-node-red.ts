@@ -6,7 +6,7 @@
  * A Catch node answers with status 500 and the error, so a failure never leaves the call hanging.
  * Request body: `{"url": <path under the Terrascope base URL>, "filename": <name in the folder>}`.
  */
-import type { FlowNode } from '../../test/support/flows';
+import { eoRequestNode, type FlowNode } from '../../test/support/flows';
 import type { NodeRedProcess } from '../../test/support/node-red-process';
 import { DEMO_USER } from '../../test/emulator/state';
 import type { EmulatorEndpoints } from '../../test/emulator/types';
@@ -66,20 +66,13 @@ export function ourDownloadFlow(endpoints: EmulatorEndpoints, directory: string)
     extraOrigins: '',
     credentials: { username: DEMO_USER.username, password: DEMO_USER.password },
   };
-  const request: FlowNode = {
-    id: `${tab}-request`,
-    type: 'eo-request',
-    name: 'download',
-    auth: auth.id,
-    operation: 'download',
-    method: 'GET',
-    url: '',
-    headers: [],
-    directory,
-    filename: '',
-    overwrite: 'always',
-    wires: [],
-  };
+  const request = eoRequestNode(
+    `${tab}-request`,
+    tab,
+    { x: 480, y: 80 },
+    { name: 'download', auth: auth.id, operation: 'download', directory, overwrite: 'always' },
+    [],
+  );
   const setup = 'msg.url = msg.payload.url;\nmsg.filename = msg.payload.filename;\ndelete msg.payload;\nreturn msg;';
   return [...frame(tab, 'download benchmark: EO Request', setup, [request], request.id), auth];
 }

@@ -31,6 +31,7 @@ export { catalogSearchAll, type CatalogSearchAllOptions, type CatalogSearchAllRe
 export { downloadToFile, type DownloadOptions, type DownloadResult } from './files/download';
 export type { DownloadProgress } from './files/progress';
 export { mapDownloads, type MapDownloadsOptions } from './files/map-downloads';
+export { realFolderPath, resolveInside } from './files/safe-path';
 export {
   ConnectionCap,
   ConnectionCaps,

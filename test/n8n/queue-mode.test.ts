@@ -3,17 +3,20 @@
  * (test/support/n8n-queue.ts), the package installed as n8n installs it, nothing configured for
  * token sharing: the package finds n8n's own Redis (QUEUE_BULL_REDIS_*). Webhook executions spread
  * over both workers share one token; Terrascope's rotating refresh token is redeemed by one worker
- * at a time; the credential test says so; Redis holds nothing usable. Started once for the file:
+ * at a time; the credential test says so; Redis holds nothing usable; a download into a folder
+ * (not through the database's binary store) is written by the worker byte for byte. Started once for the file:
  * n8n's start-up is the expensive part.
  */
-import { DEMO_CLIENT, DEMO_USER, startEmulator } from '../emulator/server';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { bodyBytes, DEMO_CLIENT, DEMO_USER, startEmulator, syntheticSource } from '../emulator/server';
 import type { FullConfig } from '../emulator/state';
 import { defaultConfig } from '../emulator/state';
 import type { Emulator } from '../emulator/types';
 import { emulatorCredentials, SENTINEL_HUB_CREDENTIAL } from '../support/n8n-process';
 import { publishWorkflow, startN8nQueue, type N8nQueue } from '../support/n8n-queue';
 import { RedisServer } from '../support/redis-server';
-import { webhookDownload, webhookProcess } from './workflows';
+import { webhookDownload, webhookDownloadToFolder, webhookProcess } from './workflows';
 
 jest.setTimeout(180_000);
 
@@ -27,6 +30,10 @@ beforeAll(async () => {
   queue = await startN8nQueue({ redis, workers: 2, prepare: (home) => home.importCredentials(emulatorCredentials(emu)) });
   await publishWorkflow(queue.rest, webhookProcess('eoQueueProcess', 'eo-queue-process'));
   await publishWorkflow(queue.rest, webhookDownload('eoQueueDownload', 'eo-queue-download', '6b1c2d3e-2222-4a5b-8c9d-000000000002'));
+  await publishWorkflow(
+    queue.rest,
+    webhookDownloadToFolder('eoQueueFolder', 'eo-queue-folder', '6b1c2d3e-2222-4a5b-8c9d-000000000003', join(queue.home.files, 'queue')),
+  );
 }, 420_000);
 
 afterAll(async () => {
@@ -133,6 +140,24 @@ test('Terrascope with short tokens across both workers: 1 password login, refres
   expect(counts.tokenRequests.refresh_token).toBeLessThanOrEqual(ideal + 2);
   expect(counts.apiStatus['401']).toBeUndefined();
   expect(counts.apiStatus['200']).toBe(statuses.length);
+});
+
+test('a download into a folder runs on a worker and writes the file byte for byte; the next run skips it', async () => {
+  const size = 6 * 1024 * 1024 + 7;
+  emu.reset();
+  const before = ranBy();
+  const res = await callWebhook(`eo-queue-folder?size=${size}`);
+  const text = await res.text();
+  expect(res.status).toBe(200);
+  const item = JSON.parse(text) as Record<string, unknown>;
+  const path = join(queue.home.files, 'queue', `${size}.bin`);
+  expect(item).toMatchObject({ path, fileName: `${size}.bin`, bytes: size, skipped: false });
+  expect(ranBy().reduce((sum, n, i) => sum + n - before[i], 0)).toBe(1);
+  expect((await readFile(path)).equals(bodyBytes(syntheticSource(size)))).toBe(true);
+
+  const again = await callWebhook(`eo-queue-folder?size=${size}`);
+  expect(JSON.parse(await again.text())).toMatchObject({ path, bytes: size, skipped: true });
+  expect(emu.counters().apiStatus['304']).toBe(1);
 });
 
 test("the credential test says tokens are shared via n8n's Redis", async () => {

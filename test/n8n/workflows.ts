@@ -130,6 +130,27 @@ export function webhookDownload(id: string, path: string, webhookId: string): Wo
   return onWebhook(id, 'Terrascope download on webhook', path, webhookId, download);
 }
 
+/**
+ * Webhook (GET `path`, query `size`) → Terrascope download of `/download/synthetic/<size>.bin`
+ * into `folder` (output "File in Folder"), answering with the item that names the file.
+ */
+export function webhookDownloadToFolder(id: string, path: string, webhookId: string, folder: string): Workflow {
+  const download = node(
+    'Download to folder',
+    EO_REQUEST_TYPE,
+    1,
+    {
+      resource: 'terrascope',
+      operation: 'download',
+      url: '={{ "/download/synthetic/" + $json.query.size + ".bin" }}',
+      output: 'folder',
+      folder,
+    },
+    { credentials: { terrascopeApi: TERRASCOPE_CREDENTIAL } },
+  );
+  return onWebhook(id, 'Terrascope download into a folder on webhook', path, webhookId, download);
+}
+
 /** Webhook (GET `path`) → `target`, answering with what `target` put out. */
 function onWebhook(id: string, name: string, path: string, webhookId: string, target: ReturnType<typeof node>): Workflow {
   const hook = node('Webhook', 'n8n-nodes-base.webhook', 2, { path, responseMode: 'lastNode', options: {} }, { webhookId });

@@ -1,11 +1,12 @@
 /**
  * The machine failing under a real n8n 2.41 (`n8n execute`): the process killed with SIGKILL in
- * the middle of a binary download, and its temporary folder (TMPDIR) full or read-only. n8n has no
- * "download to folder" yet: a download passes through a private folder under TMPDIR and reaches
- * n8n's binary store only once complete. So the questions are whether anything partial is ever
- * presented as a result, whether the killed run's temporary folder is cleaned up by the next run
- * (and a live process's never is), and whether a full or read-only TMPDIR is reported on the item
- * naming the folder and the fix.
+ * the middle of a binary download, and its temporary folder (TMPDIR) full or read-only. A binary
+ * download passes through a private folder under TMPDIR and reaches n8n's binary store only once
+ * complete. So the questions are whether anything partial is ever presented as a result, whether
+ * the killed run's temporary folder is cleaned up by the next run (and a live process's never is),
+ * and whether a full or read-only TMPDIR is reported on the item naming the folder and the fix.
+ * A download with output "File in Folder" keeps its `.part` instead: killed half-way, the next run
+ * must continue it with one Range request into a byte-identical file.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -17,7 +18,7 @@ import type { Emulator } from '../emulator/types';
 import { listFiles } from '../support/node-red-stack';
 import { EO_REQUEST_TYPE, N8N_VERSION, N8nHome, nodeOutput, type ExecutionResult } from '../support/n8n-process';
 import { artifactDir, keepEmulatorRecord, rememberSecrets } from './hygiene';
-import { sha256File, syntheticSha256, waitUntil } from './support/disk-watch';
+import { sha256File, syntheticSha256, waitUntil, watchFinalName } from './support/disk-watch';
 import { mountRefusal, mountTmpfs, remountReadOnly, unmount } from './support/mounts';
 import { excerpt, Scenario } from './support/observe';
 
@@ -64,6 +65,36 @@ function downloadWorkflow(id: string, size: number, continueOnFail: boolean): ob
   };
 }
 
+/** Start → one Terrascope download of `size` bytes into `folder` as `big.bin` (output "File in Folder"). */
+function folderWorkflow(id: string, size: number, folder: string): object {
+  return {
+    id,
+    name: `Download ${size} bytes into a folder`,
+    active: false,
+    settings: { executionOrder: 'v1' },
+    nodes: [
+      { id: randomUUID(), name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+      {
+        id: randomUUID(),
+        name: 'Download',
+        type: EO_REQUEST_TYPE,
+        typeVersion: 1,
+        position: [200, 0],
+        parameters: {
+          resource: 'terrascope',
+          operation: 'download',
+          url: `/download/synthetic/${size}.bin`,
+          fileName: 'big.bin',
+          output: 'folder',
+          folder,
+        },
+        credentials: { terrascopeApi: CREDENTIAL },
+      },
+    ],
+    connections: { Start: { main: [[{ node: 'Download', type: 'main', index: 0 }]] } },
+  };
+}
+
 beforeAll(async () => {
   emu = await startEmulator({ users: [user] });
   home = await N8nHome.create();
@@ -74,7 +105,11 @@ beforeAll(async () => {
       data: { ...user, tokenUrl: emu.endpoints.terrascope.tokenUrl, baseUrl: emu.endpoints.terrascope.baseUrl },
     },
   ]);
-  await home.importWorkflows([downloadWorkflow('eoMachineBig', BIG, false), downloadWorkflow('eoMachineDisk', FILE_BYTES, true)]);
+  await home.importWorkflows([
+    downloadWorkflow('eoMachineBig', BIG, false),
+    downloadWorkflow('eoMachineDisk', FILE_BYTES, true),
+    folderWorkflow('eoMachineFolder', BIG, path.join(home.files, 'crash')),
+  ]);
 }, 240_000);
 
 afterAll(async () => {
@@ -167,6 +202,91 @@ describe(`machine faults (${ENGINE})`, () => {
     } finally {
       home.onSpawn = undefined;
       live.kill('SIGKILL');
+    }
+  });
+
+  it('killed (SIGKILL) during a 128 MiB download into a folder: the next run continues where the sidecar says, byte-identical', async () => {
+    const dir = path.join(home.files, 'crash');
+    const target = path.join(dir, 'big.bin');
+    const part = `${target}.part`;
+    const meta = `${target}.meta.json`;
+    const tmp = path.join(home.folder, 'tmp-folder-kill');
+    fs.mkdirSync(tmp);
+    fs.mkdirSync(dir, { recursive: true });
+    const watch = watchFinalName(dir, 'big.bin', BIG);
+    const downloads = () => emu.log().filter((e) => e.method === 'GET' && e.path.startsWith('/download/'));
+    /** The ranges the sidecar records (the credentials' default cap fetches a file this large as parallel ranges). */
+    const recorded = (): Array<{ start: number; end: number; done: number }> => {
+      try {
+        return (
+          (JSON.parse(fs.readFileSync(meta, 'utf8')) as { segments?: Array<{ start: number; end: number; done: number }> }).segments ?? []
+        );
+      } catch {
+        return []; // not written yet, or caught mid-write
+      }
+    };
+    const kept = () => recorded().reduce((sum, s) => sum + s.done, 0);
+    // 16 MB/s per connection: the download takes seconds, so the sidecar (saved every second) has
+    // recorded progress when the kill comes.
+    emu.configure({ connectionBytesPerSecond: 16_000_000 });
+    try {
+      let child: ChildProcess | undefined;
+      home.onSpawn = (spawned) => (child = spawned);
+      const killedRun = execute('eoMachineFolder', tmp, 'folder-killed');
+      await waitUntil(() => kept() >= BIG / 4 || fs.existsSync(target), 'the sidecar records a quarter of the file', 120_000);
+      child?.kill('SIGKILL');
+      const killed = await killedRun;
+      home.onSpawn = undefined;
+      const left = fs.readdirSync(dir).sort();
+      const atKill = recorded();
+      const keptAtKill = kept();
+      emu.configure({ connectionBytesPerSecond: 0 });
+      const resumeMark = downloads().length;
+      const again = await execute('eoMachineFolder', tmp, 'folder-after-kill');
+      watch.stop();
+      // Every request of the next run is a range of the same version (If-Range), and none starts
+      // inside bytes the sidecar recorded as on disk: what the killed run kept is not fetched again.
+      const resumed = downloads().slice(resumeMark);
+      const ranges = resumed.map((e) => String(e.headers.range ?? 'none'));
+      const starts = ranges.map((r) => Number(/^bytes=(\d+)-/.exec(r)?.[1] ?? NaN));
+      const refetched = starts.filter((at) => Number.isNaN(at) || atKill.some((s) => at >= s.start && at < s.start + s.done));
+      const item = nodeOutput(again, 'Download')[0];
+      const identical = fs.existsSync(target) && (await sha256File(target)) === syntheticSha256(BIG);
+      const s = new Scenario(
+        'Crash',
+        ENGINE,
+        'n8n killed (SIGKILL) during a 128 MiB download with output File in Folder (parallel ranges), then the workflow run again',
+        'the killed run presents nothing and leaves its .part and sidecar; the next run asks only for ranges (Range + If-Range) and none inside what the sidecar recorded, item resumed ≥ 1; file byte-identical; no file under the final name until complete',
+      )
+        .observe(
+          `killed with ${(keptAtKill / MIB).toFixed(0)} MiB recorded in ${atKill.length} range(s): ${killed.code === null ? 'ended by the signal' : `exit ${killed.code}`}, ${nodeOutput(killed, 'Download').length} items; left ${left.join(', ')}`,
+        )
+        .observe(
+          `next run: exit ${again.code}, ${String(item?.json.bytes ?? 0)} bytes, resumed ${String(item?.json.resumed ?? '-')}, Range ${ranges.join(', ')} (${refetched.length} inside recorded bytes); sha256 ${identical ? 'identical' : 'DIFFERENT'}; final name seen incomplete ${watch.record.incomplete}×`,
+        )
+        .check('the killed run presented nothing', killed.run === undefined)
+        .check(
+          'a .part and a sidecar with progress were left, no final file',
+          left.includes('big.bin.part') && keptAtKill > 0 && !left.includes('big.bin'),
+        )
+        .check(
+          'the next run asked only for ranges of the same version, none inside recorded bytes',
+          resumed.length >= 1 && resumed.every((e) => e.headers.range && e.headers['if-range']) && refetched.length === 0,
+        )
+        .check(
+          'the item names the file, resumed',
+          again.code === 0 && item?.json.path === target && item?.json.bytes === BIG && Number(item?.json.resumed) >= 1,
+        )
+        .check('byte-identical', identical)
+        .check('never an incomplete file under the final name', watch.record.incomplete === 0)
+        .check('no .part left', !fs.existsSync(part))
+        .observe(`${trouble(again).length} unhandled`)
+        .check('no unhandled rejection / uncaught exception', trouble(again).length === 0);
+      s.finish();
+    } finally {
+      emu.configure({ connectionBytesPerSecond: 0 });
+      home.onSpawn = undefined;
+      watch.stop();
     }
   });
 

@@ -23,6 +23,7 @@ import type { EoContext } from './connection';
 import { makeDownloadFolder } from './temp-folder';
 
 export { eoContext, type EoContext, type EoResource } from './connection';
+export { allowedFolder, downloadToFolder, folderFileJson } from './folder';
 
 /** One authenticated API call. */
 export async function apiRequest<B = unknown>(

@@ -7,6 +7,7 @@
 import { EoError, errorCode, formatSeconds, safeUrl } from '../errors';
 import type { Connection } from '../config/connection';
 import { PROVIDERS, type GrantType } from '../config/providers';
+import { readJsonObject } from '../config/json-object';
 
 /** Which grant a token request used; the same failure means different things per grant. */
 export type GrantKind = GrantType | 'refresh_token';
@@ -31,14 +32,9 @@ export function redactSecrets(text: string, secrets: readonly (string | undefine
 
 /** Parses an OAuth error body, or `undefined` when the body is not one (HTML error page, empty). */
 export function parseOAuthError(text: string, secrets: readonly (string | undefined)[]): OAuthErrorBody | undefined {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof json !== 'object' || json === null) return undefined;
-  const { error, error_description: description } = json as Record<string, unknown>;
+  const body = readJsonObject(text);
+  if (!body.ok) return undefined;
+  const { error, error_description: description } = body.value;
   if (typeof error !== 'string' || error.length === 0) return undefined;
   const clean = (value: string): string => redactSecrets(value, secrets).slice(0, MAX_PROVIDER_TEXT);
   return {

@@ -11,6 +11,7 @@ import { readCapped } from '../http/response-body';
 import { firstValue, headerValue } from '../http/response-headers';
 import { readTokenClaims } from './jwt-claims';
 import type { Connection } from '../config/connection';
+import { readJsonObject } from '../config/json-object';
 import { endpointFailed, endpointUnreachable, notATokenEndpoint, oauthRejection, parseOAuthError, tokenRateLimited } from './token-errors';
 
 /** The grant to use for one token request. */
@@ -241,16 +242,12 @@ async function readTokenResponse(
   }
   if (status < 200 || truncated) throw notATokenEndpoint(connection, `status ${status}`, status, url);
 
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
+  const body = readJsonObject(text);
+  if (!body.ok && body.problem === 'not-json') {
     throw notATokenEndpoint(connection, `${describeBody(text, contentType)}, status ${status}`, status, url);
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw notATokenEndpoint(connection, `JSON without access_token, status ${status}`, status, url);
-  }
-  const fields = json as Record<string, unknown>;
+  // JSON that is no object (an array, a string) has no access_token either.
+  const fields = body.ok ? body.value : {};
   if (typeof fields.access_token !== 'string' || fields.access_token.length === 0) {
     throw notATokenEndpoint(connection, `JSON without access_token, status ${status}`, status, url);
   }

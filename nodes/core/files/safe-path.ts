@@ -14,6 +14,15 @@ function refuse(filename: string, why: string): EoError {
   });
 }
 
+/** Refuses a folder that is empty or no path at all. */
+function checkFolder(directory: string): void {
+  if (typeof directory !== 'string' || !directory.trim() || directory.includes('\0')) {
+    throw new EoError('EO_INVALID_CONFIG', 'The download folder is missing or invalid: set the folder to write files into.', {
+      field: 'directory',
+    });
+  }
+}
+
 /** Whether a path relative to the folder points outside it ("..cache/x" is a name inside it). */
 function leavesRoot(rel: string): boolean {
   return rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel);
@@ -26,11 +35,7 @@ function leavesRoot(rel: string): boolean {
  * @throws EoError `EO_PATH_NOT_ALLOWED` (field `filename`), `EO_INVALID_CONFIG` (field `directory`).
  */
 export function resolveInside(directory: string, filename: string): string {
-  if (typeof directory !== 'string' || !directory.trim() || directory.includes('\0')) {
-    throw new EoError('EO_INVALID_CONFIG', 'The download folder is missing or invalid: set the folder to write files into.', {
-      field: 'directory',
-    });
-  }
+  checkFolder(directory);
   if (typeof filename !== 'string' || !filename.trim()) throw refuse(String(filename ?? ''), 'it is empty');
   if (filename.includes('\0')) throw refuse(filename, 'it contains a NUL byte');
   if (path.isAbsolute(filename) || path.win32.isAbsolute(filename) || /^[a-z]:/i.test(filename)) {
@@ -79,5 +84,30 @@ export async function assertNotSymlink(file: string, filename: string): Promise<
     if ((await lstat(file)).isSymbolicLink()) throw refuse(filename, `${path.basename(file)} is a symbolic link`);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
+/**
+ * Where `directory` really is: absolute (a relative folder counts from the process's working
+ * directory, as every writer here resolves it), with the symbolic links of the part that exists
+ * already resolved, and the part still to be created appended as given. An engine that allows
+ * writing only below some folders compares this path, not the text the user typed: a link inside
+ * an allowed folder may lead anywhere.
+ *
+ * @throws EoError `EO_INVALID_CONFIG` (field `directory`) when the folder is empty or invalid.
+ */
+export async function realFolderPath(directory: string): Promise<string> {
+  checkFolder(directory);
+  let existing = path.resolve(directory);
+  const missing: string[] = [];
+  for (;;) {
+    try {
+      return path.join(await realpath(existing), ...missing);
+    } catch (err) {
+      const parent = path.dirname(existing);
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || parent === existing) throw err;
+      missing.unshift(path.basename(existing));
+      existing = parent;
+    }
   }
 }

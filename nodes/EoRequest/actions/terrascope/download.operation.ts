@@ -1,9 +1,9 @@
-/** Terrascope file download: one file per item, streamed into n8n's binary store. */
+/** Terrascope file download: one file per item, into n8n's binary store or into a folder. */
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { safeUrl, type Connection } from '../../../core';
-import { downloadBinary, eoContext } from '../../transport';
+import { allowedFolder, downloadBinary, downloadToFolder, eoContext, folderFileJson } from '../../transport';
 import { inputError } from '../../helpers/errors';
-import { binaryFieldProperty, showFor } from '../commonFields';
+import { binaryFieldProperty, folderProperty, outputProperty, showFor } from '../commonFields';
 
 const show = showFor('terrascope', 'download');
 
@@ -24,10 +24,12 @@ export const description: INodeProperties[] = [
     name: 'fileName',
     type: 'string',
     default: '',
-    description: 'Name of the file in n8n; default the last part of the URL',
+    description: 'Name of the file in n8n or in the folder (where it may include subfolders); default the last part of the URL',
     displayOptions: show,
   },
-  binaryFieldProperty('the file', show),
+  outputProperty(show),
+  binaryFieldProperty('the file', showFor('terrascope', 'download', { output: ['binary'] })),
+  folderProperty(showFor('terrascope', 'download', { output: ['folder'] })),
 ];
 
 /** The last path segment of `url`, the name the provider publishes the file under. */
@@ -51,13 +53,19 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, signal
   if (url === '') throw inputError(this.getNode(), itemIndex, 'URL', 'is empty: enter the path or URL of the file to download.');
   const fileName = String(this.getNodeParameter('fileName', itemIndex, '')).trim() || fileNameOf(url);
   if (fileName === '') throw inputError(this.getNode(), itemIndex, 'File Name', 'is needed because the URL ends with "/".');
+  const folder = this.getNodeParameter('output', itemIndex, 'binary') === 'folder' ? await allowedFolder(this, itemIndex) : undefined;
   const eo = await eoContext(this, 'terrascope', itemIndex);
   const stop = signal && eo.signal ? AbortSignal.any([signal, eo.signal]) : (signal ?? eo.signal);
+  const shownUrl = safeUrl(new URL(url, `${eo.connection.baseUrl}/`));
+  if (folder !== undefined) {
+    const download = await downloadToFolder(this, itemIndex, { ...eo, signal: stop }, url, folder, fileName);
+    return [{ json: { url: shownUrl, ...folderFileJson(download) } }];
+  }
   const { binary, download } = await downloadBinary(this, { ...eo, signal: stop }, url, fileName);
   return [
     {
       json: {
-        url: safeUrl(new URL(url, `${eo.connection.baseUrl}/`)),
+        url: shownUrl,
         fileName,
         bytes: download.bytes,
         resumed: download.resumed,

@@ -28,7 +28,12 @@ export const description: INodeProperties[] = [
         action: 'Make a custom API call',
         description: 'Call any Terrascope endpoint with these credentials',
       },
-      { name: 'Download File', value: 'download', action: 'Download a file', description: 'Download one product file as binary data' },
+      {
+        name: 'Download File',
+        value: 'download',
+        action: 'Download a file',
+        description: 'Download one product file as binary data or into a folder',
+      },
       {
         name: 'STAC Search',
         value: 'stacSearch',

@@ -1,10 +1,10 @@
-/** ESA WorldCover tiles for a bounding box and year: one item per tile, as a file or metadata only. */
+/** ESA WorldCover tiles for a bounding box and year: one item per tile, as binary data, a file in a folder, or metadata only. */
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { isMissingWorldCoverTile, mapDownloads, worldCoverTiles, worldCoverYear, type WorldCoverTile } from '../../../core';
-import { downloadBinary, eoContext } from '../../transport';
+import { allowedFolder, downloadBinary, downloadToFolder, eoContext, folderFileJson } from '../../transport';
 import { bboxParameter } from '../../helpers/inputs';
 import { toNodeError } from '../../helpers/errors';
-import { binaryFieldProperty, showFor } from '../commonFields';
+import { binaryFieldProperty, folderProperty, outputProperty, showFor } from '../commonFields';
 
 const show = showFor('terrascope', 'worldCover');
 
@@ -30,26 +30,17 @@ export const description: INodeProperties[] = [
       { name: '2021 (V200)', value: 2021 },
     ],
   },
-  {
-    displayName: 'Output',
-    name: 'output',
-    type: 'options',
-    default: 'binary',
-    displayOptions: show,
-    options: [
-      { name: 'Files', value: 'binary', description: 'Download each tile into a binary field' },
-      { name: 'Metadata Only', value: 'metadata', description: 'Tile names, URLs and extents, without downloading' },
-    ],
-  },
+  outputProperty(show, [{ name: 'Metadata Only', value: 'metadata', description: 'Tile names, URLs and extents, without downloading' }]),
   {
     displayName: 'Skip Missing Tiles',
     name: 'skipMissing',
     type: 'boolean',
     default: true,
     description: 'Whether to leave out tiles the server does not have (open ocean) instead of failing',
-    displayOptions: showFor('terrascope', 'worldCover', { output: ['binary'] }),
+    displayOptions: showFor('terrascope', 'worldCover', { output: ['binary', 'folder'] }),
   },
   binaryFieldProperty('each tile', showFor('terrascope', 'worldCover', { output: ['binary'] })),
+  folderProperty(showFor('terrascope', 'worldCover', { output: ['folder'] })),
 ];
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
@@ -66,7 +57,8 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
   if (this.getNodeParameter('output', itemIndex) === 'metadata') return tiles.map((tile) => ({ json: metadata(tile) }));
 
   const skipMissing = this.getNodeParameter('skipMissing', itemIndex, true) as boolean;
-  const binaryProperty = String(this.getNodeParameter('binaryPropertyName', itemIndex));
+  const folder = this.getNodeParameter('output', itemIndex) === 'folder' ? await allowedFolder(this, itemIndex) : undefined;
+  const binaryProperty = folder === undefined ? String(this.getNodeParameter('binaryPropertyName', itemIndex)) : '';
   const eo = await eoContext(this, 'terrascope', itemIndex);
   // Several tiles at once within the account's connection cap; the items keep the tiles' order.
   const downloaded = await mapDownloads<WorldCoverTile, INodeExecutionData | undefined>(
@@ -74,6 +66,11 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
     { connection: eo.connection, signal: eo.signal },
     async (tile, _index, signal) => {
       try {
+        if (folder !== undefined) {
+          const download = await downloadToFolder(this, itemIndex, { ...eo, signal }, tile.url, folder, tile.filename);
+          // `path` is the file on disk here; the tile's URL stays under `url`.
+          return { json: { ...metadata(tile), url: tile.url, ...folderFileJson(download) } };
+        }
         const { binary, download } = await downloadBinary(this, { ...eo, signal }, tile.url, tile.filename);
         return { json: { ...metadata(tile), bytes: download.bytes, etag: download.etag ?? null }, binary: { [binaryProperty]: binary } };
       } catch (err) {
