@@ -7,7 +7,7 @@ import {
   type INodeTypeDescription,
   type IPollFunctions,
 } from 'n8n-workflow';
-import { checkWatchSettings, newestScene, pollScenes, watchKey, type Scene, type WatchSettingsInput } from '../core';
+import { checkWatchSettings, newestScene, pollScenes, pollSummary, watchKey, type Scene, type WatchSettingsInput } from '../core';
 import { accessFromCredentials, CREDENTIAL_TYPE } from '../n8n-shared/credentials';
 import { eoCredentialTest } from '../n8n-shared/credentialTest';
 import { properties } from './description';
@@ -18,15 +18,14 @@ function watchInput(ctx: IPollFunctions): WatchSettingsInput {
   const source = ctx.getNodeParameter('source') as string;
   const catalog = source === 'catalog';
   const geometry = ctx.getNodeParameter('areaType', 'bbox') === 'geometry';
-  const cloud = ctx.getNodeParameter('maxCloudCover', 100) as number;
   const firstPoll = ctx.getNodeParameter('firstPoll', 'remember') as string;
   return {
     source,
     collection: ctx.getNodeParameter('collection'),
     bbox: geometry ? undefined : ctx.getNodeParameter('bbox'),
     geometry: geometry ? ctx.getNodeParameter('geometry') : undefined,
-    // 100 % is no limit: scenes without a cloud cover (radar) still match.
-    maxCloudCover: cloud >= 100 ? undefined : cloud,
+    // 100 % is no limit (the core's rule): scenes without a cloud cover (radar) still match.
+    maxCloudCover: ctx.getNodeParameter('maxCloudCover', 100),
     filter: catalog ? ctx.getNodeParameter('filter', '') : undefined,
     searchUrl: catalog ? undefined : ctx.getNodeParameter('searchUrl', ''),
     lookbackHours: ctx.getNodeParameter('lookbackHours'),
@@ -86,9 +85,10 @@ export class EoTrigger implements INodeType {
       const key = watchKey(settings, `${this.getWorkflow().id ?? ''}:${node.id}`);
       const result = await pollScenes({ ...request, settings, key, cursor: state.cursor });
       // Only a poll that succeeded moves the cursor: a failed one threw above and left it as it was.
+      // The scenes are claimed for this process: n8n emits the items as soon as they are returned.
       state.cursor = result.cursor as unknown as IDataObject;
       if (result.scenes.length === 0) return null;
-      const poll = { at: result.cursor.polledAt, window: result.window, pages: result.pages, ...result.counts };
+      const poll = { at: result.cursor.polledAt, ...pollSummary(result) };
       return [result.scenes.map((scene) => item(scene, { poll }))];
     } catch (err) {
       throw triggerError(node, err);

@@ -25,7 +25,7 @@ export type { AttemptInfo } from './http/send-authorized';
 export { tokenSharingStatus } from './auth/shared/sharing-status';
 export { tokenSharingFromEnvironment } from './auth/shared/sharing-from-environment';
 export { RedisTokenSharing, type RedisTokenSharingOptions } from './auth/shared/shared-renewal';
-export { sharingConfig, redisAddress, type RedisSettings, type SharingConfig } from './auth/shared/sharing-config';
+export { sharingConfig, redisAddress, type RedisSettings, type SharingConfig } from './shared-store/sharing-config';
 export type { TokenSharing, TokenSharingStatus } from './auth/shared/renewal-port';
 export { catalogSearchAll, type CatalogSearchAllOptions, type CatalogSearchAllResult } from './services/catalog-search';
 export { downloadToFile, type DownloadOptions, type DownloadResult } from './files/download';
@@ -88,12 +88,14 @@ export {
 } from './services/scene-watch/watch-settings';
 export {
   InProcessEmissionClaims,
-  sharedEmissionClaims,
   type EmissionClaims,
   type SceneVersion,
+  type ClaimedVersion,
 } from './services/scene-watch/emission-claims';
+export { sharedEmissionClaims } from './services/scene-watch/shared-emission-claims';
 export {
   pollScenes,
+  pollSummary,
   newestScene,
   type ScenePollOptions,
   type ScenePollResult,

@@ -5,7 +5,7 @@
  * (look-back window, cursor, paging, claims) is the core's; this layer keeps the cursor in the
  * node's context, shows the last and next poll, and hands failures to Catch nodes.
  */
-import { EoError, pollScenes, watchKey, type ScenePollResult, type WatchSettings } from '../core';
+import { EoError, pollScenes, pollSummary, watchKey, type ScenePollResult, type WatchSettings } from '../core';
 import { isEoAuthHandle } from './lib/auth-handle';
 import { CursorStore, type NodeContextStore } from './lib/eo-watch/cursor-store';
 import { readWatchConfig, type EoWatchProperties } from './lib/eo-watch/watch-config';
@@ -29,7 +29,7 @@ function sceneMessages(
   base: NodeMessage | undefined,
   clone: (m: NodeMessage) => NodeMessage,
 ): NodeMessage[] {
-  const poll = { at: new Date(at).toISOString(), window: result.window, pages: result.pages, ...result.counts };
+  const poll = { at: new Date(at).toISOString(), ...pollSummary(result) };
   return result.scenes.map((scene, index) => ({
     ...(base ? clone(base) : {}),
     topic: scene.id,
@@ -85,6 +85,8 @@ export = function eoWatch(RED: NodeRedApi): void {
           signal: controller.signal,
         });
         // A redeploy while the poll ran: nothing is sent and the stored cursor stays, for the new node.
+        // (Stopped while claiming, pollScenes gave its claims back and threw.) Otherwise the scenes
+        // are claimed for this copy: they are sent now, in this same turn, before anything is awaited.
         if (closed) return;
         const messages = sceneMessages(result, settings, at, input, (m) => RED.util.cloneMessage(m));
         for (const message of messages) send(message);

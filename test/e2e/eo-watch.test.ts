@@ -10,11 +10,11 @@ import { collected, pointAtEmulator, withCollectors, type Collected, type FlowNo
 import { runtimeForThisNode, startNodeRed, type NodeRedProcess } from '../support/node-red-process';
 import { tempDir } from '../support/paths';
 import { startStack, type Stack } from '../support/node-red-stack';
-import { printTally, tallyScenes, type EmittedScene } from '../support/scene-tally';
+import { printTally, tallyScenes } from '../support/scene-tally';
+import { catalogSearches, until, watchedScenes, watchTab, WATCH_AUTH } from '../support/watch-flow';
 import type { Emulator } from '../emulator/types';
 
 const HOUR = 3_600_000;
-const FIELD = '4.67,50.55,4.70,50.57';
 /** A file store for the cursor; the test's collector stays in memory, so a restart empties it. */
 const CONTEXT_STORAGE = "contextStorage: { default: { module: 'memory' }, file: { module: 'localfilesystem' } }";
 
@@ -36,90 +36,16 @@ afterAll(async () => {
   fs.rmSync(work, { recursive: true, force: true });
 });
 
-const AUTH: FlowNode = {
-  id: 'watch-auth',
-  type: 'eo-auth',
-  name: 'Sentinel Hub',
-  provider: 'sentinel-hub',
-  grant: 'client_credentials',
-  clientAuth: 'body',
-};
-
-/** A tab with an EO Watch (→ debug), an inject into it, and a Catch → debug. */
-function watchTab(tab: string, watch: Record<string, unknown>): FlowNode[] {
-  return [
-    { id: tab, type: 'tab', label: tab, disabled: false, info: '' },
-    {
-      id: `${tab}-watch`,
-      type: 'eo-watch',
-      z: tab,
-      auth: AUTH.id,
-      source: 'catalog',
-      collection: 'sentinel-2-l2a',
-      bbox: FIELD,
-      maxCloudCover: '20',
-      lookbackHours: 72,
-      firstPoll: 'remember',
-      interval: 1,
-      store: 'file',
-      ...watch,
-      x: 300,
-      y: 100,
-      wires: [[`${tab}-debug`]],
-    },
-    {
-      id: `${tab}-inject`,
-      type: 'inject',
-      z: tab,
-      props: [{ p: 'payload' }],
-      payload: '',
-      payloadType: 'date',
-      x: 100,
-      y: 100,
-      wires: [[`${tab}-watch`]],
-    },
-    { id: `${tab}-debug`, type: 'debug', z: tab, active: false, complete: 'payload', x: 500, y: 100, wires: [] },
-    { id: `${tab}-catch`, type: 'catch', z: tab, scope: null, uncaught: false, x: 100, y: 200, wires: [[`${tab}-errors`]] },
-    { id: `${tab}-errors`, type: 'debug', z: tab, active: false, complete: 'error', targetType: 'msg', x: 500, y: 200, wires: [] },
-  ];
-}
-
 async function deploy(...tabs: FlowNode[][]): Promise<void> {
-  await red.deploy(withCollectors(pointAtEmulator([AUTH, ...tabs.flat()], stack.target)));
+  await red.deploy(withCollectors(pointAtEmulator([WATCH_AUTH, ...tabs.flat()], stack.target)));
 }
 
 const emittedBy = async (tab: string): Promise<Collected[]> => (await collected(red)).filter((c) => c.from === `${tab}-watch`);
 const errorsOf = async (tab: string): Promise<Collected[]> => (await collected(red)).filter((c) => c.from === `${tab}-catch`);
 
-function asScenes(list: Collected[]): EmittedScene[] {
-  return list.map((c) => {
-    const scene = c.payload as { id: string; reason: string; updated?: string; acquired: string };
-    return {
-      id: scene.id,
-      reason: scene.reason,
-      updated: scene.updated,
-      acquired: scene.acquired,
-      poll: String((c.eo?.poll as { at: string }).at),
-    };
-  });
-}
-
-/** Catalog searches the emulator has answered since `since` (epoch ms). */
-const searches = (since = 0): number[] =>
-  emulator
-    .log()
-    .filter((e) => e.path === '/api/v1/catalog/1.0.0/search' && e.time >= since)
-    .map((e) => e.time);
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const searches = (since = 0): number[] => catalogSearches(emulator, since);
+/** The watch tabs of this file keep their cursor in the localfilesystem store, so that it survives a restart. */
+const fileWatchTab = (tab: string, watch: Record<string, unknown>) => watchTab(tab, { store: 'file', ...watch });
 
 /** Waits until `count` scenes came from the tab's watch, then two more polls to be sure no more come. */
 async function settle(tab: string, count: number): Promise<Collected[]> {
@@ -133,7 +59,7 @@ test('scenes published over time, late and republished, are each sent once, olde
   const tab = 'watch-main';
   const start = Date.now();
   const existing = emulator.publishScene({ acquired: start - 5 * HOUR, cloudCover: 3 });
-  await deploy(watchTab(tab, {}));
+  await deploy(fileWatchTab(tab, {}));
   // The first poll only remembers what exists.
   await until('the first poll', () => searches(start).length >= 2 || undefined);
   expect(await emittedBy(tab)).toEqual([]);
@@ -164,7 +90,7 @@ test('scenes published over time, late and republished, are each sent once, olde
   expect(round2[0].eo).toMatchObject({ reason: 'new', area: { bbox: [4.67, 50.55, 4.7, 50.57] }, poll: { found: expect.any(Number) } });
 
   // A redeploy with the same settings keeps the cursor: nothing is sent again.
-  await deploy(watchTab(tab, { name: 'renamed' }));
+  await deploy(fileWatchTab(tab, { name: 'renamed' }));
   const afterRedeploy = Date.now();
   await until('polls after the redeploy', () => searches(afterRedeploy).length >= 3 || undefined);
   expect(await emittedBy(tab)).toHaveLength(5);
@@ -180,14 +106,14 @@ test('scenes published over time, late and republished, are each sent once, olde
   expect(afterFresh.map((c) => (c.payload as { id: string }).id)).toEqual([whileDown.id]);
 
   const matching = emulator.scenes().filter((s) => s.cloudCover <= 20 && s.id !== existing.id);
-  const tally = tallyScenes(matching, [...asScenes(round2), ...asScenes(afterFresh)], searches(start));
+  const tally = tallyScenes(matching, [...watchedScenes(round2), ...watchedScenes(afterFresh)], searches(start));
   printTally(`Node-RED ${runtimeForThisNode().module === 'node-red' ? 5 : 4} eo-watch`, tally);
   expect(tally).toMatchObject({ published: 5, late: 2, republished: 1, emitted: 6, doubled: 0, missed: 0, outOfOrder: 0 });
 }, 150_000);
 
 test('another area starts a new cursor: what exists is remembered, what comes after is sent', async () => {
   const tab = 'watch-main';
-  await deploy(watchTab(tab, { bbox: '4.60,50.50,4.75,50.60' }));
+  await deploy(fileWatchTab(tab, { bbox: '4.60,50.50,4.75,50.60' }));
   const mark = Date.now();
   await until('polls of the new area', () => searches(mark).length >= 2 || undefined);
   const before = (await emittedBy(tab)).length;
@@ -199,7 +125,7 @@ test('another area starts a new cursor: what exists is remembered, what comes af
 
 test('a catalogue failing for several polls reaches the Catch node with its message; afterwards the missed scenes come once', async () => {
   const tab = 'watch-fail';
-  await deploy(watchTab(tab, { firstPoll: 'since', since: new Date(Date.now() - HOUR).toISOString() }));
+  await deploy(fileWatchTab(tab, { firstPoll: 'since', since: new Date(Date.now() - HOUR).toISOString() }));
   await until('the first poll', async () => searches(Date.now() - 2000).length >= 1 || undefined);
   emulator.fault({
     route: '^POST /api/v1/catalog/1.0.0/search$',
@@ -228,7 +154,7 @@ test.each([
   'bad %s: the message at the Catch node names the field',
   async (name, settings, message) => {
     const tab = `watch-bad-${name}`;
-    await deploy(watchTab(tab, { ...settings, interval: 0 }));
+    await deploy(fileWatchTab(tab, { ...settings, interval: 0 }));
     await red.inject(`${tab}-inject`);
     const [caught] = await until(`an error for ${name}`, async () => {
       const errors = await errorsOf(tab);

@@ -124,6 +124,12 @@ export class RedisServer {
     return client;
   }
 
+  /** How many clients connected under the connection name `name` (`CLIENT SETNAME`; the package's is `eo-nodes`). */
+  async clientsNamed(name: string): Promise<number> {
+    const list = String(await this.command('CLIENT', 'LIST'));
+    return list.split('\n').filter((line) => line.includes(` name=${name} `)).length;
+  }
+
   /** Runs one command with a short-lived client. */
   async command(name: string, ...args: (string | number)[]): Promise<unknown> {
     const client = this.client();
@@ -174,10 +180,13 @@ export class RedisServer {
     await this.end('SIGTERM');
   }
 
-  /** Starts it again on the same port, empty (what a restart without persistence gives). */
-  async restart(): Promise<void> {
+  /**
+   * Starts it again on the same port, empty (what a restart without persistence gives), or with
+   * what the last SAVE wrote (`keep: 'saved'`, what a restart with persistence gives).
+   */
+  async restart(options: { keep?: 'saved' } = {}): Promise<void> {
     if (this.running) await this.stop();
-    fs.rmSync(path.join(this.dir, 'dump.rdb'), { force: true });
+    if (options.keep !== 'saved') fs.rmSync(path.join(this.dir, 'dump.rdb'), { force: true });
     this.out = '';
     await this.launch();
   }

@@ -41,11 +41,11 @@ export function tallyScenes(scenes: TimelineScene[], emitted: EmittedScene[], se
   let missed = 0;
   for (const scene of scenes) {
     const got = byId.get(scene.id) ?? [];
-    const versions = new Set(got.map((e) => `${e.reason}:${e.updated ?? ''}`));
-    doubled += got.length - versions.size;
     const news = got.filter((e) => e.reason === 'new').length;
-    const updates = new Set(got.filter((e) => e.reason === 'updated').map((e) => e.updated)).size;
-    doubled += Math.max(0, news - 1) + Math.max(0, updates - (scene.version - 1));
+    const updateEmissions = got.filter((e) => e.reason === 'updated');
+    const updates = new Set(updateEmissions.map((e) => e.updated)).size;
+    // Each emission beyond the deserved ones counts once: a second `new`, an update sent twice, more updates than republications.
+    doubled += Math.max(0, news - 1) + (updateEmissions.length - updates) + Math.max(0, updates - (scene.version - 1));
     missed += Math.max(0, 1 - news) + Math.max(0, scene.version - 1 - updates);
   }
   // Scenes nobody published are doubles of nothing: count them too.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Everything `npm test` needs beyond npm ci: Debian's Chromium for the editor tests, openssl for the
 # reliability suite's https origin and libfaketime for its clock steps, GDAL's tools (gdal-bin) to
-# read the emulator's GeoTIFFs as a GIS does, redis-server and PostgreSQL for token sharing and n8n
+# read the emulator's GeoTIFFs as a GIS does, redis-server and PostgreSQL for token and watch sharing and n8n
 # queue mode, and the real n8n (plus its node linter) in a cache folder. Each step is skipped when
 # already done.
 set -euo pipefail

@@ -29,7 +29,7 @@ import type {
   TokenSharing,
   TokenSharingStatus,
 } from './shared/renewal-port';
-import { tokenSharingFromEnvironment } from './shared/sharing-from-environment';
+import { processTokenSharing } from './shared/sharing-from-environment';
 
 /** Settings of a `TokenCache`; all optional, the defaults suit production. */
 export interface TokenCacheOptions {
@@ -53,7 +53,7 @@ export interface TokenCacheOptions {
   request?: Pick<TokenRequestOptions, 'timeoutMs' | 'retries' | 'backoff'>;
   /**
    * Who else renews tokens with these credentials. Default: this process only. `sharedTokenCache()`
-   * reads it from the environment (`tokenSharingFromEnvironment`).
+   * reads it from the environment and shares the process's one Redis connection with the watches.
    */
   sharing?: TokenSharing;
 }
@@ -473,7 +473,7 @@ const SHARED_CACHE_KEY = Symbol.for('eo-nodes.token-cache.v1');
  */
 export function sharedTokenCache(): TokenCache {
   const holder = globalThis as typeof globalThis & { [SHARED_CACHE_KEY]?: TokenCache };
-  return (holder[SHARED_CACHE_KEY] ??= new TokenCache({ sharing: tokenSharingFromEnvironment() }));
+  return (holder[SHARED_CACHE_KEY] ??= new TokenCache({ sharing: processTokenSharing() }));
 }
 
 /**

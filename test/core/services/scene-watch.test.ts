@@ -19,15 +19,14 @@ import {
   watchKey,
   type EmissionClaims,
   type FoundScene,
-  type Scene,
-  type ScenePollResult,
   type WatchCursor,
   type WatchSettings,
 } from '../../../nodes/core';
 import { TERRASCOPE_S2_TOC } from '../../emulator/server';
 import type { Emulator } from '../../emulator/types';
 import { emulatorConnection, useEmulator } from '../../support/fixtures';
-import { printTally, tallyScenes, type EmittedScene } from '../../support/scene-tally';
+import { printTally, tallyScenes } from '../../support/scene-tally';
+import { recordOf, sceneWatcher } from './scene-watcher';
 
 const HOUR = 3_600_000;
 const FIELD = '4.67,50.55,4.70,50.57';
@@ -162,6 +161,20 @@ describe('settings', () => {
     });
   });
 
+  test('a maximum cloud cover of 100 % is no limit: the search does not compare eo:cloud_cover, so radar scenes are kept', () => {
+    for (const maxCloudCover of [100, '100', ' 100 ', '', undefined]) {
+      expect(checkWatchSettings({ ...base, maxCloudCover }).maxCloudCover).toBeUndefined();
+    }
+    expect(checkWatchSettings({ ...base, maxCloudCover: '99.5' }).maxCloudCover).toBe(99.5);
+    expect(checkWatchSettings({ ...base, maxCloudCover: 0 }).maxCloudCover).toBe(0);
+    const from = Date.parse('2024-06-01T00:00:00Z');
+    expect(searchBody(checkWatchSettings({ ...base, maxCloudCover: 100 }), from, from + HOUR).filter).toBeUndefined();
+    const radar = searchBody(checkWatchSettings({ ...base, maxCloudCover: 100, filter: "platform = 'sentinel-1a'" }), from, from + HOUR);
+    expect(radar.filter).toBe("(platform = 'sentinel-1a')");
+    const stac = checkWatchSettings({ source: 'stac', collection: TERRASCOPE_S2_TOC, bbox: FIELD, maxCloudCover: '100' });
+    expect(searchBody(stac, from, from).query).toBeUndefined();
+  });
+
   test('the key follows the collection and the area, not the cloud limit or the window', () => {
     const key = (over: object) => watchKey(checkWatchSettings({ ...base, ...over }), 'node-1');
     expect(key({})).toBe(key({ maxCloudCover: 20, lookbackHours: 12 }));
@@ -200,16 +213,38 @@ describe('settings', () => {
 });
 
 describe('in-process claims', () => {
-  test('the first claim of a version wins, until it may be forgotten', async () => {
+  const t = (h: number) => new Date(Date.UTC(2024, 5, 1, h)).toISOString();
+
+  test('a scene is won once per newer version, until it may be forgotten', async () => {
     let now = 1000;
     const claims = new InProcessEmissionClaims(() => now);
-    const v = { id: 'a', updated: 'u1' };
-    expect(await claims.claim('w', [v, { id: 'b', updated: '' }], 2000)).toHaveLength(2);
-    expect(await claims.claim('w', [v, { id: 'a', updated: 'u2' }], 2000)).toEqual([{ id: 'a', updated: 'u2' }]);
-    expect(await claims.claim('other watch', [v], 2000)).toEqual([v]);
+    const v1 = { id: 'a', updated: t(1) };
+    expect(await claims.claim('w', [v1, { id: 'b', updated: '' }], 2000)).toEqual([v1, { id: 'b', updated: '' }]);
+    expect(await claims.claim('w', [v1, { id: 'b', updated: '' }], 2000)).toEqual([]);
+    // Republished: won once more, saying which version it replaced; an older one never wins back.
+    expect(await claims.claim('w', [{ id: 'a', updated: t(2) }], 2000)).toEqual([{ id: 'a', updated: t(2), replaced: t(1) }]);
+    expect(await claims.claim('w', [{ id: 'a', updated: t(2) }], 2000)).toEqual([]);
+    expect(await claims.claim('w', [v1], 2000)).toEqual([]);
+    expect(await claims.claim('w', [{ id: 'b', updated: t(3) }], 2000)).toEqual([{ id: 'b', updated: t(3), replaced: '' }]);
+    expect(await claims.claim('other watch', [v1], 2000)).toEqual([v1]);
     now = 2500;
-    expect(await claims.claim('w', [v], 3000)).toEqual([v]);
+    expect(await claims.claim('w', [v1], 3000)).toEqual([v1]);
     expect(claims.size).toBe(1);
+  });
+
+  test('a release gives a scene back to the version it replaced, never over a newer claim', async () => {
+    const claims = new InProcessEmissionClaims();
+    const until = Date.now() + HOUR;
+    const [first] = await claims.claim('w', [{ id: 'a', updated: t(1) }], until);
+    await claims.release('w', [first]);
+    expect(await claims.claim('w', [{ id: 'a', updated: t(1) }], until)).toHaveLength(1);
+    const [update] = await claims.claim('w', [{ id: 'a', updated: t(2) }], until);
+    await claims.release('w', [update]);
+    expect(await claims.claim('w', [{ id: 'a', updated: t(1) }], until)).toEqual([]);
+    const [again] = await claims.claim('w', [{ id: 'a', updated: t(2) }], until);
+    await claims.claim('w', [{ id: 'a', updated: t(3) }], until);
+    await claims.release('w', [again]);
+    expect(await claims.claim('w', [{ id: 'a', updated: t(3) }], until)).toEqual([]);
   });
 });
 
@@ -225,31 +260,8 @@ describe('polls against the emulator', () => {
   const settings = (over: object = {}): WatchSettings =>
     checkWatchSettings({ source: 'catalog', collection: 'sentinel-2-l2a', bbox: FIELD, maxCloudCover: 20, ...over });
 
-  /** Polls like an engine does: stores the cursor only when the poll succeeded. */
-  function watcher(s: WatchSettings, claims: EmissionClaims = new InProcessEmissionClaims()) {
-    const key = watchKey(s, 'test');
-    const emitted: (Scene & { poll: number })[] = [];
-    const searches: number[] = [];
-    let cursor: WatchCursor | undefined;
-    let polls = 0;
-    return {
-      emitted,
-      searches,
-      get cursor() {
-        return cursor;
-      },
-      async poll(): Promise<ScenePollResult> {
-        searches.push(Date.now());
-        const result = await pollScenes({ ...request(), settings: s, key, cursor, claims });
-        polls += 1;
-        emitted.push(...result.scenes.map((scene) => ({ ...scene, poll: polls })));
-        cursor = JSON.parse(JSON.stringify(result.cursor)) as WatchCursor;
-        return result;
-      },
-    };
-  }
-  const record = (list: (Scene & { poll: number })[]): EmittedScene[] =>
-    list.map((s) => ({ id: s.id, reason: s.reason, updated: s.updated, acquired: s.acquired, poll: s.poll }));
+  const watcher = (s: WatchSettings, claims?: EmissionClaims) => sceneWatcher(request, s, claims);
+  const record = recordOf;
 
   test('scenes published over time, some late, some republished, some too cloudy: each emitted once, oldest first per poll', async () => {
     const w = watcher(settings());
@@ -329,7 +341,10 @@ describe('polls against the emulator', () => {
     expect(ra.counts.claimedElsewhere + rb.counts.claimedElsewhere).toBe(1);
     expect(tallyScenes(emu.scenes(), record([...a.emitted, ...b.emitted]))).toMatchObject({ emitted: 5, doubled: 0, missed: 0 });
 
-    const down: EmissionClaims = { claim: () => Promise.reject(new Error('store down')) };
+    const down: EmissionClaims = {
+      claim: () => Promise.reject(new Error('store down')),
+      release: () => Promise.reject(new Error('store down')),
+    };
     const c = watcher(s, down);
     const result = await c.poll();
     expect({ emitted: result.scenes.length, unavailable: result.claimsUnavailable }).toEqual({ emitted: 5, unavailable: true });

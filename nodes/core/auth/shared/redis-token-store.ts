@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis as RedisClient } from 'ioredis';
 import type { IdentitySlot } from './identity-slot';
-import type { RedisConnection } from './redis-connection';
+import type { RedisConnection } from '../../shared-store/redis-connection';
 import type { RefreshRecord, TokenRecord } from './renewal-port';
 
 /** A refresh token whose end is unknown (offline token) is kept this long. */

@@ -19,10 +19,15 @@
  */
 import { EoError, isEoError, type EoErrorCode } from '../../errors';
 import { identitySlot, type IdentitySlot } from './identity-slot';
-import { RedisConnection, SharedStoreUnavailable, type RedisConnectionOptions } from './redis-connection';
+import {
+  RedisConnection,
+  SharedStoreUnavailable,
+  type RedisConnectionOptions,
+  type SharedStoreUse,
+} from '../../shared-store/redis-connection';
+import type { RedisSettings } from '../../shared-store/sharing-config';
 import { RedisTokenStore, type SharedFailure, type SharedSnapshot } from './redis-token-store';
 import type { RefreshRecord, RenewalPort, Renewed, TokenSharing, TokenSharingStatus } from './renewal-port';
-import type { RedisSettings } from './sharing-config';
 
 /**
  * Lease lifetime: a little above one token request's timeout (30 s by default), so that even a
@@ -54,6 +59,13 @@ const FIRST_POLL_MS = 20;
 const REJECTED_KEPT = 4;
 /** Identities whose derived keys are kept; beyond this the memory starts over. */
 const SLOTS_KEPT = 256;
+
+/** What token sharing says when Redis stops answering, and when it is back. */
+const TOKEN_SHARING: SharedStoreUse = {
+  name: 'Token sharing',
+  meanwhile: 'Tokens are kept in this process only until it answers again.',
+  resumed: 'tokens are shared across processes again.',
+};
 
 /** Options of {@link RedisTokenSharing}. */
 export interface RedisTokenSharingOptions extends RedisConnectionOptions {
@@ -100,8 +112,9 @@ function rebuilt(f: SharedFailure): EoError {
 }
 
 /**
- * Token sharing through one Redis. Connects on the first renewal; until then (and without any
- * renewal) it costs nothing.
+ * Token sharing through one Redis: a connection of its own (given the settings), or one it shares
+ * with the process's other concerns (given the connection; the connection's options are then its
+ * own). Connects on the first renewal; until then (and without any renewal) it costs nothing.
  *
  * @example
  * const cache = new TokenCache({ sharing: new RedisTokenSharing(settings) });
@@ -115,9 +128,10 @@ export class RedisTokenSharing implements TokenSharing {
   private readonly maxWaitMs: number;
   private readonly now: () => number;
 
-  constructor(settings: RedisSettings, options: RedisTokenSharingOptions = {}) {
+  constructor(redis: RedisSettings | RedisConnection, options: RedisTokenSharingOptions = {}) {
     this.now = options.now ?? Date.now;
-    this.redis = new RedisConnection(settings, options);
+    this.redis = redis instanceof RedisConnection ? redis : new RedisConnection(redis, options);
+    this.redis.use(TOKEN_SHARING);
     this.store = new RedisTokenStore(this.redis, this.now);
     this.leaseTtlMs = options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
     this.maxWaitMs = options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
@@ -158,6 +172,7 @@ export class RedisTokenSharing implements TokenSharing {
     };
   }
 
+  /** Closes the Redis connection, for every concern that shares it (a process about to exit). */
   close(): Promise<void> {
     return this.redis.close();
   }

@@ -36,8 +36,11 @@ export interface ScenesSorted {
   unchanged: number;
 }
 
-/** True when `next` is a later `updated` time than `previous`. */
-function isNewer(next: string, previous: string): boolean {
+/**
+ * True when `next` is a later `updated` time than `previous` ('' when the catalogue gave none):
+ * what makes a scene found again an update, for the cursor and for the emission claims alike.
+ */
+export function isNewer(next: string, previous: string): boolean {
   if (next === '') return false;
   return previous === '' || Date.parse(next) > Date.parse(previous);
 }

@@ -4,12 +4,22 @@
  * the next cursor. Nothing is stored here: the caller emits, then stores the cursor. A poll that
  * fails anywhere (a page, the token, the provider) throws before any of that, so the stored cursor
  * stays where it was and the next poll searches the same window again: nothing is skipped.
+ *
+ * Claim, then emit at once. Claiming is the last step of a poll, after everything that can fail,
+ * and the caller emits what it won in the same turn (Node-RED: `send`; n8n: the items it returns),
+ * so nothing can come between a won claim and its emission. The one thing that can (the caller is
+ * stopped while the claim is in flight: a redeploy) is met here: the claims are given back and the
+ * poll fails, so the scenes are not lost for every copy; this copy's stored cursor has not moved,
+ * and its next poll claims them again. The other way round (emit first, then claim) would let two
+ * copies emit the same scene. A copy that loses a claim still remembers the scene in its cursor,
+ * so it does not claim it again on every poll.
  */
 import { EoError, isEoError } from '../../errors';
 import { eoRequest, type EoRequestOptions } from '../../http/eo-request';
 import { catalogSearchAll } from '../catalog-search';
 import { advanceCursor, isCursorOf, MAX_REMEMBERED_SCENES, sortScenes, type WatchCursor } from './cursor';
-import { sharedEmissionClaims, type EmissionClaims } from './emission-claims';
+import type { ClaimedVersion, EmissionClaims } from './emission-claims';
+import { sharedEmissionClaims } from './shared-emission-claims';
 import { byAcquisition, sceneFromItem, type FoundScene, type Scene } from './scene';
 import { searchBody, type WatchSettings } from './watch-settings';
 
@@ -23,7 +33,7 @@ export interface ScenePollOptions extends WatchRequestOptions {
   key: string;
   /** What the last successful poll stored; undefined (or another watch's) on the first poll. */
   cursor?: unknown;
-  /** Who emits when several copies run the same watch. Default: this process's claims. */
+  /** Who emits when several copies run the same watch. Default: {@link sharedEmissionClaims} (Redis when configured). */
   claims?: EmissionClaims;
   /** Clock, epoch ms. Default `Date.now()`. */
   now?: number;
@@ -138,7 +148,9 @@ function windowOf(settings: WatchSettings, first: boolean, now: number): { from:
 }
 
 /**
- * Polls a watch once.
+ * Polls a watch once. Emit the scenes it returns right away, before anything else is awaited: they
+ * are claimed for this caller (see the top of this file). A `signal` aborted while the claim is
+ * in flight gives the claims back and fails the poll.
  *
  * @example
  * const settings = checkWatchSettings({ source: 'catalog', collection: 'sentinel-2-l2a', bbox, maxCloudCover: 20 });
@@ -172,26 +184,55 @@ export async function pollScenes(options: ScenePollOptions): Promise<ScenePollRe
   result.counts.unchanged = unchanged;
   let emit = fresh;
   if (fresh.length > 0) {
+    request.signal?.throwIfAborted();
     // A claim is kept as long as the scene can be found again: until it leaves the window.
     const keepUntil = Math.max(...fresh.map((s) => Date.parse(s.acquired))) + settings.lookbackMs;
+    let won: ClaimedVersion[] | undefined;
     try {
-      const won = await claims.claim(
+      won = await claims.claim(
         key,
         fresh.map((s) => ({ id: s.id, updated: s.updated ?? '' })),
         keepUntil,
       );
-      const wonKeys = new Set(won.map((v) => `${v.id}\u0000${v.updated}`));
-      emit = fresh.filter((s) => wonKeys.has(`${s.id}\u0000${s.updated ?? ''}`));
-      result.counts.claimedElsewhere = fresh.length - emit.length;
     } catch {
       // A shared store being down must not stop the flow: this cursor still prevents doubles here.
       result.claimsUnavailable = true;
+    }
+    if (won) {
+      if (request.signal?.aborted) {
+        // Stopped while claiming: nobody will emit these unless they are given back. A release
+        // that fails too is tried again before this watch's next claim (the redeployed node's).
+        await claims.release(key, won).catch(() => undefined);
+        request.signal.throwIfAborted();
+      }
+      const byVersion = new Map(won.map((v) => [`${v.id}\u0000${v.updated}`, v]));
+      emit = [];
+      for (const scene of fresh) {
+        const claimed = byVersion.get(`${scene.id}\u0000${scene.updated ?? ''}`);
+        if (!claimed) continue;
+        // Another version was claimed before (by another copy, whose cursor this one never saw): an update for everybody.
+        emit.push(claimed.replaced !== undefined && scene.reason === 'new' ? { ...scene, reason: 'updated' } : scene);
+      }
+      result.counts.claimedElsewhere = fresh.length - emit.length;
     }
   }
   result.scenes = emit;
   result.counts.new = emit.filter((s) => s.reason === 'new').length;
   result.counts.updated = emit.length - result.counts.new;
   return result;
+}
+
+/**
+ * What both engines tell about a poll next to its scenes (`msg.eo.poll`, the items' `poll`): the
+ * searched window, pages and counts, and `claimsUnavailable` when the shared store did not answer.
+ */
+export function pollSummary(result: ScenePollResult): Record<string, unknown> {
+  return {
+    window: result.window,
+    pages: result.pages,
+    ...result.counts,
+    ...(result.claimsUnavailable ? { claimsUnavailable: true } : {}),
+  };
 }
 
 /**

@@ -30,7 +30,7 @@ export interface WatchSettingsInput {
   bbox?: unknown;
   /** A GeoJSON geometry, as an object or as JSON text (Catalog only); replaces the bbox. */
   geometry?: unknown;
-  /** Percent; empty for no limit. */
+  /** Percent; empty or 100 for no limit. */
   maxCloudCover?: unknown;
   /** CQL2 text, or CQL2 JSON as an object or as JSON text (Catalog only). */
   filter?: unknown;
@@ -48,6 +48,7 @@ export interface WatchSettings {
   collection: string;
   /** The search area: a bbox, or (Catalog) a GeoJSON geometry sent as `intersects`. */
   area: { bbox: BBox } | { intersects: Record<string, unknown> };
+  /** Below 100 %; absent for no limit. */
   maxCloudCover?: number;
   filter?: string | Record<string, unknown>;
   /** Where the search is sent: the Catalog path, or the STAC search URL. */
@@ -118,8 +119,10 @@ export function checkWatchSettings(input: WatchSettingsInput): WatchSettings {
     firstPoll,
   };
   if (source === 'stac') settings.searchUrl = isBlank(input.searchUrl) ? TERRASCOPE_STAC_SEARCH_URL : String(input.searchUrl).trim();
-  if (!isBlank(input.maxCloudCover))
-    settings.maxCloudCover = readNumber('maxCloudCover', input.maxCloudCover, 'The maximum cloud cover', 0, 100);
+  const cloud = isBlank(input.maxCloudCover) ? 100 : readNumber('maxCloudCover', input.maxCloudCover, 'The maximum cloud cover', 0, 100);
+  // 100 % is no limit, not "at most 100": a comparison on `eo:cloud_cover` matches no item that
+  // lacks the property, so a limit of 100 would drop every scene without one (radar, DEMs).
+  if (cloud < 100) settings.maxCloudCover = cloud;
   if (!isBlank(input.filter)) {
     if (source === 'stac')
       throw invalid('filter', 'A STAC watch filters on cloud cover only; a CQL2 filter is for the Sentinel Hub Catalog.');

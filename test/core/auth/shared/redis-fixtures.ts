@@ -3,7 +3,7 @@
  * test), token caches that share through it, and the lines their sharing logged.
  */
 import { RedisTokenSharing, type RedisTokenSharingOptions } from '../../../../nodes/core/auth/shared/shared-renewal';
-import { sharingConfig, type RedisSettings } from '../../../../nodes/core/auth/shared/sharing-config';
+import { sharingConfig, type RedisSettings } from '../../../../nodes/core/shared-store/sharing-config';
 import { TokenCache, type TokenCacheOptions } from '../../../../nodes/core/auth/token-cache';
 import { RedisServer } from '../../../support/redis-server';
 

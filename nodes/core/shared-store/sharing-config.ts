@@ -1,8 +1,8 @@
 /**
- * Whether tokens are shared between processes, and through which Redis: `EO_REDIS_URL` when set,
- * else n8n's own queue-mode Redis (`EXECUTIONS_MODE=queue` with `QUEUE_BULL_REDIS_*`), else not at
- * all. Read from the environment once per process; a malformed value never fails a flow: it turns
- * sharing off and says why (the caller logs it once).
+ * Whether processes share state (tokens, watch emissions), and through which Redis: `EO_REDIS_URL`
+ * when set, else n8n's own queue-mode Redis (`EXECUTIONS_MODE=queue` with `QUEUE_BULL_REDIS_*`),
+ * else not at all. Read from the environment once per process; a malformed value never fails a
+ * flow: it turns sharing off and says why (the caller logs it once).
  */
 
 /** Where the shared Redis is and how to log in. `password` is a secret: never log these settings whole. */
@@ -25,7 +25,7 @@ export interface RedisSettings {
 export type SharingConfig =
   | { mode: 'local' }
   | { mode: 'redis'; redis: RedisSettings }
-  /** Sharing was asked for but cannot work as configured: tokens stay in the process, and `problem` says why. */
+  /** Sharing was asked for but cannot work as configured: each process works on its own, and `problem` says why. */
   | { mode: 'invalid'; problem: string };
 
 /** `EO_REDIS_URL` values that turn sharing off, even in n8n queue mode. */
@@ -61,7 +61,7 @@ function decoded(part: string): string | undefined {
 /** Parses `redis://[user:password@]host:port[/db]` or `rediss://...`. The message never repeats the URL: it may hold a password. */
 function fromUrl(text: string): SharingConfig {
   const fix =
-    'Set EO_REDIS_URL to redis://[user:password@]host:port[/db] (rediss:// for TLS), or unset it; tokens are kept in this process only until then.';
+    'Set EO_REDIS_URL to redis://[user:password@]host:port[/db] (rediss:// for TLS), or unset it; each process works on its own until then.';
   let url: URL;
   try {
     url = new URL(text);
@@ -93,11 +93,11 @@ function fromUrl(text: string): SharingConfig {
 
 /** n8n's queue-mode Redis, with n8n's defaults (localhost:6379, db 0). */
 function fromN8nQueue(env: NodeJS.ProcessEnv): SharingConfig {
-  const fix = 'Set EO_REDIS_URL to share tokens through another Redis; tokens are kept in this process only until then.';
+  const fix = 'Set EO_REDIS_URL to share through another Redis; each process works on its own until then.';
   if (env.QUEUE_BULL_REDIS_CLUSTER_NODES) {
     return {
       mode: 'invalid',
-      problem: `n8n runs on a Redis cluster (QUEUE_BULL_REDIS_CLUSTER_NODES), which token sharing does not support yet. ${fix}`,
+      problem: `n8n runs on a Redis cluster (QUEUE_BULL_REDIS_CLUSTER_NODES), which sharing across processes does not support yet. ${fix}`,
     };
   }
   const p = port(env.QUEUE_BULL_REDIS_PORT, 'QUEUE_BULL_REDIS_PORT');
@@ -122,12 +122,12 @@ function fromN8nQueue(env: NodeJS.ProcessEnv): SharingConfig {
 }
 
 /**
- * How this process shares tokens, from its environment.
+ * How this process shares tokens and watch emissions, from its environment.
  *
  * @example
  * sharingConfig({ EO_REDIS_URL: 'redis://cache:6379/2' }); // { mode: 'redis', redis: { host: 'cache', port: 6379, db: 2, ... } }
  * sharingConfig({ EXECUTIONS_MODE: 'queue', QUEUE_BULL_REDIS_HOST: 'redis' }); // n8n's Redis, no setup
- * sharingConfig({}); // { mode: 'local' }: today's behaviour, one cache per process
+ * sharingConfig({}); // { mode: 'local' }: every process on its own
  */
 export function sharingConfig(env: NodeJS.ProcessEnv = process.env): SharingConfig {
   const url = env.EO_REDIS_URL?.trim();

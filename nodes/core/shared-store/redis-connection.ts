@@ -1,7 +1,7 @@
 /**
- * The one Redis connection of a token sharing, and whether Redis answers. ioredis is loaded here
- * and only here, the first time a token must be renewed with sharing configured: a process without
- * sharing never loads it.
+ * The one Redis connection of a process's sharing (tokens, watch emissions), and whether Redis
+ * answers. ioredis is loaded here and only here, the first time a command is sent with sharing
+ * configured: a process without sharing never loads it.
  *
  * Why ioredis: n8n itself talks to its queue-mode Redis with it (so it is the client those users
  * already run), it is maintained, pure JavaScript with five small dependencies, supports Node 20,
@@ -9,21 +9,21 @@
  * connection is down instead of queueing them: the two things "Redis is never a new way to fail"
  * rests on.
  *
- * Redis being down, slow or refusing is an outage, not an error: renewals go on in the process
- * alone, the outage is logged once (not per message), and the first command that succeeds again
- * ends it (logged once too).
+ * Redis being down, slow or refusing is an outage, not an error: every use of the connection goes
+ * on in the process alone, each says so once per outage (not per message), and the first command
+ * that succeeds again ends it (said once too).
  */
 import type { Redis as RedisClient, RedisOptions } from 'ioredis';
 import { redisAddress, type RedisSettings } from './sharing-config';
 
-/** How long a Redis command may take before the renewal goes on without Redis. */
+/** How long a Redis command may take before its caller goes on without Redis. */
 export const DEFAULT_COMMAND_TIMEOUT_MS = 500;
-/** How long the first renewal waits for the connection to come up. */
+/** How long the first command waits for the connection to come up. */
 export const DEFAULT_CONNECT_WAIT_MS = 1_000;
-/** After a failure, Redis is left alone this long before a renewal tries it again (a reconnect tries at once). */
+/** After a failure, Redis is left alone this long before it is tried again (a reconnect tries at once). */
 export const DEFAULT_RETRY_AFTER_MS = 2_000;
 
-/** Options of a Redis connection for token sharing. */
+/** Options of a Redis connection for sharing. */
 export interface RedisConnectionOptions {
   commandTimeoutMs?: number;
   connectWaitMs?: number;
@@ -34,7 +34,7 @@ export interface RedisConnectionOptions {
   now?: () => number;
 }
 
-/** Redis could not be used for this step: the renewal goes on in this process. */
+/** Redis could not be used for this step: the caller goes on in this process alone. */
 export class SharedStoreUnavailable extends Error {
   constructor(readonly reason: string) {
     super(reason);
@@ -43,7 +43,7 @@ export class SharedStoreUnavailable extends Error {
 }
 
 /**
- * Where token-sharing lines go by default: the process's standard error, which Node-RED, n8n and
+ * Where sharing lines go by default: the process's standard error, which Node-RED, n8n and
  * their service managers keep with their own log. The core has no logger of its own to hand them to.
  */
 export function defaultSharingLog(line: string): void {
@@ -59,7 +59,7 @@ export function describeRedisFailure(err: unknown, settings: RedisSettings, comm
     return `refused the login (${message.split(/[.\n]/)[0].trim()}): check the user and password in ${setting}`;
   }
   if (/^READONLY/.test(message)) return 'is a read-only replica: point EO_REDIS_URL at the primary';
-  if (/^NOPERM/.test(message)) return `does not allow this user the commands token sharing needs (${message.split('\n')[0]})`;
+  if (/^NOPERM/.test(message)) return `does not allow this user the commands sharing needs (${message.split('\n')[0]})`;
   if (/Command timed out/i.test(message)) return `did not answer within ${commandTimeoutMs} ms`;
   if (code === 'ECONNREFUSED') return 'refused the connection';
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'could not be found (DNS)';
@@ -68,9 +68,23 @@ export function describeRedisFailure(err: unknown, settings: RedisSettings, comm
   return `failed (${message.split('\n')[0].slice(0, 120)})`;
 }
 
+/**
+ * One concern that shares through the connection (token sharing, watch emissions), with what it
+ * tells the user when Redis stops and starts answering. Each use says it once per outage.
+ */
+export interface SharedStoreUse {
+  /** Opens the line, e.g. "Token sharing". */
+  name: string;
+  /** What the process does until Redis answers, e.g. "Tokens are kept in this process only until it answers again." */
+  meanwhile: string;
+  /** What resumes, e.g. "tokens are shared across processes again." */
+  resumed: string;
+}
+
 /** One lazily opened ioredis connection, with the outage bookkeeping. */
 export class RedisConnection {
   private client?: RedisClient;
+  private readonly uses = new Map<string, SharedStoreUse>();
   private down?: { since: number; reason: string; retryAt: number };
   /** What the connection itself last reported (a refused login shows up here first). */
   private lastConnectionError?: unknown;
@@ -94,7 +108,17 @@ export class RedisConnection {
     this.now = options.now ?? Date.now;
   }
 
-  /** Whether a renewal should try Redis now: yes unless an outage is on and its retry time has not come. */
+  /**
+   * Registers a concern that shares through this connection, so outages are told in its words.
+   * Registered during an outage, it says so at once.
+   */
+  use(use: SharedStoreUse): void {
+    if (this.uses.has(use.name)) return;
+    this.uses.set(use.name, use);
+    if (this.down) this.log(this.outageLine(use, this.down.reason));
+  }
+
+  /** Whether a caller should try Redis now: yes unless an outage is on and its retry time has not come. */
   worthTrying(): boolean {
     return !this.closed && (this.down === undefined || this.now() >= this.down.retryAt);
   }
@@ -109,7 +133,7 @@ export class RedisConnection {
    * outage and throws SharedStoreUnavailable; a success ends one.
    */
   async run<T>(command: (client: RedisClient) => Promise<T>): Promise<T> {
-    if (this.closed) throw new SharedStoreUnavailable('token sharing is closed');
+    if (this.closed) throw new SharedStoreUnavailable('the shared store is closed');
     let result: T;
     try {
       const client = await this.ready();
@@ -148,21 +172,26 @@ export class RedisConnection {
       return;
     }
     this.down = { since: now, reason, retryAt: now + this.retryAfterMs };
-    this.log(`Token sharing: Redis at ${this.address} ${reason}. Tokens are kept in this process only until it answers again.`);
+    for (const use of this.uses.values()) this.log(this.outageLine(use, reason));
+  }
+
+  private outageLine(use: SharedStoreUse, reason: string): string {
+    return `${use.name}: Redis at ${this.address} ${reason}. ${use.meanwhile}`;
   }
 
   private succeeded(): void {
     if (!this.down) return;
     const seconds = Math.round((this.now() - this.down.since) / 1000);
     this.down = undefined;
-    this.log(`Token sharing: Redis at ${this.address} answers again (after ${seconds} s); tokens are shared across processes again.`);
+    for (const use of this.uses.values())
+      this.log(`${use.name}: Redis at ${this.address} answers again (after ${seconds} s); ${use.resumed}`);
   }
 
   /** The client, connected: created on first use, waited for (bounded) while it connects. */
   private async ready(): Promise<RedisClient> {
     const client = (this.client ??= this.open());
     if (client.status === 'ready') return client;
-    // During an outage the reconnect runs in the background: a renewal never waits for it.
+    // During an outage the reconnect runs in the background: no caller waits for it.
     if (this.down) throw new Error('Connection is closed');
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => finish(new Error(`Redis did not come up within ${this.connectWaitMs} ms`)), this.connectWaitMs);
@@ -193,12 +222,12 @@ export class RedisConnection {
       db: s.db,
       username: s.username,
       password: s.password,
-      connectionName: 'eo-nodes-token-sharing',
+      connectionName: 'eo-nodes',
       connectTimeout: Math.max(this.connectWaitMs, 1_000),
       commandTimeout: this.commandTimeoutMs,
       // A command sent while the connection is down fails at once instead of waiting in a queue,
-      // and a command cut off by a dropped connection is not sent again later: a renewal that has
-      // moved on without Redis must not take a lease behind its own back.
+      // and a command cut off by a dropped connection is not sent again later: a caller that has
+      // moved on without Redis must not take a lease (or a claim) behind its own back.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       autoResendUnfulfilledCommands: false,
@@ -219,7 +248,7 @@ export class RedisConnection {
     });
     client.on('ready', () => {
       this.lastConnectionError = undefined;
-      // Back: the next renewal tries Redis at once; its success ends the outage.
+      // Back: the next command tries Redis at once; its success ends the outage.
       if (this.down) this.down.retryAt = 0;
     });
     return client;

@@ -1,4 +1,4 @@
-import { redisAddress, sharingConfig } from '../../../../nodes/core/auth/shared/sharing-config';
+import { redisAddress, sharingConfig } from '../../../nodes/core/shared-store/sharing-config';
 
 describe('which Redis, from the environment', () => {
   it('nothing set: this process only, as before sharing existed', () => {
