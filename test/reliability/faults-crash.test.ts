@@ -23,12 +23,21 @@ import {
 } from './support/fault-bed';
 import { byClient, grantsText, isTokenRequest, logMark, outcomeText, Scenario, tokenRequests } from './support/observe';
 import { describeOnEachRuntime } from './support/runtimes';
-import { sha256File, sizeOf, syntheticSha256, waitForSize, waitUntil, watchFinalName } from './support/disk-watch';
+import {
+  recordedBytes,
+  recordedRanges,
+  refetchedRanges,
+  sha256File,
+  syntheticSha256,
+  waitUntil,
+  watchFinalName,
+} from './support/disk-watch';
 
 jest.setTimeout(FAULT_TEST_TIMEOUT_MS);
 
 const GROUP = 'Crash';
-const BIG = 256 * 1024 * 1024;
+const MIB = 1024 * 1024;
+const BIG = 256 * MIB;
 const SMALL = 4096;
 const SH_TOKEN_ROUTE = '^POST /oauth/token$';
 const TS_TOKEN_ROUTE = '^POST /auth/realms/terrascope/protocol/openid-connect/token$';
@@ -105,46 +114,65 @@ describeOnEachRuntime(
 );
 
 function crashScenarios(engine: string): void {
-  it('SIGKILL at half of a 256 MiB download, restart with the same flows: resumed from the .part with one Range request, byte-identical, never an incomplete file under the final name', async () => {
+  it('SIGKILL during a 256 MiB download fetched as parallel ranges, restart with the same flows: each range continued where the sidecar says, byte-identical, never an incomplete file under the final name', async () => {
     const dir = path.join(bed.files, 'big');
     fs.mkdirSync(dir, { recursive: true });
     const target = path.join(dir, 'big.bin');
     const part = `${target}.part`;
     const watch = watchFinalName(dir, 'big.bin', BIG);
     const firstMark = logMark(bed.emulator);
-    const { atKill, afterKill, leftByKill, resumeMark, run } = await (async () => {
+    // 16 MB/s per connection: the download takes seconds, so the kill lands in its middle.
+    bed.emulator.configure({ connectionBytesPerSecond: 16_000_000 });
+    const { atKill, leftByKill, resumeMark, run } = await (async () => {
       await bed.send('req-big', { filename: 'big.bin' });
-      const killedAt = await waitForSize(part, BIG / 2, () => fs.existsSync(target));
+      await waitUntil(
+        () => recordedBytes(recordedRanges(target)) >= BIG / 4 || fs.existsSync(target),
+        'the sidecar records a quarter of the file',
+        60_000,
+      );
       await bed.crash();
-      const partAfterKill = sizeOf(part) ?? 0;
+      const ranges = recordedRanges(target);
       const left = listFiles(dir);
+      bed.emulator.configure({ connectionBytesPerSecond: 0 });
       await bed.restart();
       const mark = logMark(bed.emulator);
       const again = await bed.run('req-big', { filename: 'big.bin' }, { timeoutMs: 120_000 });
-      return { atKill: killedAt, afterKill: partAfterKill, leftByKill: left, resumeMark: mark, run: again };
-    })().finally(() => watch.stop());
+      return { atKill: ranges, leftByKill: left, resumeMark: mark, run: again };
+    })().finally(() => {
+      watch.stop();
+      bed.emulator.configure({ connectionBytesPerSecond: 0 });
+    });
     const record = watch.record;
     const firstRun = downloadRequests(firstMark, resumeMark);
     const resumed = downloadRequests(resumeMark);
     const ranges = resumed.map((e) => String(e.headers.range ?? 'none'));
+    const refetched = refetchedRanges(ranges, atKill);
     const identical = fs.existsSync(target) && (await sha256File(target)) === bigSha;
     const eo = (run.outputs[0]?.eo ?? {}) as { bytes?: number; resumed?: number };
     const s = new Scenario(
       GROUP,
       engine,
-      'Node-RED killed (SIGKILL) at half of a 256 MiB download, then started again with the same flows',
-      'the next run resumes from the .part with 1 Range request (bytes=<.part size>-); file byte-identical; no file under the final name until complete',
+      'Node-RED killed (SIGKILL) during a 256 MiB download fetched as parallel ranges (Download connections 4), then started again with the same flows',
+      'the next run asks only for ranges of the same version (Range + If-Range), none inside what the sidecar recorded, msg.eo.resumed ≥ 1; file byte-identical; no file under the final name until complete',
     )
       .observe(
-        `killed at ${(atKill / 2 ** 20).toFixed(0)} MiB; left: ${leftByKill.join(', ')} (.part ${(afterKill / 2 ** 20).toFixed(0)} MiB)`,
+        `killed with ${(recordedBytes(atKill) / MIB).toFixed(0)} MiB recorded in ${atKill.length} range(s) after ${firstRun.length} request(s); left: ${leftByKill.join(', ')}`,
       )
-      .observe(`after restart: ${outcomeText(run)}, ${resumed.length} download request(s), Range ${ranges.join(', ')}`)
+      .observe(
+        `after restart: ${outcomeText(run)}, ${resumed.length} download request(s), Range ${ranges.join(', ')} (${refetched.length} inside recorded bytes)`,
+      )
       .observe(`sha256 ${identical ? 'identical' : 'DIFFERENT'}; final name seen incomplete ${record.incomplete}×`)
-      .check('the first run sent 1 download request', firstRun.length === 1)
-      .check('a .part was left, no final file', leftByKill.includes('big.bin.part') && !leftByKill.includes('big.bin'))
+      .check('the first run used parallel ranges, within the cap of 4', firstRun.length >= 2 && atKill.length >= 2)
+      .check(
+        'a .part and a sidecar with progress were left, no final file',
+        leftByKill.includes('big.bin.part') && recordedBytes(atKill) > 0 && !leftByKill.includes('big.bin'),
+      )
       .check('result after restart', ok(run) && eo.bytes === BIG)
-      .check('1 request after restart, with Range from the .part size', resumed.length === 1 && ranges[0] === `bytes=${afterKill}-`)
-      .check('eo.resumed = 1', eo.resumed === 1)
+      .check(
+        'the next run asked only for ranges of the same version, none inside recorded bytes',
+        resumed.length >= 1 && resumed.every((e) => e.headers.range && e.headers['if-range']) && refetched.length === 0,
+      )
+      .check('eo.resumed ≥ 1', (eo.resumed ?? 0) >= 1)
       .check('byte-identical', identical)
       .check('never an incomplete file under the final name', record.incomplete === 0 && record.sizes.every((size) => size === BIG))
       .check('no .part left', !fs.existsSync(part));

@@ -18,7 +18,15 @@ import type { Emulator } from '../emulator/types';
 import { listFiles } from '../support/node-red-stack';
 import { EO_REQUEST_TYPE, N8N_VERSION, N8nHome, nodeOutput, type ExecutionResult } from '../support/n8n-process';
 import { artifactDir, keepEmulatorRecord, rememberSecrets } from './hygiene';
-import { sha256File, syntheticSha256, waitUntil, watchFinalName } from './support/disk-watch';
+import {
+  recordedBytes,
+  recordedRanges,
+  refetchedRanges,
+  sha256File,
+  syntheticSha256,
+  waitUntil,
+  watchFinalName,
+} from './support/disk-watch';
 import { mountRefusal, mountTmpfs, remountReadOnly, unmount } from './support/mounts';
 import { excerpt, Scenario } from './support/observe';
 
@@ -209,23 +217,14 @@ describe(`machine faults (${ENGINE})`, () => {
     const dir = path.join(home.files, 'crash');
     const target = path.join(dir, 'big.bin');
     const part = `${target}.part`;
-    const meta = `${target}.meta.json`;
     const tmp = path.join(home.folder, 'tmp-folder-kill');
     fs.mkdirSync(tmp);
     fs.mkdirSync(dir, { recursive: true });
     const watch = watchFinalName(dir, 'big.bin', BIG);
     const downloads = () => emu.log().filter((e) => e.method === 'GET' && e.path.startsWith('/download/'));
-    /** The ranges the sidecar records (the credentials' default cap fetches a file this large as parallel ranges). */
-    const recorded = (): Array<{ start: number; end: number; done: number }> => {
-      try {
-        return (
-          (JSON.parse(fs.readFileSync(meta, 'utf8')) as { segments?: Array<{ start: number; end: number; done: number }> }).segments ?? []
-        );
-      } catch {
-        return []; // not written yet, or caught mid-write
-      }
-    };
-    const kept = () => recorded().reduce((sum, s) => sum + s.done, 0);
+    // The credentials' default cap fetches a file this large as parallel ranges.
+    const recorded = () => recordedRanges(target);
+    const kept = () => recordedBytes(recorded());
     // 16 MB/s per connection: the download takes seconds, so the sidecar (saved every second) has
     // recorded progress when the kill comes.
     emu.configure({ connectionBytesPerSecond: 16_000_000 });
@@ -248,8 +247,7 @@ describe(`machine faults (${ENGINE})`, () => {
       // inside bytes the sidecar recorded as on disk: what the killed run kept is not fetched again.
       const resumed = downloads().slice(resumeMark);
       const ranges = resumed.map((e) => String(e.headers.range ?? 'none'));
-      const starts = ranges.map((r) => Number(/^bytes=(\d+)-/.exec(r)?.[1] ?? NaN));
-      const refetched = starts.filter((at) => Number.isNaN(at) || atKill.some((s) => at >= s.start && at < s.start + s.done));
+      const refetched = refetchedRanges(ranges, atKill);
       const item = nodeOutput(again, 'Download')[0];
       const identical = fs.existsSync(target) && (await sha256File(target)) === syntheticSha256(BIG);
       const s = new Scenario(

@@ -4,7 +4,7 @@
  * filled. It lets an unchanged file be skipped and a broken download resume with `If-Range`, so
  * two versions of a file are never spliced together.
  */
-import { open, readFile, stat, writeFile } from 'node:fs/promises';
+import { open, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import type { Segment } from './segment-plan';
 
 /** The sidecar's content. */
@@ -47,7 +47,11 @@ export async function readMeta(target: string): Promise<DownloadMeta | undefined
 
 /** Replaces the sidecar of `target`. */
 export async function writeMeta(target: string, meta: DownloadMeta): Promise<void> {
-  await writeFile(metaPathOf(target), `${JSON.stringify(meta)}\n`);
+  // Written aside and renamed: a process killed mid-write leaves the previous sidecar, never half
+  // of one (which would read as none, and the .part would be fetched again from the start).
+  const file = metaPathOf(target);
+  await writeFile(`${file}.tmp`, `${JSON.stringify(meta)}\n`);
+  await rename(`${file}.tmp`, file);
 }
 
 /** Size of a file, or undefined when it does not exist. */

@@ -75,8 +75,13 @@ export interface SegmentedResult {
   bytes: number;
 }
 
-/** The sidecar is rewritten at most this often while ranges run (and whenever one ends). */
+/** The sidecar is rewritten at least this often while ranges run (and whenever one ends). */
 const SAVE_EVERY_MS = 1_000;
+/**
+ * ... and whenever this many bytes arrived since the last write: on a fast link a second is
+ * hundreds of MiB, which a process killed before the timer fired would otherwise fetch again.
+ */
+const SAVE_EVERY_BYTES = 8 * 2 ** 20;
 
 /** A range's answer must come from the version the `.part` holds: same strong ETag, or same Last-Modified. */
 function sameVersion(validator: string, res: PolicyResponse): boolean {
@@ -135,6 +140,13 @@ export async function downloadSegments(run: SegmentedRun): Promise<SegmentedResu
   const save = (): Promise<void> => (saving = saving.then(() => run.save(plan)).catch(() => undefined));
   const timer = setInterval(() => void save(), SAVE_EVERY_MS);
   timer.unref();
+  let unsavedBytes = 0;
+  const saveAfter = (bytes: number): void => {
+    unsavedBytes += bytes;
+    if (unsavedBytes < SAVE_EVERY_BYTES) return;
+    unsavedBytes = 0;
+    void save();
+  };
 
   /** Ends the run for every connection: a failure, a restart or an incomplete range. */
   const halt = (why: 'failure' | 'restart' | 'incomplete', error?: unknown): void => {
@@ -168,6 +180,7 @@ export async function downloadSegments(run: SegmentedRun): Promise<SegmentedResu
       durable: run.durable,
       onWritten: (bytes) => {
         plan.written(segment, bytes);
+        saveAfter(bytes);
         run.onProgress(plan.bytesDone());
       },
     });

@@ -197,6 +197,38 @@ describe('parallel ranges of one large file', () => {
     expect(r.resumed).toBeGreaterThanOrEqual(1);
   });
 
+  test('the sidecar keeps up with the bytes on disk, not only with the clock: a process killed within its first second keeps what it fetched', async () => {
+    // Full speed on loopback: a second is far more than the whole file, so only saving by bytes
+    // records progress before the sidecar's timer would.
+    const big = 128 * MIB;
+    const directory = freshDir();
+    const target = path.join(directory, `${big}.bin`);
+    const recorded = (): number => {
+      try {
+        const meta = JSON.parse(readFileSync(`${target}.meta.json`, 'utf8')) as { segments?: { done: number }[] };
+        return (meta.segments ?? []).reduce((sum, r) => sum + r.done, 0);
+      } catch {
+        return 0;
+      }
+    };
+    let seen: { bytes: number; recorded: number } | undefined;
+    const r = await downloadToFile(
+      options({
+        directory,
+        url: `/download/synthetic/${big}.bin`,
+        connectionCap: new ConnectionCap(4),
+        minSegmentBytes: 4 * MIB,
+        onProgress: (p) => {
+          if (!seen && p.bytes >= 64 * MIB) seen = { bytes: p.bytes, recorded: recorded() };
+        },
+      }),
+    );
+    expect(r.bytes).toBe(big);
+    expect(seen).toBeDefined();
+    // At most the bytes of one save interval (8 MiB) and a save in flight behind what is on disk.
+    expect(seen!.recorded).toBeGreaterThanOrEqual(seen!.bytes - 24 * MIB);
+  });
+
   test('ranges whose .part is gone are not trusted: the next run starts over and the file is byte-identical', async () => {
     emu.configure({ connectionBytesPerSecond: 16_000_000 });
     const directory = freshDir();

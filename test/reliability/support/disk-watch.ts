@@ -19,21 +19,6 @@ export function sizeOf(file: string): number | undefined {
   }
 }
 
-/**
- * Polls `file` (every 2 ms) until it holds at least `bytes`; returns the size it had then. Fails
- * when `done()` turns true first (the work finished before it could be interrupted) or on timeout.
- */
-export async function waitForSize(file: string, bytes: number, done: () => boolean, timeoutMs = 60_000): Promise<number> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const size = sizeOf(file) ?? 0;
-    if (size >= bytes) return size;
-    if (done()) throw new Error(`${path.basename(file)} was finished before it reached ${bytes} bytes`);
-    if (Date.now() > end) throw new Error(`${path.basename(file)} held ${size} bytes after ${timeoutMs} ms, not ${bytes}`);
-    await sleep(2);
-  }
-}
-
 /** Polls `condition` every 50 ms until it holds; fails with `what` on timeout. */
 export async function waitUntil(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -97,4 +82,37 @@ export function syntheticSha256(size: number): string {
   const step = 16 * 1024 * 1024;
   for (let at = 0; at < size; at += step) hash.update(bodyBytes(source, at, Math.min(size, at + step)));
   return hash.digest('hex');
+}
+
+/** One range of a download fetched over parallel connections, as its sidecar (`<file>.meta.json`) records it. */
+export interface RecordedRange {
+  start: number;
+  end: number;
+  /** Bytes of the range on disk, from `start`. */
+  done: number;
+}
+
+/** The ranges the sidecar of `target` records; none before it is written. */
+export function recordedRanges(target: string): RecordedRange[] {
+  try {
+    return (JSON.parse(fs.readFileSync(`${target}.meta.json`, 'utf8')) as { segments?: RecordedRange[] }).segments ?? [];
+  } catch {
+    return [];
+  }
+}
+
+/** Bytes the ranges hold on disk. */
+export function recordedBytes(ranges: readonly RecordedRange[]): number {
+  return ranges.reduce((sum, r) => sum + r.done, 0);
+}
+
+/**
+ * The `Range` headers of a resumed download's requests that start inside bytes `ranges` recorded
+ * as on disk, or ask for no range at all: what the resume fetched again although it was kept.
+ */
+export function refetchedRanges(rangeHeaders: readonly string[], ranges: readonly RecordedRange[]): string[] {
+  return rangeHeaders.filter((header) => {
+    const start = Number(/^bytes=(\d+)-/.exec(header)?.[1] ?? NaN);
+    return Number.isNaN(start) || ranges.some((r) => start >= r.start && start < r.start + r.done);
+  });
 }
