@@ -29,6 +29,7 @@ export { sharingConfig, redisAddress, type RedisSettings, type SharingConfig } f
 export type { TokenSharing, TokenSharingStatus } from './auth/shared/renewal-port';
 export { catalogSearchAll, type CatalogSearchAllOptions, type CatalogSearchAllResult } from './services/catalog-search';
 export { downloadToFile, type DownloadOptions, type DownloadResult } from './files/download';
+export { fileNameFromUrl } from './files/file-name';
 export type { DownloadProgress } from './files/progress';
 export { mapDownloads, type MapDownloadsOptions } from './files/map-downloads';
 export { realFolderPath, resolveInside } from './files/safe-path';

@@ -3,7 +3,7 @@
  * an allowed origin), with the token, retries and redirect policy of the other operations.
  */
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import { mediaTypeOf, methodSendsBody, REQUEST_METHODS, safeUrl, userHeaders } from '../../core';
+import { fileNameFromUrl, mediaTypeOf, methodSendsBody, REQUEST_METHODS, safeUrl, userHeaders } from '../../core';
 import { apiRequest, eoContext, type EoResource } from '../transport';
 import { jsonParameter } from '../helpers/inputs';
 import { inputError } from '../helpers/errors';
@@ -91,7 +91,7 @@ export function apiCallOperation(resource: EoResource, examplePath: string): Ope
       if (res.processingUnits !== undefined) json.processingUnits = res.processingUnits;
       if (format !== 'file') return [{ json: { ...json, body: res.body as IDataObject } }];
       const bytes = res.body as Buffer;
-      const fileName = decodeURIComponent(new URL(res.url).pathname.split('/').pop() || 'response');
+      const fileName = fileNameFromUrl(new URL(res.url)) || 'response';
       const contentType = res.headers['content-type'];
       const mimeType = typeof contentType === 'string' ? contentType.split(';')[0].trim() : mediaTypeOf(fileName);
       const binary = await this.helpers.prepareBinaryData(bytes, fileName, mimeType);

@@ -24,6 +24,7 @@ import type { TokenProvider } from '../auth/token-provider';
 import { sharedConnectionCaps, type ConnectionCap, type ConnectionSlot } from '../http/connection-cap';
 import { isRefusal, mayWaitOut, refusedTooOften } from '../http/refusal';
 import { headerValue } from '../http/response-headers';
+import { fileNameFromUrl } from './file-name';
 import { SegmentPlan } from './segment-plan';
 import { downloadSegments, type SegmentedResult } from './segmented-download';
 
@@ -101,13 +102,7 @@ export interface DownloadResult {
 const DEFAULT_MIN_SEGMENT_BYTES = 8 * 1024 * 1024;
 
 function defaultFilename(url: URL): string {
-  const last = url.pathname.split('/').pop() ?? '';
-  let name = last;
-  try {
-    name = decodeURIComponent(last);
-  } catch {
-    // Keep the raw segment: a malformed escape is still a usable name.
-  }
+  const name = fileNameFromUrl(url);
   if (!name) {
     throw new EoError('EO_INVALID_CONFIG', `The URL ${safeUrl(url)} ends with "/", so it names no file: set a file name.`, {
       field: 'filename',

@@ -1,6 +1,6 @@
 /** Terrascope file download: one file per item, into n8n's binary store or into a folder. */
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import { safeUrl, type Connection } from '../../../core';
+import { fileNameFromUrl, safeUrl, type Connection } from '../../../core';
 import { allowedFolder, downloadBinary, downloadToFolder, eoContext, folderFileJson } from '../../transport';
 import { inputError } from '../../helpers/errors';
 import { binaryFieldProperty, folderProperty, outputProperty, showFor } from '../commonFields';
@@ -32,17 +32,6 @@ export const description: INodeProperties[] = [
   folderProperty(showFor('terrascope', 'download', { output: ['folder'] })),
 ];
 
-/** The last path segment of `url`, the name the provider publishes the file under. */
-export function fileNameOf(url: string): string {
-  const path = url.split(/[?#]/)[0];
-  const last = path.split('/').pop() ?? '';
-  try {
-    return decodeURIComponent(last);
-  } catch {
-    return last;
-  }
-}
-
 /** Items download at once, within the connection cap of their credentials. */
 export async function connectionOf(this: IExecuteFunctions, itemIndex: number): Promise<Connection> {
   return (await eoContext(this, 'terrascope', itemIndex)).connection;
@@ -51,7 +40,7 @@ export async function connectionOf(this: IExecuteFunctions, itemIndex: number): 
 export async function execute(this: IExecuteFunctions, itemIndex: number, signal?: AbortSignal): Promise<INodeExecutionData[]> {
   const url = String(this.getNodeParameter('url', itemIndex, '')).trim();
   if (url === '') throw inputError(this.getNode(), itemIndex, 'URL', 'is empty: enter the path or URL of the file to download.');
-  const fileName = String(this.getNodeParameter('fileName', itemIndex, '')).trim() || fileNameOf(url);
+  const fileName = String(this.getNodeParameter('fileName', itemIndex, '')).trim() || fileNameFromUrl(url);
   if (fileName === '') throw inputError(this.getNode(), itemIndex, 'File Name', 'is needed because the URL ends with "/".');
   const folder = this.getNodeParameter('output', itemIndex, 'binary') === 'folder' ? await allowedFolder(this, itemIndex) : undefined;
   const eo = await eoContext(this, 'terrascope', itemIndex);
