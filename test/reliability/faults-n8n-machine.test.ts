@@ -138,6 +138,13 @@ async function execute(id: string, tmp: string, label: string): Promise<Executio
   return result;
 }
 
+/**
+ * The workflow ran to its end: n8n printed an execution with status success. Not the exit code
+ * alone: with a read-only TMPDIR, `n8n execute` on a busy machine now and then dies in its own
+ * shutdown (SIGSEGV) after printing the finished execution; the scenario observes the exit.
+ */
+const wentOn = (r: ExecutionResult): boolean => r.run?.status === 'success';
+
 /** Lines in which n8n reports an unhandled rejection or uncaught exception. */
 const trouble = (r: ExecutionResult): string[] =>
   `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => /Unhandled|uncaught exception/i.test(l));
@@ -296,7 +303,8 @@ describe(`machine faults (${ENGINE})`, () => {
   };
   const READ_ONLY = {
     scenario: 'TMPDIR on a read-only file system, Continue On Fail on',
-    expected: 'item error naming the temporary folder, "read-only file system (EROFS)", description: TMPDIR; no binary; exit 0',
+    expected:
+      'item error naming the temporary folder, "read-only file system (EROFS)", description: TMPDIR; no binary; the execution finishes with status success',
   };
   if (MOUNT_REFUSAL) {
     beforeAll(() => {
@@ -350,7 +358,7 @@ describe(`machine faults (${ENGINE})`, () => {
       .observe(`item error "${excerpt(error)}"; binary ${out?.binary ? 'present' : 'none'}; exit ${result.code ?? result.signal}`)
       .check('the error names the temporary folder and EROFS', error.includes(tmp) && /read-only file system \(EROFS\)/.test(error))
       .check('the description points at TMPDIR', /TMPDIR/.test(String(out?.json.description)))
-      .check('no binary, workflow went on', out !== undefined && out.binary === undefined && result.code === 0)
+      .check('no binary, workflow went on', out !== undefined && out.binary === undefined && wentOn(result))
       .observe(`${trouble(result).length} unhandled`)
       .check('no unhandled rejection / uncaught exception', trouble(result).length === 0);
     s.finish();
