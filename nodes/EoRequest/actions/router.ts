@@ -63,9 +63,12 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
   const connection = concurrent ? await concurrent.connectionOf!.call(this, 0).catch(() => undefined) : undefined;
   if (connection) {
     const indexes = items.map((_, i) => i);
+    // Each item's own failure is in its outcome; what rejects is the execution being cancelled.
     outcomes = await mapDownloads(indexes, { connection, signal: this.getExecutionCancelSignal?.() }, (itemIndex, _i, signal) =>
       runItem(this, itemIndex, signal),
-    );
+    ).catch((err: unknown) => {
+      throw toNodeError(this.getNode(), err, 0);
+    });
   } else {
     outcomes = [];
     for (let itemIndex = 0; itemIndex < items.length; itemIndex++) outcomes.push(await runItem(this, itemIndex));

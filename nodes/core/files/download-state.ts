@@ -4,7 +4,7 @@
  * filled. It lets an unchanged file be skipped and a broken download resume with `If-Range`, so
  * two versions of a file are never spliced together.
  */
-import { open, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import type { Segment } from './segment-plan';
 
 /** The sidecar's content. */
@@ -49,8 +49,11 @@ export async function readMeta(target: string): Promise<DownloadMeta | undefined
 export async function writeMeta(target: string, meta: DownloadMeta): Promise<void> {
   // Written aside and renamed: a process killed mid-write leaves the previous sidecar, never half
   // of one (which would read as none, and the .part would be fetched again from the start).
+  // A link planted at the aside name is removed, not written through ('wx' refuses one that
+  // appears in between).
   const file = metaPathOf(target);
-  await writeFile(`${file}.tmp`, `${JSON.stringify(meta)}\n`);
+  await rm(`${file}.tmp`, { force: true });
+  await writeFile(`${file}.tmp`, `${JSON.stringify(meta)}\n`, { flag: 'wx' });
   await rename(`${file}.tmp`, file);
 }
 

@@ -6,11 +6,12 @@
  * the server shrinks instead of failing the download; a large file also uses the cap's spare
  * connections for parallel ranges (segmented-download.ts).
  */
-import { rename, rm } from 'node:fs/promises';
+import { rename, rm, truncate } from 'node:fs/promises';
 import type { Dispatcher } from 'undici';
 import type { BackoffPolicy } from '../http/backoff';
 import { EoError, safeUrl } from '../errors';
 import { explainFileErrors } from './file-errors';
+import { rangeValidator, versionOf } from './file-version';
 import { READ_AHEAD_BYTES } from './file-sink';
 import { metaPathOf, partPathOf, readMeta, sizeOf, syncToDisk, withTargetLock, writeMeta, type DownloadMeta } from './download-state';
 import { resolveRequestUrl } from '../http/origin-policy';
@@ -328,18 +329,12 @@ function savedRanges(
   partSize: number,
 ): { plan: SegmentPlan; validator: string } | undefined {
   if (!meta?.segments || meta.complete || meta.url !== job.metaUrl || meta.size === undefined) return undefined;
-  const validator = strongValidator(meta.etag, meta.lastModified);
+  const validator = rangeValidator(meta.etag, meta.lastModified);
   if (!validator) return undefined;
   const plan = SegmentPlan.restore(meta.size, meta.segments);
   // A .part shorter than the ranges' last byte on disk is not the one they describe.
   const reach = Math.max(...meta.segments.map((r) => (r.done > 0 ? r.start + r.done : 0)));
   return plan && partSize >= reach ? { plan, validator } : undefined;
-}
-
-/** A validator If-Range accepts: a strong ETag, or a Last-Modified date. */
-function strongValidator(etag: string | undefined, lastModified: string | undefined): string | undefined {
-  if (etag !== undefined) return etag.startsWith('W/') ? undefined : etag;
-  return lastModified;
 }
 
 /** Runs the ranges of `plan` over the account's connections (the first one, `primary`, already held). */
@@ -348,7 +343,7 @@ function runRanges(
   how: { plan: SegmentPlan; validator: string; primary: ConnectionSlot; first?: Parameters<typeof downloadSegments>[0]['first'] },
 ): Promise<SegmentedResult> {
   const { options, tally } = job;
-  const version = /^"/.test(how.validator) ? { etag: how.validator } : { lastModified: how.validator };
+  const version = versionOf(how.validator);
   return downloadSegments({
     connection: options.connection,
     plan: how.plan,
@@ -383,7 +378,7 @@ function splitter(job: DownloadJob, slot: ConnectionSlot): ReceiveContext['split
   if (options.segments === false) return undefined;
   const minBytes = options.minSegmentBytes ?? DEFAULT_MIN_SEGMENT_BYTES;
   return (res, body) => {
-    const validator = strongValidator(body.etag, body.lastModified);
+    const validator = rangeValidator(body.etag, body.lastModified);
     const takesRanges = body.status === 206 || /\bbytes\b/i.test(headerValue(res.headers, 'accept-ranges') ?? '');
     if (body.total === undefined || !validator || !takesRanges || body.total - body.start < 2 * minBytes) return undefined;
     const total = body.total;
@@ -508,7 +503,13 @@ function afterRound(got: RoundOutcome, state: PartState): { complete: boolean; s
  * it in the sidecar as complete. Returns its size.
  */
 async function moveToFinalName(job: DownloadJob, version: Version, expected: number | undefined): Promise<number> {
-  const size = (await sizeOf(job.part)) ?? 0;
+  let size = (await sizeOf(job.part)) ?? 0;
+  // Ranges are written at their offsets, into a .part that may be longer than the file (a larger
+  // leftover of the same name): the file ends where the server said it does.
+  if (expected !== undefined && size > expected) {
+    await truncate(job.part, expected);
+    size = expected;
+  }
   // A file whose folder does not outlive the call is read back at once: making it crash-proof only costs disk time.
   if (job.options.keepPartial !== false) await syncToDisk(job.part);
   await rename(job.part, job.target);

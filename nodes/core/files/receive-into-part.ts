@@ -10,6 +10,7 @@ import { createFileSink, READ_AHEAD_BYTES } from './file-sink';
 import type { throttledProgress } from './progress';
 import { discardBody } from '../http/response-body';
 import { headerValue } from '../http/response-headers';
+import { answersVersion, contentRangeOf } from './file-version';
 import type { PolicyResponse } from '../http/send-authorized';
 import type { SegmentedResult } from './segmented-download';
 
@@ -21,12 +22,6 @@ export type Received =
   | { kind: 'body'; status: number; total?: number; etag?: string; lastModified?: string; clean: boolean }
   /** Taken over as the first of several parallel ranges (segmented-download.ts). */
   | { kind: 'segmented'; status: number; total: number; etag?: string; lastModified?: string; run: SegmentedResult };
-
-function parseContentRange(value: string | undefined): { start?: number; total?: number } | undefined {
-  const m = /^bytes\s+(?:(\d+)-\d+|\*)\/(\d+|\*)$/i.exec(value?.trim() ?? '');
-  if (!m) return undefined;
-  return { start: m[1] === undefined ? undefined : Number(m[1]), total: m[2] === '*' ? undefined : Number(m[2]) };
-}
 
 /** What receiving one response needs to know about the download it belongs to. */
 export interface ReceiveContext {
@@ -74,8 +69,7 @@ function continuesPart(
   if (ctx.expectedTotal !== undefined && total !== undefined && total !== ctx.expectedTotal) return false;
   const validator = ctx.validator;
   if (validator === undefined) return false;
-  if (/^(W\/)?"/.test(validator)) return etag === undefined || etag === validator;
-  return lastModified === undefined || lastModified === validator;
+  return answersVersion(validator, { etag, 'last-modified': lastModified }, true);
 }
 
 /**
@@ -92,7 +86,7 @@ export async function receiveIntoPart(res: PolicyResponse, ctx: ReceiveContext):
   const status = res.statusCode;
   const etag = headerValue(res.headers, 'etag');
   const lastModified = headerValue(res.headers, 'last-modified');
-  const range = parseContentRange(headerValue(res.headers, 'content-range'));
+  const range = contentRangeOf(res.headers);
   if (status === 304 || status === 416) {
     await discardBody(res.body);
     return status === 304 ? { kind: 'unchanged', status } : { kind: 'unsatisfiable', total: range?.total };

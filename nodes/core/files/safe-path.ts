@@ -46,8 +46,8 @@ export function resolveInside(directory: string, filename: string): string {
   if (segments.length === 0) throw refuse(filename, 'it names no file');
   // Writers keep a body in "<name>.part" and a download its state in "<name>.meta.json": a file
   // given such a name would be taken for another file's partial body or state, and overwritten.
-  if (/\.(part|meta\.json)$/i.test(segments[segments.length - 1])) {
-    throw refuse(filename, 'names ending in .part or .meta.json are the working files of downloads in progress');
+  if (/\.(part|meta\.json|meta\.json\.tmp)$/i.test(segments[segments.length - 1])) {
+    throw refuse(filename, 'names ending in .part, .meta.json or .meta.json.tmp are the working files of downloads in progress');
   }
   const root = path.resolve(directory);
   const target = path.resolve(root, ...segments);

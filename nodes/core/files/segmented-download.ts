@@ -16,7 +16,7 @@ import type { EoError } from '../errors';
 import type { ConnectionCap, ConnectionSlot } from '../http/connection-cap';
 import { isRefusal, mayWaitOut, refusedTooOften } from '../http/refusal';
 import type { OutgoingHeaders } from '../http/request-headers';
-import { headerValue } from '../http/response-headers';
+import { answersVersion, contentRangeOf } from './file-version';
 import type { PolicyResponse, SendResult } from '../http/send-authorized';
 import type { Connection } from '../config/connection';
 import { createFileSink, READ_AHEAD_BYTES } from './file-sink';
@@ -82,18 +82,6 @@ const SAVE_EVERY_MS = 1_000;
  * hundreds of MiB, which a process killed before the timer fired would otherwise fetch again.
  */
 const SAVE_EVERY_BYTES = 8 * 2 ** 20;
-
-/** A range's answer must come from the version the `.part` holds: same strong ETag, or same Last-Modified. */
-function sameVersion(validator: string, res: PolicyResponse): boolean {
-  const etag = headerValue(res.headers, 'etag');
-  if (/^"/.test(validator)) return etag === validator;
-  return headerValue(res.headers, 'last-modified') === validator;
-}
-
-function contentRange(res: PolicyResponse): { start: number; total: number } | undefined {
-  const m = /^bytes\s+(\d+)-\d+\/(\d+)$/i.exec(headerValue(res.headers, 'content-range')?.trim() ?? '');
-  return m ? { start: Number(m[1]), total: Number(m[2]) } : undefined;
-}
 
 /**
  * Passes a range's bytes on until the range's end, which may move closer while they flow (another
@@ -192,8 +180,10 @@ export async function downloadSegments(run: SegmentedRun): Promise<SegmentedResu
 
   /** Checks that an answer continues this range of this version, then receives it. */
   const receiveRange = async (res: PolicyResponse, segment: Segment, from: number): Promise<RangeOutcome> => {
-    const range = contentRange(res);
-    if (res.statusCode !== 206 || !range || range.start !== from || range.total !== plan.total || !sameVersion(run.validator, res)) {
+    // Each range must come from the version the .part holds: a server or cache that ignores
+    // If-Range answers a changed file with a 206 too.
+    const range = contentRangeOf(res.headers);
+    if (res.statusCode !== 206 || range?.start !== from || range.total !== plan.total || !answersVersion(run.validator, res.headers)) {
       res.body.on('error', () => undefined);
       res.body.destroy();
       return { kind: 'restart' };
@@ -275,7 +265,8 @@ export async function downloadSegments(run: SegmentedRun): Promise<SegmentedResu
         const kept = await fetchSegment(worker, next, answer);
         answer = undefined;
         void save();
-        if (!kept) return;
+        // A joined connection was only ever spare: other downloads waiting for it come first.
+        if (!kept || (!worker.persistent && cap.wanted())) return;
         next = plan.claimFree() ?? plan.split(run.minSegmentBytes);
       }
     } catch (err) {
@@ -332,7 +323,11 @@ export async function downloadSegments(run: SegmentedRun): Promise<SegmentedResu
     // Before any other connection writes at its offset, the .part exists and the sidecar describes
     // the ranges: a .part with gaps must never be taken for one filled from the start.
     await (await open(run.part, 'a')).close();
-    await save();
+    // This save must succeed (unlike the progress saves, whose failure only under-reports): a
+    // sidecar without the ranges would let the next run take the gaps for bytes on disk.
+    const describing = saving.then(() => run.save(plan));
+    saving = describing.catch(() => undefined);
+    await describing;
     recruiting = recruit();
     await primaryDone;
   } catch (err) {

@@ -140,6 +140,14 @@ export class ConnectionCap {
     return this.take();
   }
 
+  /**
+   * Whether a request waits for a connection, not counting those that only take spare ones: a
+   * connection that joined a download to fetch a range gives way to it instead of taking more.
+   */
+  wanted(): boolean {
+    return this.queue.some((w) => w.rank < RANKS.spare);
+  }
+
   /** The state of the cap, for status displays and tests. */
   state(): ConnectionCapState {
     const paused = this.pausedUntil > this.now() ? this.pausedUntil : undefined;

@@ -243,11 +243,11 @@ describe('downloadToFile', () => {
     expect(await sha256File(nested.path)).toBe(cleanSha);
   });
 
-  it("refuses a name that is another file's working file (.part, .meta.json), so two downloads cannot overwrite each other's", async () => {
+  it("refuses a name that is another file's working file (.part, .meta.json and its .tmp), so two downloads cannot overwrite each other's", async () => {
     const directory = freshDir();
     // "x.tif.part" finished under that name would be the partial body of "x.tif", and the next
     // download of "x.tif" would resume from it or replace it: a file reported complete, then gone.
-    for (const filename of ['N00E006.tif.part', 'tiles/N00E006.tif.PART', 'N00E006.tif.meta.json']) {
+    for (const filename of ['N00E006.tif.part', 'tiles/N00E006.tif.PART', 'N00E006.tif.meta.json', 'N00E006.tif.meta.json.tmp']) {
       const err = await expectEoError(downloadToFile(options({ directory, filename })), 'EO_PATH_NOT_ALLOWED');
       expect(err.field).toBe('filename');
       expect(err.message).toContain('working file');

@@ -85,7 +85,9 @@ test('a refused request waits in front of the others; a spare request only takes
   void ask('first');
   await settle();
   void ask('spare', 'spare');
+  expect(cap.wanted()).toBe(false); // only a spare request waits
   void ask('normal');
+  expect(cap.wanted()).toBe(true);
   void ask('again', 'resume');
   expect(cap.trySpare()).toBeUndefined();
   slots.get('first')!.release(false);
@@ -97,6 +99,7 @@ test('a refused request waits in front of the others; a spare request only takes
   slots.get('normal')!.release(true);
   await settle();
   expect(granted).toEqual(['first', 'again', 'normal', 'spare']);
+  expect(cap.wanted()).toBe(false);
   slots.get('spare')!.release(true);
   const spare = cap.trySpare();
   expect(spare).toBeDefined();

@@ -133,14 +133,21 @@ export class RedisEmissionClaims implements EmissionClaims {
     }
     const ttl = Math.max(0, Math.ceil(keepUntil - this.now())) + CLAIM_MARGIN_MS;
     const won: ClaimedVersion[] = [];
-    for (const slice of slices(versions)) {
-      const keys = slice.map((v) => RedisEmissionClaims.keyOf(watch, v.id));
-      const replies = (await this.eval(CLAIM, keys, [ttl, ...slice.map((v) => stored(v.updated))])) as string[];
-      slice.forEach((v, i) => {
-        const reply = String(replies[i]);
-        if (reply === '+') won.push({ ...v });
-        else if (reply.startsWith('>')) won.push({ ...v, replaced: updatedOf(reply.slice(1)) });
-      });
+    try {
+      for (const slice of slices(versions)) {
+        const keys = slice.map((v) => RedisEmissionClaims.keyOf(watch, v.id));
+        const replies = (await this.eval(CLAIM, keys, [ttl, ...slice.map((v) => stored(v.updated))])) as string[];
+        slice.forEach((v, i) => {
+          const reply = String(replies[i]);
+          if (reply === '+') won.push({ ...v });
+          else if (reply.startsWith('>')) won.push({ ...v, replaced: updatedOf(reply.slice(1)) });
+        });
+      }
+    } catch (err) {
+      // A later slice failed: the poll emits on its own cursor's word, so the scenes of the slices
+      // already won go back (or, Redis failing for that too, before this watch's next claim).
+      if (won.length > 0) await this.release(watch, won).catch(() => undefined);
+      throw err;
     }
     return won;
   }
