@@ -49,11 +49,16 @@ let emu: Emulator;
 let home: N8nHome;
 const mounts: string[] = [];
 
-/** Start → one Terrascope download of `size` bytes into the binary field "data". */
-function downloadWorkflow(id: string, size: number, continueOnFail: boolean): object {
+/**
+ * Start → one Terrascope download of `size` bytes: into the binary field "data", or with
+ * `into.folder` as `big.bin` in that folder (output "File in Folder").
+ */
+function downloadWorkflow(id: string, size: number, into: { continueOnFail?: boolean; folder?: string }): object {
+  const output =
+    into.folder === undefined ? { binaryPropertyName: 'data' } : { fileName: 'big.bin', output: 'folder', folder: into.folder };
   return {
     id,
-    name: `Download ${size} bytes`,
+    name: `Download ${size} bytes${into.folder === undefined ? '' : ' into a folder'}`,
     active: false,
     settings: { executionOrder: 'v1' },
     nodes: [
@@ -64,39 +69,9 @@ function downloadWorkflow(id: string, size: number, continueOnFail: boolean): ob
         type: EO_REQUEST_TYPE,
         typeVersion: 1,
         position: [200, 0],
-        parameters: { resource: 'terrascope', operation: 'download', url: `/download/synthetic/${size}.bin`, binaryPropertyName: 'data' },
+        parameters: { resource: 'terrascope', operation: 'download', url: `/download/synthetic/${size}.bin`, ...output },
         credentials: { terrascopeApi: CREDENTIAL },
-        ...(continueOnFail ? { onError: 'continueRegularOutput' } : {}),
-      },
-    ],
-    connections: { Start: { main: [[{ node: 'Download', type: 'main', index: 0 }]] } },
-  };
-}
-
-/** Start → one Terrascope download of `size` bytes into `folder` as `big.bin` (output "File in Folder"). */
-function folderWorkflow(id: string, size: number, folder: string): object {
-  return {
-    id,
-    name: `Download ${size} bytes into a folder`,
-    active: false,
-    settings: { executionOrder: 'v1' },
-    nodes: [
-      { id: randomUUID(), name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
-      {
-        id: randomUUID(),
-        name: 'Download',
-        type: EO_REQUEST_TYPE,
-        typeVersion: 1,
-        position: [200, 0],
-        parameters: {
-          resource: 'terrascope',
-          operation: 'download',
-          url: `/download/synthetic/${size}.bin`,
-          fileName: 'big.bin',
-          output: 'folder',
-          folder,
-        },
-        credentials: { terrascopeApi: CREDENTIAL },
+        ...(into.continueOnFail ? { onError: 'continueRegularOutput' } : {}),
       },
     ],
     connections: { Start: { main: [[{ node: 'Download', type: 'main', index: 0 }]] } },
@@ -114,9 +89,9 @@ beforeAll(async () => {
     },
   ]);
   await home.importWorkflows([
-    downloadWorkflow('eoMachineBig', BIG, false),
-    downloadWorkflow('eoMachineDisk', FILE_BYTES, true),
-    folderWorkflow('eoMachineFolder', BIG, path.join(home.files, 'crash')),
+    downloadWorkflow('eoMachineBig', BIG, {}),
+    downloadWorkflow('eoMachineDisk', FILE_BYTES, { continueOnFail: true }),
+    downloadWorkflow('eoMachineFolder', BIG, { folder: path.join(home.files, 'crash') }),
   ]);
 }, 240_000);
 

@@ -56,6 +56,25 @@ const shaOf = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex'
 const downloads = (): RequestLogEntry[] => emu.log().filter((e) => e.path.startsWith('/download/'));
 const rangeStart = (e: RequestLogEntry) => Number(/^bytes=(\d+)-/.exec(String(e.headers.range))?.[1]);
 
+/** A download over 4 connections stopped once 12 MiB are on disk, as a process that ends would. */
+async function stoppedAfter12MiB(directory: string, url: string): Promise<void> {
+  const controller = new AbortController();
+  await expect(
+    downloadToFile(
+      options({
+        directory,
+        url,
+        connectionCap: new ConnectionCap(4),
+        minSegmentBytes: 4 * MIB,
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.bytes > 12 * MIB) controller.abort(new Error('process stopped'));
+        },
+      }),
+    ),
+  ).rejects.toThrow('process stopped');
+}
+
 describe('the connection cap', () => {
   test('eight downloads sharing a cap of 3 never run more than 3 at once at the server', async () => {
     emu.configure({ connectionBytesPerSecond: 8_000_000, downloadsPerAccount: 3 });
@@ -232,21 +251,7 @@ describe('parallel ranges of one large file', () => {
   test('ranges whose .part is gone are not trusted: the next run starts over and the file is byte-identical', async () => {
     emu.configure({ connectionBytesPerSecond: 16_000_000 });
     const directory = freshDir();
-    const controller = new AbortController();
-    await expect(
-      downloadToFile(
-        options({
-          directory,
-          url,
-          connectionCap: new ConnectionCap(4),
-          minSegmentBytes: 4 * MIB,
-          signal: controller.signal,
-          onProgress: (p) => {
-            if (p.bytes > 12 * MIB) controller.abort(new Error('process stopped'));
-          },
-        }),
-      ),
-    ).rejects.toThrow('process stopped');
+    await stoppedAfter12MiB(directory, url);
     const target = path.join(directory, `${size}.bin`);
     expect((await readMeta(target))?.segments?.length).toBeGreaterThan(1);
     rmSync(`${target}.part`);
@@ -262,21 +267,7 @@ describe('parallel ranges of one large file', () => {
     const newSize = 40 * MIB + 4096;
     emu.configure({ connectionBytesPerSecond: 16_000_000, worldCoverTileBytes: oldSize });
     const directory = freshDir();
-    const controller = new AbortController();
-    await expect(
-      downloadToFile(
-        options({
-          directory,
-          url: tile.url,
-          connectionCap: new ConnectionCap(4),
-          minSegmentBytes: 4 * MIB,
-          signal: controller.signal,
-          onProgress: (p) => {
-            if (p.bytes > 12 * MIB) controller.abort(new Error('process stopped'));
-          },
-        }),
-      ),
-    ).rejects.toThrow('process stopped');
+    await stoppedAfter12MiB(directory, tile.url);
     expect((await readMeta(path.join(directory, tile.filename)))?.segments?.length).toBeGreaterThan(1);
 
     emu.reset();
