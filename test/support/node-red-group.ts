@@ -10,7 +10,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { withCollectors, type FlowNode } from './flows';
+import { debugNode, withCollectors, type FlowNode } from './flows';
 import { installPackage, nodeRed5Runtime, startNodeRed, type NodeRedProcess } from './node-red-process';
 import { packPackage } from './package-tarball';
 
@@ -142,23 +142,7 @@ export function sharedTokenFlows(identity: FlowIdentity, perFire: number, label 
     { id: 'fan-out', type: 'function', z: tab, name: 'fan out', func: fanOut, outputs: 1, x: 250, y: 100, wires: [[SHARED_FLOW.request]] },
     eoRequestOf(identity, { id: SHARED_FLOW.request, z: tab, auth: 'auth', x: 450, y: 100, wires: [['done']] }),
     { id: SHARED_FLOW.catch, type: 'catch', z: tab, name: 'errors', scope: null, uncaught: false, x: 450, y: 40, wires: [['done']] },
-    {
-      id: 'done',
-      type: 'debug',
-      z: tab,
-      name: '',
-      active: false,
-      tosidebar: true,
-      console: false,
-      tostatus: false,
-      complete: 'payload',
-      targetType: 'msg',
-      statusVal: '',
-      statusType: 'auto',
-      x: 650,
-      y: 100,
-      wires: [],
-    },
+    debugNode('done', tab, { x: 650, y: 100, active: false }),
   ]);
 }
 

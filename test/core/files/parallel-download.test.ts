@@ -56,8 +56,8 @@ const shaOf = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex'
 const downloads = (): RequestLogEntry[] => emu.log().filter((e) => e.path.startsWith('/download/'));
 const rangeStart = (e: RequestLogEntry) => Number(/^bytes=(\d+)-/.exec(String(e.headers.range))?.[1]);
 
-/** A download over 4 connections stopped once 12 MiB are on disk, as a process that ends would. */
-async function stoppedAfter12MiB(directory: string, url: string): Promise<void> {
+/** A download over 4 connections stopped once `mib` MiB are on disk, as a process that ends would. */
+async function stoppedAfter(directory: string, url: string, mib: number): Promise<void> {
   const controller = new AbortController();
   await expect(
     downloadToFile(
@@ -68,7 +68,7 @@ async function stoppedAfter12MiB(directory: string, url: string): Promise<void> 
         minSegmentBytes: 4 * MIB,
         signal: controller.signal,
         onProgress: (p) => {
-          if (p.bytes > 12 * MIB) controller.abort(new Error('process stopped'));
+          if (p.bytes > mib * MIB) controller.abort(new Error('process stopped'));
         },
       }),
     ),
@@ -181,20 +181,7 @@ describe('parallel ranges of one large file', () => {
   test('ranges saved in the sidecar survive a stop: the next run continues each of them, byte-identical', async () => {
     emu.configure({ connectionBytesPerSecond: 16_000_000 });
     const directory = freshDir();
-    const controller = new AbortController();
-    const stopped = downloadToFile(
-      options({
-        directory,
-        url,
-        connectionCap: new ConnectionCap(4),
-        minSegmentBytes: 4 * MIB,
-        signal: controller.signal,
-        onProgress: (p) => {
-          if (p.bytes > 16 * MIB) controller.abort(new Error('process stopped'));
-        },
-      }),
-    );
-    await expect(stopped).rejects.toThrow('process stopped');
+    await stoppedAfter(directory, url, 16);
     const target = path.join(directory, `${size}.bin`);
     const saved = await readMeta(target);
     expect(saved).toMatchObject({ complete: false, size });
@@ -251,7 +238,7 @@ describe('parallel ranges of one large file', () => {
   test('ranges whose .part is gone are not trusted: the next run starts over and the file is byte-identical', async () => {
     emu.configure({ connectionBytesPerSecond: 16_000_000 });
     const directory = freshDir();
-    await stoppedAfter12MiB(directory, url);
+    await stoppedAfter(directory, url, 12);
     const target = path.join(directory, `${size}.bin`);
     expect((await readMeta(target))?.segments?.length).toBeGreaterThan(1);
     rmSync(`${target}.part`);
@@ -267,7 +254,7 @@ describe('parallel ranges of one large file', () => {
     const newSize = 40 * MIB + 4096;
     emu.configure({ connectionBytesPerSecond: 16_000_000, worldCoverTileBytes: oldSize });
     const directory = freshDir();
-    await stoppedAfter12MiB(directory, tile.url);
+    await stoppedAfter(directory, tile.url, 12);
     expect((await readMeta(path.join(directory, tile.filename)))?.segments?.length).toBeGreaterThan(1);
 
     emu.reset();
